@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Set up drummachine on a fresh Debian/Ubuntu machine (as root, or with sudo) in ./.venv.
+#   scripts/setup.sh            the app: runtime + onnxruntime (CPU)
+#   scripts/setup.sh --test     + training and test tools, and the JACK MIDI server the port tests use
+#   scripts/setup.sh --gpu      onnxruntime-gpu instead of onnxruntime
+#   scripts/setup.sh --window   + the X libraries a real window needs under Xvfb (screenshots)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="cpu"
+apt_pkgs=()
+for arg in "$@"; do
+  case "$arg" in
+    --test) extras="$extras,train,dev"; apt_pkgs+=(jackd2) ;;
+    --gpu) extras="${extras/cpu/gpu}" ;;
+    --window) apt_pkgs+=(xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0 libxcb-xinerama0 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libdbus-1-3) ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+# Qt's xcb-independent libraries, needed even offscreen on a minimal image
+apt_pkgs+=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0)
+
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[$extras]"
+echo "drummachine is set up in .venv (extras: $extras)"

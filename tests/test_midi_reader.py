@@ -1,0 +1,142 @@
+import mido
+import numpy as np
+import pytest
+
+from drummachine.midi_reader import MidiReadError, read_drum_midi
+from midi_builders import drum_file, groove_notes, save
+
+KICK, SNARE, HAT = 0, 1, 2
+
+
+def test_reads_a_plain_groove_onto_the_grid(tmp_path):
+    take = read_drum_midi(save(drum_file(groove_notes(2)), tmp_path / "g.mid"))
+    assert len(take.spans) == 1
+    p = take.spans[0]
+    assert p.bars == 2
+    assert p.velocities[0, 0, KICK] == 110 and p.velocities[0, 8, KICK] == 100
+    assert p.velocities[1, 4, SNARE] == 120 and p.velocities[1, 12, SNARE] == 118
+    assert p.hits[:, ::2, HAT].all() and not p.hits[:, 1::2, HAT].any()
+    assert take.bpm == pytest.approx(120.0)
+    assert take.onsets == 2 * 12
+
+
+def test_off_grid_hits_go_to_the_nearest_16th(tmp_path):
+    # 480 ticks per beat: a 16th is 120 ticks. 59 ticks late stays, 61 ticks late moves on, 50 early moves back.
+    notes = [(120 + 59, 38, 100), (480 + 61, 36, 100), (960 - 50, 42, 100)]
+    p = read_drum_midi(save(drum_file(notes, end_tick=1920), tmp_path / "o.mid")).spans[0]
+    assert np.argwhere(p.hits[0]).tolist() == [[1, SNARE], [5, KICK], [8, HAT]]
+
+
+def test_a_hit_just_before_the_bar_line_lands_on_the_next_bar(tmp_path):
+    p = read_drum_midi(save(drum_file([(0, 36, 90), (1920 - 10, 38, 90)]), tmp_path / "b.mid")).spans[0]
+    assert p.bars == 2
+    assert p.hits[1, 0, SNARE] and not p.hits[0, 15, SNARE]
+
+
+def test_two_onsets_on_one_step_merge_to_the_louder(tmp_path):
+    notes = [(0, 38, 40), (20, 40, 110), (480, 36, 70), (480, 36, 90)]  # 40 is a snare rimshot
+    take = read_drum_midi(save(drum_file(notes, end_tick=1920), tmp_path / "m.mid"))
+    p = take.spans[0]
+    assert p.velocities[0, 0, SNARE] == 110 and p.velocities[0, 4, KICK] == 90
+    assert take.merged_onsets == 2
+
+
+@pytest.mark.parametrize("tpb", [96, 97, 480, 960, 1001])
+def test_any_ticks_per_beat_gives_the_same_pattern(tmp_path, tpb):
+    notes = [(round(t * tpb / 480), pitch, vel) for t, pitch, vel in groove_notes(2)]
+    p = read_drum_midi(save(drum_file(notes, ticks_per_beat=tpb, end_tick=8 * tpb), tmp_path / "t.mid")).spans[0]
+    ref = read_drum_midi(save(drum_file(groove_notes(2), end_tick=3840), tmp_path / "r.mid")).spans[0]
+    assert p == ref
+
+
+def test_tempo_changes_do_not_move_the_grid(tmp_path):
+    plain = read_drum_midi(save(drum_file(groove_notes(4)), tmp_path / "a.mid"))
+    ramp = read_drum_midi(save(drum_file(groove_notes(4), tempos=[(1920, 90.0), (3840, 160.0)]), tmp_path / "b.mid"))
+    assert ramp.spans == plain.spans
+    assert ramp.bpm == pytest.approx(120.0)
+
+
+def test_a_3_4_stretch_splits_the_file_into_4_4_spans(tmp_path):
+    # bars: 0-1 in 4/4 (2 x 1920), then two bars of 3/4 (2 x 1440), then 4/4 again for 3 bars
+    notes = [(t, 36, 100) for t in (0, 1920)]
+    notes += [(3840, 38, 100), (3840 + 1440, 38, 100)]
+    notes += [(6720 + b * 1920, 42, 100) for b in range(3)]
+    mid = drum_file(notes, signatures=[(0, 4, 4), (3840, 3, 4), (6720, 4, 4)], end_tick=6720 + 3 * 1920)
+    take = read_drum_midi(save(mid, tmp_path / "s.mid"))
+    assert [s.bars for s in take.spans] == [2, 3]
+    assert take.spans[0].hits[:, 0, KICK].all() and take.spans[1].hits[:, 0, HAT].all()
+    assert take.outside_4_4_onsets == 2
+
+
+def test_a_signature_change_mid_bar_cuts_that_bar(tmp_path):
+    notes = [(0, 36, 100), (1920, 36, 100), (1920 + 960, 36, 100)]
+    mid = drum_file(notes, signatures=[(0, 4, 4), (1920 + 960, 4, 4)], end_tick=1920 + 960 + 1920)
+    take = read_drum_midi(save(mid, tmp_path / "c.mid"))
+    assert [s.bars for s in take.spans] == [1, 1]  # the half bar between them is dropped
+
+
+def test_type_0_files_read_like_type_1(tmp_path):
+    a = read_drum_midi(save(drum_file(groove_notes(2), midi_type=0), tmp_path / "a.mid"))
+    b = read_drum_midi(save(drum_file(groove_notes(2), midi_type=1), tmp_path / "b.mid"))
+    assert a.spans == b.spans
+
+
+def test_notes_off_channel_10_are_not_drums(tmp_path):
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(save(drum_file(groove_notes(1), channel=0), tmp_path / "piano.mid"))
+    assert err.value.reason == "no_drums"
+    assert "channel 10" in str(err.value)
+
+
+def test_an_all_3_4_file_is_refused(tmp_path):
+    mid = drum_file([(0, 36, 100), (1440, 36, 100)], signatures=[(0, 3, 4)])
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(save(mid, tmp_path / "waltz.mid"))
+    assert err.value.reason == "not_4_4"
+
+
+def test_an_absurd_tempo_is_refused(tmp_path):
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(save(drum_file(groove_notes(1), bpm=1000.0), tmp_path / "fast.mid"))
+    assert err.value.reason == "absurd_tempo"
+
+
+def test_a_file_with_empty_tracks_is_refused(tmp_path):
+    mid = mido.MidiFile(type=1)
+    mid.tracks.append(mido.MidiTrack())
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(save(mid, tmp_path / "empty.mid"))
+    assert err.value.reason == "empty"
+
+
+def test_a_text_file_named_mid_is_refused(tmp_path):
+    path = tmp_path / "notes.mid"
+    path.write_text("not music")
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(path)
+    assert err.value.reason == "not_midi"
+
+
+@pytest.mark.parametrize("cut", [14, 30, 60])
+def test_truncated_files_are_refused_as_corrupt(tmp_path, cut):
+    good = save(drum_file(groove_notes(2)), tmp_path / "good.mid").read_bytes()
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(good[: len(good) - cut])
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(bad)
+    assert err.value.reason == "corrupt"
+
+
+def test_garbage_after_the_header_is_refused_as_corrupt(tmp_path):
+    good = save(drum_file(groove_notes(2)), tmp_path / "good.mid").read_bytes()
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(good[:22] + bytes(range(250, 256)) * 20)
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(bad)
+    assert err.value.reason == "corrupt"
+
+
+def test_a_missing_file_is_a_read_error(tmp_path):
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(tmp_path / "nope.mid")
+    assert err.value.reason == "unreadable"

@@ -1,0 +1,1 @@
+"""Training side of drummachine: data, torch models, training and evaluation (needs the `train` extra)."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trainer import cli_dataset
+from trainer import cli_dataset, cli_evaluate, cli_train
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     cli_dataset.add_parser(sub)
+    cli_train.add_parser(sub)
+    cli_evaluate.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

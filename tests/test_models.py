@@ -1,0 +1,122 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from trainer.models import (
+    START,
+    AutoregressiveLSTM,
+    build_model,
+    kl_cost,
+    kl_divergence,
+    model_config,
+)
+from trainer.schedules import kl_beta, learning_rate, sampling_probability
+from trainer.train import TrainConfig, batch_loss
+
+
+@pytest.mark.parametrize("kind", ["lstm", "flat", "hier"])
+@pytest.mark.parametrize("bars", [2, 16])
+def test_every_model_gives_512_logits_per_step(kind, bars):
+    cfg = model_config(kind, bars, "tiny")
+    model = build_model(cfg)
+    tokens = torch.randint(0, 512, (3, bars * 16))
+    out = model(tokens, sample_prob=0.0)
+    assert out.logits.shape == (3, bars * 16, 512)
+    if kind == "lstm":
+        assert out.mu is None
+    else:
+        assert out.mu.shape == out.sigma.shape == (3, cfg.latent)
+        assert (out.sigma > 0).all()
+
+
+def test_paper_preset_has_the_seed_sizes():
+    cfg = model_config("hier", 16, "paper")
+    assert (2 * cfg.encoder_size, cfg.latent, cfg.conductor_size, cfg.decoder_size) == (2048, 512, 1024, 1024)
+    assert model_config("lstm", 2, "paper").lstm_size == 64 and model_config("lstm", 2, "paper").lstm_layers == 3
+
+
+def test_kl_matches_the_closed_form_by_hand():
+    mu = torch.tensor([[1.0, 0.0]])
+    sigma = torch.tensor([[1.0, 0.5]])
+    # 0.5 * [(1 + 1 - 1 - 0) + (0 + 0.25 - 1 - 2 ln 0.5)]
+    expected = 0.5 * (1.0 + (0.25 - 1.0 - 2.0 * math.log(0.5)))
+    assert kl_divergence(mu, sigma).item() == pytest.approx(expected)
+    assert kl_divergence(torch.zeros(1, 4), torch.ones(1, 4)).item() == 0.0
+
+
+def test_free_bits_are_subtracted_in_bits_from_the_total():
+    kl = torch.tensor([100.0, 10.0])
+    assert kl_cost(kl, 48).tolist() == pytest.approx([100 - 48 * math.log(2), 0.0])
+
+
+def test_schedules_by_hand():
+    assert learning_rate(0, 1e-3, 0.9999, 1e-5) == 1e-3
+    assert learning_rate(10_000, 1e-3, 0.9999, 1e-5) == pytest.approx(1e-3 * 0.9999**10_000)
+    assert learning_rate(10**6, 1e-3, 0.9999, 1e-5) == 1e-5
+    assert kl_beta(0, 0.2, 0.99999) == 0.0
+    assert kl_beta(10**7, 0.2, 0.99999) == pytest.approx(0.2)
+    assert sampling_probability(123, "fixed", 0.5, 1000) == 0.5
+    assert sampling_probability(123, "teacher", 0.5, 1000) == 0.0
+    k = 1000.0
+    assert sampling_probability(0, "inverse_sigmoid", 0.5, k) == pytest.approx(1 - k / (k + 1))
+    assert sampling_probability(int(k * math.log(k)), "inverse_sigmoid", 0.5, k) == pytest.approx(0.5, abs=1e-3)
+
+
+def test_scheduled_sampling_with_p_0_is_teacher_forcing():
+    torch.manual_seed(0)
+    core = AutoregressiveLSTM(8, 4, 16, 2)
+    targets = torch.randint(0, 512, (5, 12))
+    cond = torch.randn(5, 4)
+    fused = core(targets, cond, None, sample_prob=0.0)
+    stepwise = core(targets, cond, None, sample_prob=1e-12)  # the step-by-step path, never sampling
+    assert torch.allclose(fused, stepwise, atol=1e-5)
+
+
+def test_scheduled_sampling_with_p_1_feeds_back_its_own_samples():
+    torch.manual_seed(0)
+    core = AutoregressiveLSTM(8, 0, 16, 1)
+    targets = torch.randint(0, 512, (4, 6))
+    g1 = torch.Generator().manual_seed(3)
+    g2 = torch.Generator().manual_seed(3)
+    a = core(targets, None, None, sample_prob=1.0, generator=g1)
+    b = core(torch.randint(0, 512, (4, 6)), None, None, sample_prob=1.0, generator=g2)
+    assert torch.allclose(a, b)  # with p = 1 the true tokens are never read
+
+
+def test_the_start_token_is_outside_the_vocabulary():
+    assert START == 512
+
+
+def test_hierarchical_bars_do_not_see_each_other_except_through_z():
+    torch.manual_seed(0)
+    model = build_model(model_config("hier", 2, "tiny")).eval()
+    tokens = torch.randint(0, 512, (1, 32))
+    z = torch.randn(1, model.cfg.latent)
+    changed = tokens.clone()
+    changed[0, :16] = torch.randint(0, 512, (16,))
+    a = model.decoder(z, tokens)
+    b = model.decoder(z, changed)
+    assert torch.allclose(a[:, 16:], b[:, 16:])  # bar 2's logits ignore bar 1's tokens
+    assert not torch.allclose(a[:, :16], b[:, :16])
+
+
+@pytest.mark.parametrize("kind", ["flat", "hier"])
+def test_a_small_set_is_learned_almost_perfectly(kind):
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    data = torch.from_numpy(rng.integers(0, 512, (8, 32)))
+    model = build_model(model_config(kind, 2, "tiny", decoder_size=64, latent=16))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    cfg = TrainConfig(free_bits=48, sampling="teacher")
+    for step in range(300):
+        loss, m = batch_loss(model, data, cfg, step, None)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        out = model(data, use_mean=True)
+    accuracy = (out.logits.argmax(-1) == data).float().mean().item()
+    assert accuracy > 0.97

@@ -1,0 +1,97 @@
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from midi_builders import drum_file, groove_notes, save
+from trainer.__main__ import main as trainer_main
+from trainer.checkpoint import load_checkpoint, load_model
+from trainer.dataset import DatasetConfig, build_dataset
+from trainer.models import model_config
+from trainer.train import default_train_config, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    for i in range(24):
+        save(drum_file(groove_notes(4, variant=i + 1), end_tick=4 * 1920), root / "midi" / f"g{i}.mid")
+    build_dataset(root / "midi", root / "ds", DatasetConfig(workers=1), progress=False)
+    return root / "ds"
+
+
+def run(dataset, out, steps, seed=0, resume=False, model="hier"):
+    return train(
+        model_config(model, 2, "tiny"),
+        default_train_config(2, steps=steps, batch=8, eval_every=2, checkpoint_every=2, log_every=1, seed=seed,
+                             sampling="fixed", sampling_p=0.5),
+        dataset, out, device="cpu", resume=resume, progress=False,
+    )
+
+
+def losses(out: Path) -> list[float]:
+    return [float(r["loss"]) for r in csv.DictReader(open(out / "log.csv"))]
+
+
+def test_same_seed_same_curve(dataset, tmp_path):
+    run(dataset, tmp_path / "a", 4, seed=1)
+    run(dataset, tmp_path / "b", 4, seed=1)
+    run(dataset, tmp_path / "c", 4, seed=2)
+    assert losses(tmp_path / "a") == losses(tmp_path / "b")
+    assert losses(tmp_path / "a") != losses(tmp_path / "c")
+
+
+def test_resume_continues_the_same_curve(dataset, tmp_path):
+    run(dataset, tmp_path / "straight", 6)
+    run(dataset, tmp_path / "split", 4)
+    run(dataset, tmp_path / "split", 6, resume=True)
+    assert losses(tmp_path / "split") == pytest.approx(losses(tmp_path / "straight"), rel=1e-5)
+    assert len(losses(tmp_path / "split")) == 6
+
+
+def test_a_run_leaves_checkpoint_log_and_plot(dataset, tmp_path):
+    figures = run(dataset, tmp_path / "r", 4, model="flat")
+    assert {"valid_accuracy", "loss", "kl"} <= set(figures)
+    assert (tmp_path / "r" / "curves.png").stat().st_size > 1000
+    model, ckpt = load_model(tmp_path / "r" / "checkpoint.pt")
+    assert ckpt["step"] == 4 and ckpt["model_config"]["model"] == "flat"
+    assert ckpt["data"]["files_read"] == 24
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "r").iterdir())
+
+
+def test_the_cli_trains_and_evaluates(dataset, tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert trainer_main(["train", "--model", "lstm", "--bars", "2", "--preset", "tiny", "--data", str(dataset),
+                         "--out", str(out), "--steps", "3", "--batch", "4", "--no-progress", "--device", "cpu"]) == 0
+    assert trainer_main(["evaluate", "--model", str(out), "--data", str(dataset), "--split", "train",
+                         "--json", str(tmp_path / "scores.json")]) == 0
+    table = capsys.readouterr().out
+    assert "teacher-forced" in table and "free-running" in table and "lstm" in table
+
+
+def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
+    bad = tmp_path / "checkpoint.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load_checkpoint(bad)
+
+
+def test_two_processes_with_gloo_keep_identical_replicas(dataset, tmp_path):
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "trainer",
+           "train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset), "--out", str(out),
+           "--steps", "4", "--batch", "8", "--checkpoint-every", "2", "--log-every", "2", "--device", "cpu", "--no-progress"]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt["world_size"] == 2 and ckpt["step"] == 4
+    a, b = ckpt["replica_checksums"]
+    assert a == b
+    assert [int(r["step"]) for r in csv.DictReader(open(out / "log.csv"))] == [2, 4]

@@ -1,0 +1,276 @@
+"""The three models of the seed paper: an LSTM baseline, a flat VAE and a hierarchical VAE (MusicVAE).
+
+Tokens are fed through an embedding, which is exactly a one-hot vector times a weight matrix. Every
+autoregressive part is one `AutoregressiveLSTM`, so teacher forcing, scheduled sampling and the per-step
+function the app exports behave the same in all three models.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR
+
+START = NUM_TOKENS  # the 'previous token' before the first step (and before each bar's first step)
+LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    model: str = "hier"  # lstm | flat | hier
+    bars: int = 16
+    embed: int = 64  # token embedding width
+    encoder_size: int = 256  # per direction
+    encoder_layers: int = 2
+    hierarchical_encoder: bool = True  # BiLSTM over each bar, then a BiLSTM over the bar vectors
+    latent: int = 128
+    conductor_size: int = 256
+    conductor_layers: int = 2
+    decoder_size: int = 256
+    decoder_layers: int = 2
+    lstm_size: int = 64  # the baseline
+    lstm_layers: int = 3
+
+    def __post_init__(self) -> None:
+        if self.model not in ("lstm", "flat", "hier"):
+            raise ValueError(f"model must be lstm, flat or hier, got {self.model!r}")
+
+    @property
+    def steps(self) -> int:
+        return self.bars * STEPS_PER_BAR
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Presets as data. `paper`: the seed paper's sizes. `cpu`: what trains to good accuracy on a 2-core CPU.
+PRESETS: dict[str, dict] = {
+    "paper": dict(embed=512, encoder_size=1024, latent=512, conductor_size=1024, decoder_size=1024,
+                  hierarchical_encoder=False),
+    "cpu": dict(embed=32, encoder_size=128, latent=128, conductor_size=128, decoder_size=192,
+                hierarchical_encoder=True),
+    "tiny": dict(embed=16, encoder_size=32, latent=16, conductor_size=32, decoder_size=48, lstm_size=32,
+                 hierarchical_encoder=True),
+}
+
+
+def model_config(model: str, bars: int, preset: str = "cpu", **overrides) -> ModelConfig:
+    """The config of a preset; the paper's encoder is 2048 wide in total, i.e. 1024 per direction."""
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+    values = {**PRESETS[preset], **overrides}
+    if bars <= 2:
+        values["hierarchical_encoder"] = False  # two bars are short enough to read flat
+    return ModelConfig(model=model, bars=bars, **values)
+
+
+LSTMState = tuple[torch.Tensor, torch.Tensor]
+
+
+class AutoregressiveLSTM(nn.Module):
+    """An LSTM that reads [previous token, condition] and predicts the next token's 512-way logits."""
+
+    def __init__(self, embed: int, cond: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.cond = cond
+        self.hidden = hidden
+        self.layers = layers
+        self.embedding = nn.Embedding(NUM_TOKENS + 1, embed)
+        self.lstm = nn.LSTM(embed + cond, hidden, layers, batch_first=True)
+        self.out = nn.Linear(hidden, NUM_TOKENS)
+
+    def _inputs(self, prev: torch.Tensor, cond: Optional[torch.Tensor]) -> torch.Tensor:
+        x = self.embedding(prev)
+        if cond is None:
+            return x
+        return torch.cat([x, cond.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
+
+    def step(self, prev: torch.Tensor, cond: Optional[torch.Tensor], state: Optional[LSTMState]):
+        """One step: prev (N,) -> logits (N, 512) and the new state ((layers, N, H) twice)."""
+        out, state = self.lstm(self._inputs(prev.unsqueeze(1), cond), state)
+        return self.out(out[:, 0]), state
+
+    def forward(
+        self,
+        targets: torch.Tensor,
+        cond: Optional[torch.Tensor] = None,
+        state: Optional[LSTMState] = None,
+        sample_prob: float = 0.0,
+        generator: Optional[torch.Generator] = None,
+    ) -> torch.Tensor:
+        """Logits (N, T, 512) for target tokens (N, T).
+
+        sample_prob 0 is teacher forcing (one fused LSTM call); above 0, each step's input is, with that
+        probability, a token sampled from the model's own previous output instead of the true one.
+        """
+        n, t = targets.shape
+        start = torch.full((n, 1), START, dtype=targets.dtype, device=targets.device)
+        if sample_prob <= 0.0:
+            prev = torch.cat([start, targets[:, :-1]], dim=1)
+            out, _ = self.lstm(self._inputs(prev, cond), state)
+            return self.out(out)
+        logits = []
+        prev = start[:, 0]
+        for i in range(t):
+            step_logits, state = self.step(prev, cond, state)
+            logits.append(step_logits)
+            with torch.no_grad():
+                sampled = torch.multinomial(F.softmax(step_logits.float(), -1), 1, generator=generator)[:, 0]
+                use = torch.rand(n, device=targets.device, generator=generator) < sample_prob
+                prev = torch.where(use, sampled, targets[:, i])
+        return torch.stack(logits, dim=1)
+
+
+class InitialState(nn.Module):
+    """tanh(W x + b) split into the (h, c) of every layer: how z or a bar embedding starts an LSTM."""
+
+    def __init__(self, size: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.dense = nn.Linear(size, 2 * layers * hidden)
+
+    def forward(self, x: torch.Tensor) -> LSTMState:
+        s = torch.tanh(self.dense(x)).view(x.shape[0], 2, self.layers, self.hidden).permute(1, 2, 0, 3)
+        return s[0].contiguous(), s[1].contiguous()
+
+
+def _last_bidirectional(lstm: nn.LSTM, x: torch.Tensor) -> torch.Tensor:
+    """Final forward and backward states of the top layer, concatenated: (N, 2H)."""
+    _, (h, _) = lstm(x)
+    return torch.cat([h[-2], h[-1]], dim=-1)
+
+
+class Encoder(nn.Module):
+    """Tokens -> (mu, sigma): a 2-layer BiLSTM over the steps, or, hierarchically, over bars then steps."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.hierarchical = cfg.hierarchical_encoder
+        self.embedding = nn.Embedding(NUM_TOKENS + 1, cfg.embed)
+        self.rnn = nn.LSTM(cfg.embed, cfg.encoder_size, cfg.encoder_layers, batch_first=True, bidirectional=True)
+        top = 2 * cfg.encoder_size
+        if self.hierarchical:
+            self.bar_rnn = nn.LSTM(top, cfg.encoder_size, cfg.encoder_layers, batch_first=True, bidirectional=True)
+        self.mu = nn.Linear(top, cfg.latent)
+        self.sigma = nn.Linear(top, cfg.latent)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.embedding(tokens)
+        if self.hierarchical:
+            n, t, e = x.shape
+            bars = _last_bidirectional(self.rnn, x.reshape(n * (t // STEPS_PER_BAR), STEPS_PER_BAR, e))
+            h = _last_bidirectional(self.bar_rnn, bars.view(n, t // STEPS_PER_BAR, -1))
+        else:
+            h = _last_bidirectional(self.rnn, x)
+        return self.mu(h), F.softplus(self.sigma(h))
+
+
+class FlatDecoder(nn.Module):
+    """z -> initial state; every step reads [previous token, z]."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.init = InitialState(cfg.latent, cfg.decoder_size, cfg.decoder_layers)
+        self.core = AutoregressiveLSTM(cfg.embed, cfg.latent, cfg.decoder_size, cfg.decoder_layers)
+
+    def forward(self, z, targets, sample_prob=0.0, generator=None):
+        return self.core(targets, z, self.init(z), sample_prob, generator)
+
+
+class Conductor(nn.Module):
+    """z -> one embedding per bar. Not autoregressive: it reads z at every bar, its state starts from z."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.bars = cfg.bars
+        self.init = InitialState(cfg.latent, cfg.conductor_size, cfg.conductor_layers)
+        self.rnn = nn.LSTM(cfg.latent, cfg.conductor_size, cfg.conductor_layers, batch_first=True)
+
+    def forward(self, z: torch.Tensor, bars: Optional[int] = None) -> torch.Tensor:
+        bars = bars or self.bars
+        out, _ = self.rnn(z.unsqueeze(1).expand(-1, bars, -1), self.init(z))
+        return out  # (N, bars, conductor_size)
+
+
+class BarDecoder(nn.Module):
+    """Decodes one bar from its embedding alone: state from the embedding, which it also reads every step."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.init = InitialState(cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers)
+        self.core = AutoregressiveLSTM(cfg.embed, cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers)
+
+
+class HierarchicalDecoder(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.conductor = Conductor(cfg)
+        self.bar = BarDecoder(cfg)
+
+    def forward(self, z, targets, sample_prob=0.0, generator=None):
+        n, t = targets.shape
+        bars = t // STEPS_PER_BAR
+        emb = self.conductor(z, bars).reshape(n * bars, -1)
+        # bars never share state, so all bars of the batch decode side by side
+        logits = self.bar.core(targets.reshape(n * bars, STEPS_PER_BAR), emb, self.bar.init(emb), sample_prob, generator)
+        return logits.view(n, t, NUM_TOKENS)
+
+
+class LstmBaseline(nn.Module):
+    """Seed section 3.1: stacked LSTMs predicting the next token."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.core = AutoregressiveLSTM(cfg.lstm_size, 0, cfg.lstm_size, cfg.lstm_layers)
+
+    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False):
+        return ModelOutput(self.core(tokens, None, None, sample_prob, generator))
+
+
+class VAE(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        self.decoder = HierarchicalDecoder(cfg) if cfg.model == "hier" else FlatDecoder(cfg)
+
+    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False):
+        mu, sigma = self.encoder(tokens)
+        if use_mean:
+            z = mu
+        else:
+            eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
+            z = mu + sigma * eps
+        return ModelOutput(self.decoder(z, tokens, sample_prob, generator), mu, sigma)
+
+
+@dataclass
+class ModelOutput:
+    logits: torch.Tensor  # (N, T, 512)
+    mu: Optional[torch.Tensor] = None
+    sigma: Optional[torch.Tensor] = None
+
+
+def build_model(cfg: ModelConfig) -> nn.Module:
+    return LstmBaseline(cfg) if cfg.model == "lstm" else VAE(cfg)
+
+
+def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, sigma^2) || N(0, 1)) per sequence, in nats, summed over latent dimensions."""
+    return 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma.clamp_min(1e-8))).sum(-1)
+
+
+def kl_cost(kl: torch.Tensor, free_bits: float) -> torch.Tensor:
+    """max(KL - free_bits * ln 2, 0) per sequence: MusicVAE's free bits, subtracted from the total KL."""
+    return torch.clamp(kl - free_bits * LN2, min=0.0)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -14,3 +14,33 @@ try:
     torch.set_num_threads(1)
 except ImportError:
     pass
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """An untrained tiny 16-bar hierarchical VAE saved as a trainer checkpoint."""
+    import torch
+
+    from trainer.checkpoint import save_checkpoint
+    from trainer.models import build_model, count_parameters, model_config
+
+    torch.manual_seed(0)
+    cfg = model_config("hier", 16, "tiny")
+    model = build_model(cfg)
+    path = tmp_path_factory.mktemp("ckpt") / "checkpoint.pt"
+    save_checkpoint(path, {"model": model.state_dict(), "model_config": cfg.to_dict(), "step": 0, "seconds": 0.0,
+                           "parameters": count_parameters(model), "data": {}, "train_config": {}})
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_checkpoint, tmp_path_factory):
+    """That model exported as an app model folder."""
+    from export.onnx_export import export_checkpoint
+
+    out = tmp_path_factory.mktemp("model") / "tiny"
+    export_checkpoint(tiny_checkpoint, out, {"teacher_forced_accuracy": 0.5}, progress=lambda m: None)
+    return out

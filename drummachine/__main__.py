@@ -1,0 +1,5 @@
+import sys
+
+from drummachine.cli import main
+
+sys.exit(main())

@@ -1,0 +1,94 @@
+"""Open an exported model folder with onnxruntime, or say clearly what is wrong with it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+from drummachine import model_format as fmt
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "assets" / "model"
+MODEL_ENV = "DRUMMACHINE_MODEL"
+
+
+class ModelError(Exception):
+    """A model folder that cannot be used; the message names the file and what was expected."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    folder: Path
+    sessions: dict  # graph file name -> onnxruntime.InferenceSession
+    config: dict
+    training: dict
+    evaluation: dict
+    provider: str
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+
+def default_model_folder() -> Path:
+    return Path(os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
+
+
+def _import_onnxruntime():
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ModelError(
+            "onnxruntime is not installed: install drummachine with the cpu extra (pip install -e '.[cpu]') "
+            "or the gpu extra"
+        ) from exc
+    return onnxruntime
+
+
+def choose_providers(available: Sequence[str], prefer_gpu: bool = True) -> list[str]:
+    """CUDA first when this onnxruntime has it, always CPU after; never a provider that is not available."""
+    chosen = [p for p in ("CUDAExecutionProvider",) if prefer_gpu and p in available]
+    return chosen + ["CPUExecutionProvider"]
+
+
+def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool = True) -> ModelFiles:
+    ort = _import_onnxruntime()
+    folder = Path(folder) if folder is not None else default_model_folder()
+    if not folder.is_dir():
+        raise ModelError(f"no model folder at {folder}: expected a folder with {', '.join(fmt.GRAPH_FILES)} "
+                         "(written by `python -m export`)")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    providers = choose_providers(ort.get_available_providers(), prefer_gpu)
+    sessions, metas = {}, {}
+    for name in fmt.GRAPH_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"{path} is missing: a model folder holds {', '.join(fmt.GRAPH_FILES)}")
+        try:
+            session = ort.InferenceSession(str(path), options, providers=providers)
+        except Exception as exc:  # onnxruntime raises its own exception types for bad files
+            raise ModelError(f"{path} is not a usable ONNX model ({str(exc).splitlines()[0][:200]})") from exc
+        meta = session.get_modelmeta().custom_metadata_map
+        version = meta.get(fmt.KEY_FORMAT)
+        if version != str(fmt.FORMAT_VERSION):
+            raise ModelError(f"{path} has model format {version or 'none'}, this drummachine reads format "
+                             f"{fmt.FORMAT_VERSION}: export it again with `python -m export`")
+        if json.loads(meta.get(fmt.KEY_VOCABULARY, "{}")) != json.loads(fmt.vocabulary_json()):
+            raise ModelError(f"{path} was trained on another drum vocabulary than this drummachine's 9 classes")
+        sessions[name], metas[name] = session, meta
+    configs = {m[fmt.KEY_CONFIG] for m in metas.values()}
+    if len(configs) != 1:
+        raise ModelError(f"the graphs in {folder} come from different models: export them together")
+    meta = metas[fmt.ENCODER]
+    config = json.loads(meta[fmt.KEY_CONFIG])
+    if config.get("model") != "hier":
+        raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
+    provider = sessions[fmt.BAR_DECODER].get_providers()[0]
+    return ModelFiles(folder, sessions, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
+                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider)

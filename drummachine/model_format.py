@@ -1,0 +1,35 @@
+"""What an exported model folder holds: file names, metadata keys and the format version.
+
+Written by `export` (torch side) and read by the engine (onnxruntime side); defined only here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from drummachine.vocabulary import CLASS_NAMES, CLASS_PITCHES, NUM_TOKENS, OUTPUT_PITCHES, STEPS_PER_BAR
+
+FORMAT_VERSION = 1
+ENCODER = "encoder.onnx"
+CONDUCTOR = "conductor.onnx"
+BAR_STEP = "bar_step.onnx"
+BAR_DECODER = "bar_decoder.onnx"
+GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
+CARD = "MODEL_CARD.md"
+INFO = "model.json"
+
+# keys of every graph's ONNX metadata
+KEY_FORMAT = "drummachine_format"
+KEY_VOCABULARY = "vocabulary"
+KEY_CONFIG = "model_config"
+KEY_TRAINING = "training"
+KEY_EVALUATION = "evaluation"
+
+
+def vocabulary_json() -> str:
+    """The vocabulary a model was trained on; the engine refuses a model whose vocabulary differs."""
+    return json.dumps(
+        {"classes": list(CLASS_NAMES), "output_pitches": list(OUTPUT_PITCHES),
+         "class_pitches": [list(p) for p in CLASS_PITCHES], "tokens": NUM_TOKENS, "steps_per_bar": STEPS_PER_BAR},
+        sort_keys=True,
+    )

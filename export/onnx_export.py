@@ -1,0 +1,110 @@
+"""Export a trained hierarchical VAE checkpoint to the ONNX graphs the app runs, then check parity."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import onnx
+import torch
+
+from drummachine import model_format as fmt
+from export.graphs import BarDecodeGraph, BarStepGraph, ConductorGraph, EncoderGraph
+from trainer.checkpoint import load_model, resolve_checkpoint
+from trainer.models import VAE
+
+OPSET = 17
+
+
+def _export(module: torch.nn.Module, args: tuple, path: Path, inputs: list[str], outputs: list[str], dynamic: dict) -> None:
+    with warnings.catch_warnings():
+        # the tracer warns about LSTM shape checks and batch sizes; parity with torch is checked after export
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module, args, str(path), input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+            opset_version=OPSET, dynamo=False, do_constant_folding=True,
+        )
+
+
+def export_graphs(model: VAE, folder: Path) -> None:
+    """Write the four graphs with a dynamic batch axis (and a dynamic length for the encoder)."""
+    cfg = model.cfg
+    n, layers, hidden = 2, cfg.decoder_layers, cfg.decoder_size
+    tokens = torch.randint(0, 512, (n, cfg.steps))
+    _export(EncoderGraph(model), (tokens,), folder / fmt.ENCODER, ["tokens"], ["mu", "sigma"],
+            {"tokens": {0: "batch", 1: "steps"}, "mu": {0: "batch"}, "sigma": {0: "batch"}})
+    z = torch.randn(n, cfg.latent)
+    _export(ConductorGraph(model), (z,), folder / fmt.CONDUCTOR, ["z"], ["embeddings", "h0", "c0"],
+            {"z": {0: "batch"}, "embeddings": {0: "batch"}, "h0": {0: "batch"}, "c0": {0: "batch"}})
+    emb = torch.randn(n, cfg.conductor_size)
+    h = torch.randn(layers, n, hidden)
+    _export(BarStepGraph(model), (torch.full((n,), 512), emb, h, h.clone()), folder / fmt.BAR_STEP,
+            ["prev", "embedding", "h", "c"], ["logits", "h_out", "c_out"],
+            {k: {0: "batch"} for k in ("prev", "embedding", "logits")} | {k: {1: "batch"} for k in ("h", "c", "h_out", "c_out")})
+    h0 = torch.randn(n, layers, hidden)
+    args = (emb, h0, h0.clone(), torch.rand(n, 16), torch.zeros(n, 16, 512), torch.ones(n, 1), torch.zeros(n, 1))
+    names = ["embedding", "h0", "c0", "uniforms", "bias", "inv_temperature", "greedy"]
+    _export(BarDecodeGraph(model), args, folder / fmt.BAR_DECODER, names, ["tokens", "logits"],
+            {k: {0: "batch"} for k in names + ["tokens", "logits"]})
+
+
+def embed_metadata(folder: Path, metadata: dict[str, str]) -> None:
+    for name in fmt.GRAPH_FILES:
+        proto = onnx.load(str(folder / name))
+        del proto.metadata_props[:]
+        for key, value in metadata.items():
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+        proto.producer_name = "drummachine export"
+        onnx.save(proto, str(folder / name))
+
+
+def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = None, real_tokens=None,
+                      progress=print) -> dict:
+    """Export, embed metadata, check parity against torch; the folder appears only when all of it passed."""
+    from export.parity import check_parity
+
+    path = resolve_checkpoint(checkpoint)
+    model, ckpt = load_model(path)
+    if not isinstance(model, VAE) or model.cfg.model != "hier":
+        raise ValueError(f"{path}: only the hierarchical VAE is exported for the app (this is {model.cfg.model!r})")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        progress("exporting graphs")
+        export_graphs(model, staging)
+        training = {
+            "checkpoint": path.name, "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
+            "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters"),
+            "train_config": ckpt.get("train_config"), "data": ckpt.get("data"),
+        }
+        metadata = {
+            fmt.KEY_FORMAT: str(fmt.FORMAT_VERSION),
+            fmt.KEY_VOCABULARY: fmt.vocabulary_json(),
+            fmt.KEY_CONFIG: json.dumps(model.cfg.to_dict()),
+            fmt.KEY_TRAINING: json.dumps(training),
+            fmt.KEY_EVALUATION: json.dumps(evaluation or {}),
+        }
+        embed_metadata(staging, metadata)
+        progress("checking parity with torch")
+        parity = check_parity(model, staging, real_tokens)
+        if not parity["passed"]:
+            raise ValueError(f"ONNX parity check failed: {json.dumps(parity)}")
+        info = {"format_version": fmt.FORMAT_VERSION, "model_config": model.cfg.to_dict(), "training": training,
+                "evaluation": evaluation or {}, "parity": parity,
+                "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES}}
+        (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
+        for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO,)):
+            old.unlink(missing_ok=True)
+        out.mkdir(exist_ok=True)
+        for item in staging.iterdir():
+            os.replace(item, out / item.name)
+        return info
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,47 @@
+import json
+
+import onnx
+import pytest
+import torch
+
+from drummachine import model_format as fmt
+from export.onnx_export import export_checkpoint
+from export.parity import check_parity
+from trainer.checkpoint import load_model, save_checkpoint
+from trainer.models import build_model, model_config
+
+
+def test_export_writes_the_graphs_with_metadata(tiny_model):
+    for name in fmt.GRAPH_FILES:
+        meta = {p.key: p.value for p in onnx.load(str(tiny_model / name)).metadata_props}
+        assert meta[fmt.KEY_FORMAT] == str(fmt.FORMAT_VERSION)
+        assert json.loads(meta[fmt.KEY_VOCABULARY])["output_pitches"] == [36, 38, 42, 46, 45, 48, 50, 49, 51]
+        assert json.loads(meta[fmt.KEY_CONFIG])["bars"] == 16
+        assert json.loads(meta[fmt.KEY_EVALUATION]) == {"teacher_forced_accuracy": 0.5}
+    info = json.loads((tiny_model / fmt.INFO).read_text())
+    assert info["parity"]["passed"]
+
+
+def test_onnx_matches_torch_within_1e_4_and_decodes_identically(tiny_checkpoint, tiny_model):
+    model, _ = load_model(tiny_checkpoint)
+    real = torch.randint(0, 512, (3, 256)).numpy()
+    report = check_parity(model, tiny_model, real, seed=5)
+    assert report["max_abs"] < 1e-4
+    assert report["greedy_decodes_identical"] and report["decoded_bars"] == 16
+    assert report["passed"]
+
+
+def test_parity_fails_when_the_graphs_do_not_match_the_weights(tiny_checkpoint, tiny_model):
+    model, _ = load_model(tiny_checkpoint)
+    with torch.no_grad():
+        model.decoder.bar.core.out.bias += 0.01
+    assert not check_parity(model, tiny_model)["passed"]
+
+
+def test_only_the_hierarchical_model_is_exported(tmp_path):
+    cfg = model_config("flat", 2, "tiny")
+    path = tmp_path / "checkpoint.pt"
+    save_checkpoint(path, {"model": build_model(cfg).state_dict(), "model_config": cfg.to_dict()})
+    with pytest.raises(ValueError, match="only the hierarchical VAE"):
+        export_checkpoint(path, tmp_path / "out", progress=lambda m: None)
+    assert not (tmp_path / "out").exists()

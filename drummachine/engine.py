@@ -89,8 +89,8 @@ class Engine:
 
     # --- decoding ----------------------------------------------------------------------------------------
     def _bar_inputs(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        emb, h0, c0 = self._conductor.run(None, {"z": np.asarray(z, dtype=np.float32).reshape(1, self.latent)})
-        return emb[0], h0[0], c0[0]
+        emb, h0, c0 = self._conductor.run(None, {"z": np.asarray(z, dtype=np.float32).reshape(-1, self.latent)})
+        return (emb[0], h0[0], c0[0]) if emb.shape[0] == 1 else (emb, h0, c0)
 
     def decode_bars(
         self,
@@ -141,9 +141,18 @@ class Engine:
     def decode(self, z: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,
                lock: Optional[Lock] = None) -> Pattern:
         """All bars at once (one batched call); equal to joining `decode_bars`."""
+        return self.decode_many(np.asarray(z).reshape(1, self.latent), bars, temperature, seed, lock)[0]
+
+    def decode_many(self, zs: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,
+                    lock: Optional[Lock] = None) -> list[Pattern]:
+        """Several codes in one conductor call and one bar-decoder call; each equals its own `decode`."""
         bars = self._check_bars(bars)
-        emb, h0, c0 = self._bar_inputs(z)
-        return self._decode(emb[:bars], h0[:bars], c0[:bars], list(range(bars)), temperature, seed, lock)
+        zs = np.asarray(zs, dtype=np.float32).reshape(-1, self.latent)
+        emb, h0, c0 = self._conductor.run(None, {"z": zs})
+        n = len(zs)
+        flat = lambda a: a[:, :bars].reshape(n * bars, *a.shape[2:])  # noqa: E731
+        joined = self._decode(flat(emb), flat(h0), flat(c0), list(range(bars)) * n, temperature, seed, lock)
+        return [joined.bar_slice(i * bars, (i + 1) * bars) for i in range(n)]
 
     # --- what the musician asks for -------------------------------------------------------------------------
     def sample(self, bars: Optional[int] = None, temperature: float = 1.0, seed: Optional[int] = None,
@@ -157,7 +166,8 @@ class Engine:
                     temperature: float = 0.0, seed: int = 0) -> list[Pattern]:
         """`steps` patterns from a to b along the great circle between their codes (ends included)."""
         za, zb = self._code(a), self._code(b)
-        return [self.decode(slerp(za, zb, t), bars, temperature, seed) for t in interpolation_points(steps)]
+        zs = np.stack([slerp(za, zb, t) for t in interpolation_points(steps)])
+        return self.decode_many(zs, bars, temperature, seed)
 
     def variations(self, pattern: Pattern, amount: float = 0.5, n: int = 4, temperature: float = 0.0,
                    seed: Optional[int] = None, lock: Optional[Lock] = None) -> list[Groove]:
@@ -165,9 +175,6 @@ class Engine:
         seed = new_seed() if seed is None else int(seed)
         mu = self.encode(pattern)
         noise = np.random.default_rng([seed, 2]).standard_normal((n, self.latent)).astype(np.float32)
-        out = []
-        for i in range(n):
-            z = mu + amount * noise[i]
-            out.append(Groove(self.decode(z, pattern.bars if pattern.bars <= self.bars else None, temperature,
-                                          seed + i, lock), z, seed + i, temperature))
-        return out
+        bars = min(pattern.bars, self.bars)
+        return [Groove(self.decode(mu + amount * noise[i], bars, temperature, seed + i, lock),
+                       mu + amount * noise[i], seed + i, temperature) for i in range(n)]

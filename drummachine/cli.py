@@ -12,6 +12,7 @@ from drummachine.clip import ClipWriteError, write_clip
 from drummachine.midi_reader import MidiReadError, read_drum_midi
 from drummachine.model_files import ModelError
 from drummachine.pattern import Pattern
+from drummachine.ports import PortError
 from drummachine.vocabulary import CLASS_NAMES
 
 
@@ -71,6 +72,65 @@ def cmd_morph(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ports(args: argparse.Namespace) -> int:
+    from drummachine.ports import compiled_apis, list_ports, pick_api
+
+    api = pick_api(args.api)
+    print(f"MIDI API: {api} (compiled: {', '.join(compiled_apis())})")
+    print("outputs (drummachine can play into):")
+    for name in list_ports(api, "in"):
+        print(f"  {name}")
+    print("inputs (drummachine can follow the clock of):")
+    for name in list_ports(api, "out"):
+        print(f"  {name}")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from drummachine import note_maps
+    from drummachine.bar_sources import GrooveSource, LoopSource, MorphSource
+    from drummachine.player import Player, PlayerSettings
+    from drummachine.ports import MidiInput, MidiOutput, pick_api
+
+    api = pick_api(args.api)
+    settings = PlayerSettings(bpm=args.bpm, swing=args.swing, gate=args.gate, channel=args.channel - 1,
+                              note_map=note_maps.resolve(args.note_map), send_clock=not args.no_clock)
+    if args.pattern:
+        source, what = LoopSource(read_groove(args.pattern, 16)), f"{args.pattern.name} looped"
+    else:
+        engine = _engine(args)
+        if args.morph:
+            a, b = (read_groove(p, args.bars) for p in args.morph)
+            source = MorphSource(engine, engine.encode(a), engine.encode(b), args.morph_bars, min(args.bars, a.bars),
+                                 args.temperature, args.seed or 0)
+            what = f"morph {args.morph[0].name} -> {args.morph[1].name} over {args.morph_bars} bars"
+        else:
+            from drummachine.engine import new_seed
+
+            seed = new_seed() if args.seed is None else args.seed
+            source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed)
+            what = f"{args.bars} bars, seed {seed}, temperature {args.temperature}"
+    faults = lambda f: print(f"[{f.kind}] {f.message}", file=sys.stderr, flush=True)  # noqa: E731
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with Player(lambda: MidiOutput(api, args.port), source, settings, on_fault=faults) as player:
+        if args.follow:
+            player.follow(lambda cb: MidiInput(api, args.follow, cb))
+            print(f"following the clock of {args.follow}; playing {what} on {player.output_name} ({api})", flush=True)
+        else:
+            player.start()
+            print(f"playing {what} at {args.bpm:g} BPM on {player.output_name} ({api}); Ctrl-C stops", flush=True)
+        try:
+            done.wait(args.duration)
+        except KeyboardInterrupt:
+            pass
+        player.stop()
+    return 0
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="model folder (default: the bundled assets/model)")
     p.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
@@ -99,6 +159,27 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", type=Path, default=Path("morph.mid"))
     _add_model_options(m)
     m.set_defaults(run=cmd_morph)
+    pl = sub.add_parser("play", help="play live into a MIDI port (a virtual 'Drum Machine' port by default)")
+    pl.add_argument("--port", help="an existing output port to play into, instead of the virtual port")
+    pl.add_argument("--api", choices=["alsa", "jack", "coremidi", "windowsmm"], help="force a MIDI API")
+    pl.add_argument("--bars", type=int, default=16, help="length of the loop (1-16)")
+    pl.add_argument("--seed", type=int)
+    pl.add_argument("--temperature", type=float, default=0.8)
+    pl.add_argument("--morph", type=Path, nargs=2, metavar=("A.mid", "B.mid"), help="morph from A to B while playing")
+    pl.add_argument("--morph-bars", type=int, default=8, help="bars the morph takes")
+    pl.add_argument("--pattern", type=Path, help="loop this MIDI file's drums instead of generating")
+    pl.add_argument("--duration", type=float, help="seconds to play (default: until Ctrl-C)")
+    pl.add_argument("--channel", type=int, default=10, choices=range(1, 17), metavar="1-16")
+    pl.add_argument("--note-map", default="General MIDI", help="preset or saved map name, or 9 notes 36,38,...")
+    pl.add_argument("--swing", type=float, default=50.0, help="50 (straight) to 75 percent")
+    pl.add_argument("--gate", type=float, default=0.5, help="note length, fraction of a 16th")
+    pl.add_argument("--no-clock", action="store_true", help="do not send MIDI clock and Start/Stop")
+    pl.add_argument("--follow", metavar="INPUT", help="follow the MIDI clock of this input port (DAW as master)")
+    _add_model_options(pl)
+    pl.set_defaults(run=cmd_play)
+    po = sub.add_parser("ports", help="list MIDI ports")
+    po.add_argument("--api", choices=["alsa", "jack", "coremidi", "windowsmm"])
+    po.set_defaults(run=cmd_ports)
     return ap
 
 
@@ -111,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except (ModelError, MidiReadError, ClipWriteError, ValueError) as exc:
+    except (ModelError, MidiReadError, ClipWriteError, PortError, ValueError) as exc:
         print(f"drummachine: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -107,6 +107,13 @@ class Engine:
         for bar in range(start_bar, bars):
             yield self._decode(emb[bar : bar + 1], h0[bar : bar + 1], c0[bar : bar + 1], [bar], temperature, seed, lock)
 
+    def decode_bar(self, z: np.ndarray, bar: int, temperature: float = 1.0, seed: int = 0,
+                   lock: Optional[Lock] = None) -> Pattern:
+        """Bar `bar` alone (as in `decode`): what a player's bar source asks for while the previous bar plays."""
+        self._check_bars(bar + 1)
+        emb, h0, c0 = self._bar_inputs(z)
+        return self._decode(emb[bar : bar + 1], h0[bar : bar + 1], c0[bar : bar + 1], [bar], temperature, seed, lock)
+
     def _check_bars(self, bars: Optional[int]) -> int:
         bars = self.bars if bars is None else int(bars)
         if not 1 <= bars <= self.bars:

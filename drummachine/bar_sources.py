@@ -1,0 +1,70 @@
+"""Where the player's bars come from: a looped pattern, a generated groove, or a morph in motion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from drummachine.engine import Engine, Lock
+from drummachine.latent import slerp
+from drummachine.pattern import Pattern
+
+
+@dataclass(frozen=True)
+class LoopSource:
+    """A fixed pattern of 1-16 bars, looped."""
+
+    pattern: Pattern
+
+    def bar(self, index: int) -> Pattern:
+        b = index % self.pattern.bars
+        return self.pattern.bar_slice(b, b + 1)
+
+
+@dataclass
+class GrooveSource:
+    """A groove decoded from a latent code one bar at a time, as it is needed, then looped."""
+
+    engine: Engine
+    z: np.ndarray
+    bars: int = 16
+    temperature: float = 0.8
+    seed: int = 0
+    lock: Optional[Lock] = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def bar(self, index: int) -> Pattern:
+        b = index % self.bars
+        if b not in self._cache:
+            self._cache[b] = self.engine.decode_bar(self.z, b, self.temperature, self.seed, self.lock)
+        return self._cache[b]
+
+
+@dataclass
+class MorphSource:
+    """Moves from code A to code B over `over_bars` bars (then holds B, or turns back with `pingpong`).
+
+    Bar n plays bar (n mod bars) of the groove at position t = n / (over_bars - 1) along the great circle.
+    """
+
+    engine: Engine
+    za: np.ndarray
+    zb: np.ndarray
+    over_bars: int = 8
+    bars: int = 2
+    temperature: float = 0.0
+    seed: int = 0
+    pingpong: bool = False
+
+    def position(self, index: int) -> float:
+        span = max(self.over_bars - 1, 1)
+        if self.pingpong:
+            k = index % (2 * span)
+            return (k if k <= span else 2 * span - k) / span
+        return min(index, span) / span
+
+    def bar(self, index: int) -> Pattern:
+        z = slerp(self.za, self.zb, self.position(index))
+        return self.engine.decode_bar(z, index % self.bars, self.temperature, self.seed)

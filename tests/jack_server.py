@@ -1,0 +1,75 @@
+"""A real JACK server (dummy driver) for the MIDI tests, with a per-run name so parallel runs never collide."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RECORDER = Path(__file__).with_name("midi_recorder.py")
+
+
+class JackServer:
+    def __init__(self, name: str, period: int = 256):
+        self.name, self.period = name, period
+        self.proc = None
+
+    def start(self, clean: bool = True) -> "JackServer":
+        if clean:  # stale files of a killed server with this name would stop a new one
+            for path in glob.glob(f"/dev/shm/jack_sem.*_{self.name}_*") + glob.glob(f"/dev/shm/jack_{self.name}_*"):
+                Path(path).unlink(missing_ok=True)
+        # Realtime where the system allows it (root, or rtprio granted): the server's and every client's
+        # process thread then keep their 5.3 ms cycles however loaded the cores are; else plain scheduling.
+        for mode in (["-R", "-P", "70"], ["--no-realtime"]):
+            self.proc = subprocess.Popen(
+                ["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", "48000", "-p", str(self.period)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            )
+            done = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "5"], capture_output=True, text=True)
+            if done.returncode == 0 and "available" in done.stdout and self.proc.poll() is None:
+                self.realtime = mode[0] == "-R"
+                return self
+            self.stop()
+        raise RuntimeError(f"jackd {self.name} did not start: {done.stdout} {done.stderr}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    @property
+    def env(self) -> dict:
+        return {"JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+
+def jack_available() -> bool:
+    return shutil.which("jackd") is not None and shutil.which("jack_wait") is not None
+
+
+class Recorder:
+    """The independent client: its own process, recording every message arriving from a port."""
+
+    def __init__(self, tmp: Path, connect: str = "Drum Machine", virtual: str | None = None):
+        self.out = tmp / f"rec-{time.monotonic_ns()}.jsonl"
+        args = ["--virtual", virtual] if virtual else ["--connect", connect]
+        self.proc = subprocess.Popen([sys.executable, str(RECORDER), "--out", str(self.out), *args, "--seconds", "120"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        line = self.proc.stdout.readline()
+        if "ready" not in line:
+            raise RuntimeError(f"recorder did not start: {line} {self.proc.stderr.read()}")
+        time.sleep(0.1)  # the connection takes effect within a server cycle or two
+
+    def stop(self) -> list[dict]:
+        self.proc.terminate()
+        self.proc.wait(10)
+        return [json.loads(line) for line in open(self.out)]

@@ -1,0 +1,321 @@
+"""The player against a real MIDI server (JACK, dummy driver) and an independent recording client."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drummachine.bar_sources import LoopSource
+from drummachine.pattern import Pattern
+from drummachine.player import Player, PlayerSettings
+from drummachine.ports import MidiInput, MidiOutput, PortError, list_ports, pick_api
+from jack_server import JackServer, Recorder, jack_available
+
+if not jack_available():
+    if os.environ.get("CI"):
+        raise RuntimeError("jackd is missing: scripts/test.sh installs jackd2")
+    pytest.skip("jackd not installed (scripts/setup.sh --test installs it)", allow_module_level=True)
+
+NOTE_ON, NOTE_OFF, CLOCK = 0x90, 0x80, 0xF8
+
+
+@pytest.fixture
+def jack(monkeypatch):
+    server = JackServer(f"dmt{uuid.uuid4().hex[:8]}").start()
+    for k, v in server.env.items():
+        monkeypatch.setenv(k, v)
+    yield server
+    server.stop()
+
+
+def beat(bars: int = 1) -> Pattern:
+    """Hats on 8ths (velocity rising), kick on 1 and 3, snare on 2 and 4; bar 2 adds a crash on its 1."""
+    p = Pattern.empty(bars)
+    for b in range(bars):
+        for s in range(0, 16, 2):
+            p = p.with_hit(b, s, 2, 60 + 2 * s + b)
+        p = p.with_hit(b, 0, 0, 120).with_hit(b, 8, 0, 100).with_hit(b, 4, 1, 110).with_hit(b, 12, 1, 111)
+    if bars > 1:
+        p = p.with_hit(1, 0, 7, 127)
+    return p
+
+
+def expected_ons(p: Pattern, note_map=(36, 38, 42, 46, 45, 48, 50, 49, 51), loops: int = 1) -> list[tuple[int, int]]:
+    out = []
+    for _ in range(loops):
+        for bar in range(p.bars):
+            for step in range(16):
+                hits = [(note_map[c], int(p.velocities[bar, step, c])) for c in range(9) if p.velocities[bar, step, c]]
+                out += sorted(hits)
+    return out
+
+
+def ons(messages, channel=9):
+    return [(m["msg"][1], m["msg"][2]) for m in messages if m["msg"][0] == NOTE_ON | channel and m["msg"][2] > 0]
+
+
+def play_for(player: Player, bars: float, bpm: float) -> None:
+    """Play `bars` bars and stop half a step before the next bar line (the first step sounds 30 ms after start)."""
+    player.start()
+    time.sleep(bars * 4 * 60 / bpm + 0.03 - 60 / bpm / 8)
+    player.stop()
+    time.sleep(0.1)  # what was sent last reaches the recorder within a server period or two
+
+
+def test_jack_is_the_api_that_answers_here(jack):
+    assert pick_api() in ("alsa", "jack")
+    assert pick_api("jack") == "jack"
+
+
+def test_the_virtual_port_is_visible_to_other_clients(jack):
+    out = MidiOutput("jack")
+    try:
+        assert any(p.endswith(":Drum Machine") for p in list_ports("jack", "in"))
+        assert out.alive()
+    finally:
+        out.close()
+
+
+def test_a_missing_named_port_lists_the_ports_there_are(jack):
+    with pytest.raises(PortError, match="no MIDI output port named 'Nowhere'"):
+        MidiOutput("jack", port="Nowhere")
+
+
+def test_every_note_arrives_in_order_with_pitch_channel_and_velocity(jack, tmp_path):
+    pattern = beat(2)
+    with Player(lambda: MidiOutput("jack"), LoopSource(pattern), PlayerSettings(bpm=180, send_clock=False)) as player:
+        rec = Recorder(tmp_path)
+        play_for(player, 4, 180)
+        got = rec.stop()
+    notes = ons(got)
+    want = expected_ons(pattern, loops=2)
+    # within one step the order of simultaneous hits is the class order; across steps it is time order
+    assert notes[: len(want)] == want
+    offs = [m for m in got if m["msg"][0] == NOTE_OFF | 9]
+    assert len(offs) >= len(want)
+
+
+def test_clock_ticks_come_24_to_the_beat(jack, tmp_path):
+    with Player(lambda: MidiOutput("jack"), LoopSource(beat()), PlayerSettings(bpm=150)) as player:
+        rec = Recorder(tmp_path)
+        play_for(player, 2, 150)
+        got = rec.stop()
+    kinds = [m["msg"][0] for m in got]
+    assert kinds[0] == 0xFA and kinds[-1] != 0xFA and 0xFC in kinds
+    ticks = np.array([m["t_ns"] for m in got if m["msg"][0] == CLOCK])
+    assert 8 * 24 - 3 <= len(ticks) <= 8 * 24 - 2  # play_for stops half a step (3 ticks) before the bar line
+    gaps = np.diff(ticks) / 1e6
+    # arrival times are quantised to the server's 2.7 ms period, so compare the mean spacing
+    assert (ticks[-1] - ticks[0]) / (len(ticks) - 1) / 1e6 == pytest.approx(60_000 / 150 / 24, abs=0.1)
+
+
+def test_notes_are_spaced_as_the_tempo_says(jack, tmp_path):
+    """Receive times through the server are quantised to its 256-frame period (5.3 ms)."""
+    kick = Pattern.empty(1)
+    for s in range(0, 16, 4):
+        kick = kick.with_hit(0, s, 0, 100)
+    with Player(lambda: MidiOutput("jack"), LoopSource(kick), PlayerSettings(bpm=120, send_clock=False)) as player:
+        rec = Recorder(tmp_path)
+        play_for(player, 2, 120)
+        got = rec.stop()
+    times = np.array([m["t_ns"] for m in got if m["msg"][0] == NOTE_ON | 9])
+    assert len(times) == 8
+    assert np.abs(np.diff(times) / 1e6 - 500).max() < 5.4
+
+
+def test_channel_and_note_map_are_honoured(jack, tmp_path):
+    chromatic = tuple(range(36, 45))
+    settings = PlayerSettings(bpm=200, channel=0, note_map=chromatic, send_clock=False)
+    with Player(lambda: MidiOutput("jack"), LoopSource(beat()), settings) as player:
+        rec = Recorder(tmp_path)
+        play_for(player, 1, 200)
+        got = rec.stop()
+    want = expected_ons(beat(), chromatic)
+    assert ons(got, channel=0)[: len(want)] == want
+    assert not ons(got, channel=9)
+
+
+def test_stop_leaves_no_note_hanging(jack, tmp_path):
+    long_notes = Pattern.empty(1).with_hit(0, 0, 0, 100).with_hit(0, 0, 7, 100)
+    settings = PlayerSettings(bpm=60, gate=1.0, send_clock=False)
+    with Player(lambda: MidiOutput("jack"), LoopSource(long_notes), settings) as player:
+        rec = Recorder(tmp_path)
+        player.start()
+        time.sleep(0.1)  # the notes are on; their offs are 150 ms away
+        player.stop()
+        time.sleep(0.3)
+        got = rec.stop()
+    sounding = set()
+    for m in got:
+        status, note, vel = m["msg"][0], m["msg"][1], m["msg"][2]
+        if status == NOTE_ON | 9 and vel:
+            sounding.add(note)
+        elif status == NOTE_OFF | 9 or (status == NOTE_ON | 9 and vel == 0):
+            sounding.discard(note)
+    assert not sounding
+    assert [0xB9, 123, 0] in [m["msg"] for m in got]
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.002)
+
+
+def test_a_new_pattern_sounds_from_the_next_bar_line(jack, tmp_path):
+    a = Pattern.empty(1).with_hit(0, 0, 0, 100).with_hit(0, 8, 0, 100)
+    b = Pattern.empty(1).with_hit(0, 4, 1, 90).with_hit(0, 12, 1, 90)
+    faults = []
+    with Player(lambda: MidiOutput("jack"), LoopSource(a), PlayerSettings(bpm=160, send_clock=False),
+                on_fault=faults.append) as player:
+        rec = Recorder(tmp_path)
+        player.start()
+        wait_for(lambda: player.position[1] >= 9)  # in the middle of bar 1, after its second kick
+        player.set_source(LoopSource(b))
+        wait_for(lambda: player.position[0] >= 1 and player.position[1] >= 14)
+        player.stop()
+        time.sleep(0.1)
+        got = rec.stop()
+    assert ons(got) == [(36, 100), (36, 100), (38, 90), (38, 90)], faults
+
+
+class Raising:
+    def __init__(self, good: Pattern, fail_from: int):
+        self.good, self.fail_from = good, fail_from
+
+    def bar(self, index):
+        if index >= self.fail_from:
+            raise RuntimeError("model exploded")
+        return self.good
+
+
+def test_a_failing_bar_source_is_reported_and_the_groove_goes_on(jack, tmp_path):
+    faults = []
+    with Player(lambda: MidiOutput("jack"), Raising(beat(), 1), PlayerSettings(bpm=240, send_clock=False),
+                on_fault=faults.append) as player:
+        rec = Recorder(tmp_path)
+        play_for(player, 3, 240)
+        got = rec.stop()
+    assert any(f.kind == "source" and "model exploded" in f.message for f in faults)
+    want = expected_ons(beat(), loops=3)  # bar 1 repeats in place of the failing bars
+    assert ons(got)[: len(want)] == want
+
+
+class Slow:
+    def __init__(self, good: Pattern, delay: float):
+        self.good, self.delay = good, delay
+
+    def bar(self, index):
+        if index:
+            time.sleep(self.delay)
+        return self.good
+
+
+def test_a_late_bar_source_never_delays_a_note(jack, tmp_path):
+    faults = []
+    bpm = 240
+    settings = PlayerSettings(bpm=bpm, send_clock=False)
+    with Player(lambda: MidiOutput("jack"), Slow(beat(), 1.5), settings, on_fault=faults.append, record_sends=True) as player:
+        rec = Recorder(tmp_path)
+        play_for(player, 3, bpm)
+        got = rec.stop()
+    assert any(f.kind == "late" for f in faults)
+    assert len(ons(got)) >= 3 * 12
+    late = [r.sent_ns - r.scheduled_ns for r in player.sends]
+    assert max(late) < 10e6
+
+
+def test_the_port_vanishing_is_reported_and_play_recovers(jack, tmp_path):
+    faults = []
+    with Player(lambda: MidiOutput("jack"), LoopSource(beat()), PlayerSettings(bpm=180), on_fault=faults.append,
+                watchdog_s=0.2) as player:
+        player.start()
+        time.sleep(0.5)
+        jack.stop()  # the MIDI server goes away mid-play
+        time.sleep(1.0)
+        assert not player.output_ok
+        assert any("has gone" in f.message for f in faults)
+        assert player.playing  # the clock runs on
+        jack.start(clean=False)
+        deadline = time.monotonic() + 5
+        while not player.output_ok and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert player.output_ok and "is back" in faults[-1].message
+        rec = Recorder(tmp_path)
+        time.sleep(1.0)
+        got = rec.stop()
+        player.stop()
+    assert len(ons(got)) >= 8
+
+
+def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):
+    """Another process plays the DAW: Start, then 24 ticks a beat at 125 BPM, then Stop; the player follows."""
+    ticks_file = tmp_path / "ticks.txt"
+    daw = subprocess.Popen([sys.executable, str(Path(__file__).with_name("clock_source.py")), "--port", "DAW clock",
+                            "--bpm", "125", "--beats", "8", "--out", str(ticks_file)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert "ready" in daw.stdout.readline()
+    kick = Pattern.empty(1)
+    for s in range(0, 16, 4):
+        kick = kick.with_hit(0, s, 0, 100)
+    faults = []
+    with Player(lambda: MidiOutput("jack"), LoopSource(kick), PlayerSettings(bpm=60, send_clock=False),
+                on_fault=faults.append) as player:
+        player.follow(lambda cb: MidiInput("jack", "DAW clock", cb))
+        rec = Recorder(tmp_path)
+        time.sleep(0.2)
+        daw.communicate("go\n", timeout=30)
+        time.sleep(0.2)
+        bpm = player.tempo_from_clock()
+        playing = player.playing
+        got = rec.stop()
+    sent = [int(x) for x in ticks_file.read_text().split()]
+    times = np.array([m["t_ns"] for m in got if m["msg"][0] == NOTE_ON | 9])
+    assert not faults
+    assert len(times) == 8  # two bars of four kicks, nothing after Stop
+    beats = np.array(sent[::24])
+    # each kick lands with its beat's tick: through the server that is a round trip (the tick reaches us at
+    # the next 5.3 ms cycle, our kick reaches the recorder at a later one), so at most three periods
+    lag = (times - beats) / 1e6
+    assert lag.min() > 0 and lag.max() < 3 * 5.34
+    assert bpm == pytest.approx(125, rel=0.02)
+    assert not playing
+
+
+def test_nothing_is_lost_with_both_cores_loaded(jack, tmp_path):
+    burn = "import time\nend = time.time() + 8\nwhile time.time() < end: pass"
+    hogs = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(2)]
+    try:
+        pattern = beat(2)
+        with Player(lambda: MidiOutput("jack"), LoopSource(pattern), PlayerSettings(bpm=180)) as player:
+            rec = Recorder(tmp_path)
+            play_for(player, 4, 180)
+            got = rec.stop()
+    finally:
+        for h in hogs:
+            h.kill()
+    want = expected_ons(pattern, loops=2)
+    assert ons(got)[: len(want)] == want
+
+
+def test_play_on_the_command_line(jack, tmp_path, tiny_model):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "drummachine", "play", "--api", "jack", "--bpm", "200", "--bars", "2",
+                             "--seed", "3", "--duration", "2.5", "--model", str(tiny_model)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while not any(p.endswith(":Drum Machine") for p in list_ports("jack", "in")):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+        time.sleep(0.05)
+    rec = Recorder(tmp_path)
+    out, err = proc.communicate(timeout=20)
+    got = rec.stop()
+    assert proc.returncode == 0, err
+    assert ons(got) and "playing" in out

@@ -183,12 +183,30 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def has_display() -> bool:
+    import os
+
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("win32", "darwin")
+
+
+def open_app_or_generate(parser: argparse.ArgumentParser) -> int:
+    """No arguments: the window where there is a screen; else a groove written headless, and how to do more."""
+    if has_display():
+        try:
+            from drummachine.gui.app import run_app
+        except ImportError as exc:
+            print(f"drummachine: the window cannot start ({exc}); writing a groove instead", file=sys.stderr)
+        else:
+            return run_app()
+    print("no display: writing a 16-bar groove headless (drummachine --help lists everything)")
+    return parser.parse_args(["generate"]).run(parser.parse_args(["generate"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        return open_app_or_generate(parser)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

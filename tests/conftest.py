@@ -5,6 +5,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import os
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI tests need no display
+
 # One BLAS/OpenMP thread per test process: the machine has 2 cores, and oversubscribed OpenMP threads
 # slow a concurrent training run (or each other) down tenfold.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -44,3 +46,17 @@ def tiny_model(tiny_checkpoint, tmp_path_factory):
     out = tmp_path_factory.mktemp("model") / "tiny"
     export_checkpoint(tiny_checkpoint, out, {"teacher_forced_accuracy": 0.5}, progress=lambda m: None)
     return out
+
+
+@pytest.fixture
+def jack(monkeypatch):
+    """A real JACK MIDI server (dummy driver) for this test alone."""
+    import uuid
+
+    from jack_server import JackServer
+
+    server = JackServer(f"dmt{uuid.uuid4().hex[:8]}").start()
+    for k, v in server.env.items():
+        monkeypatch.setenv(k, v)
+    yield server
+    server.stop()

@@ -25,15 +25,6 @@ if not jack_available():
 NOTE_ON, NOTE_OFF, CLOCK = 0x90, 0x80, 0xF8
 
 
-@pytest.fixture
-def jack(monkeypatch):
-    server = JackServer(f"dmt{uuid.uuid4().hex[:8]}").start()
-    for k, v in server.env.items():
-        monkeypatch.setenv(k, v)
-    yield server
-    server.stop()
-
-
 def beat(bars: int = 1) -> Pattern:
     """Hats on 8ths (velocity rising), kick on 1 and 3, snare on 2 and 4; bar 2 adds a crash on its 1."""
     p = Pattern.empty(bars)

@@ -1,0 +1,45 @@
+"""Start the window: the bundled model, the saved session, the MIDI system that answers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+from drummachine.engine import Engine
+from drummachine.model_files import ModelError
+from drummachine.session import Session
+
+
+def load_session(config: Optional[Path] = None) -> tuple[Session, str]:
+    try:
+        return Session.load(config) or Session(), ""
+    except ValueError as exc:
+        return Session(), str(exc)
+
+
+def create_window(model: Optional[Path] = None, config: Optional[Path] = None, api: Optional[str] = "auto"):
+    from drummachine.gui.main_window import MainWindow
+
+    session, note = load_session(config)
+    try:
+        engine, error = Engine(model), ""
+    except ModelError as exc:
+        engine, error = None, f"model not loaded: {exc}"
+    window = MainWindow(engine, session, config, api, engine_error=error or note)
+    if engine is not None and not session.pattern.hits.any():
+        window.fixed_seed.setChecked(True)
+        window.seed.setValue(7)
+        window.generate()
+        window.fixed_seed.setChecked(False)
+    return window
+
+
+def run_app(model: Optional[Path] = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("drummachine")
+    window = create_window(model)
+    window.show()
+    return app.exec()

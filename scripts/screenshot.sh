@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Render the window in a real X server (Xvfb) at a realistic size and save docs/screenshot.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --window
+exec xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb .venv/bin/python -m drummachine.gui.screenshot \
+  "${1:-docs/screenshot.png}" ${MODEL:+--model "$MODEL"}

@@ -1,0 +1,218 @@
+"""The window, driven like a musician would, offscreen (QT_QPA_PLATFORM=offscreen)."""
+
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+
+from drummachine.engine import Engine  # noqa: E402
+from drummachine.gui.app import create_window  # noqa: E402
+from drummachine.midi_reader import read_drum_midi  # noqa: E402
+from drummachine.pattern import Pattern  # noqa: E402
+from jack_server import Recorder, jack_available  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tiny_model, tmp_path):
+    w = create_window(tiny_model, tmp_path / "config", api=None)
+    qtbot.addWidget(w)
+    w.show()
+    wait_idle(qtbot, w)
+    yield w
+    w.close()
+
+
+def wait_idle(qtbot, w, timeout=10000):
+    qtbot.waitUntil(lambda: w.pending == 0, timeout=timeout)
+
+
+def click_cell(qtbot, w, step, cls):
+    r = w.grid.cell_rect(step, cls)
+    qtbot.mouseClick(w.grid, Qt.MouseButton.LeftButton, pos=QPoint(int(r.center().x()), int(r.center().y())))
+
+
+def test_the_window_opens_with_a_groove(window):
+    assert window.session.pattern.hits.any()
+    assert "model tiny" in window.statusBar().currentMessage()
+
+
+def test_clicking_cells_edits_the_pattern_and_undo_takes_it_back(qtbot, window):
+    before = window.session.pattern
+    on = not before.hits[0, 3, 5]
+    click_cell(qtbot, window, 3, 5)
+    assert window.session.pattern.hits[0, 3, 5] == on
+    assert (window.grid.velocities[3, 5] > 0) == on
+    click_cell(qtbot, window, 3, 5)
+    assert window.session.pattern.hits[0, 3, 5] != on
+    window.undo()
+    window.undo()
+    assert window.session.pattern == before
+
+
+def test_dragging_paints_a_row(qtbot, window):
+    window.session.commit(window.session.take.__class__(Pattern.empty(2)))
+    window.refresh()
+    points = [window.grid.cell_rect(s, 1).center() for s in range(4)]
+    qtbot.mousePress(window.grid, Qt.MouseButton.LeftButton, pos=points[0].toPoint())
+    for p in points[1:]:
+        qtbot.mouseMove(window.grid, p.toPoint())
+    qtbot.mouseRelease(window.grid, Qt.MouseButton.LeftButton, pos=points[-1].toPoint())
+    assert window.session.pattern.hits[0, :4, 1].all() and window.session.pattern.hits.sum() == 4
+
+
+def test_generate_changes_the_grid_and_the_seed(qtbot, window):
+    before, seed_before = window.session.pattern, window.seed.value()
+    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert window.session.pattern != before
+    assert window.seed.value() == window.session.take.seed != seed_before
+    assert np.array_equal(window.grid.velocities, window.session.pattern.velocities[window.session.view_bar])
+    assert "last generation" in window.statusBar().currentMessage()
+
+
+def test_a_fixed_seed_gives_the_same_groove(qtbot, window):
+    window.fixed_seed.setChecked(True)
+    window.seed.setValue(1234)
+    window.generate()
+    wait_idle(qtbot, window)
+    first = window.session.pattern
+    window.generate()
+    wait_idle(qtbot, window)
+    assert window.session.pattern == first
+
+
+def test_locked_instruments_keep_their_hits_through_generate(qtbot, window):
+    keep = window.session.pattern
+    r = window.grid.flag_rect("lock", 0)
+    qtbot.mouseClick(window.grid, Qt.MouseButton.LeftButton, pos=r.center().toPoint())
+    assert window.session.settings.locked == [0]
+    window.generate()
+    wait_idle(qtbot, window)
+    assert np.array_equal(window.session.pattern.velocities[..., 0], keep.velocities[..., 0])
+
+
+def test_the_window_answers_while_a_sample_decodes(qtbot, window):
+    slow = window.engine.sample
+
+    def sample(*args, **kw):
+        time.sleep(0.8)
+        return slow(*args, **kw)
+
+    window.engine.sample = sample
+    window.generate()
+    assert window.pending == 1
+    started = time.perf_counter()
+    click_cell(qtbot, window, 0, 8)  # handled at once, while the generation runs
+    assert time.perf_counter() - started < 0.3
+    assert window.session.take.label == "edit" and window.pending == 1
+    wait_idle(qtbot, window)
+    assert window.session.take.label == "sample"
+
+
+def test_the_morph_slider_shows_a_at_0_and_b_at_1(qtbot, window):
+    window.fill_slot("A", "current")
+    wait_idle(qtbot, window)
+    a = window.session.slot_a.pattern
+    window.fill_slot("B", "sample")
+    wait_idle(qtbot, window)
+    b = window.session.slot_b.pattern
+    assert a != b
+    window.morph_slider.setValue(100)
+    wait_idle(qtbot, window)
+    assert window.session.pattern == b
+    window.morph_slider.setValue(50)
+    wait_idle(qtbot, window)
+    assert window.session.take.label == "morph"
+    window.morph_slider.setValue(0)
+    wait_idle(qtbot, window)
+    assert window.session.pattern == a
+    assert np.array_equal(window.grid.velocities, a.velocities[window.session.view_bar])
+
+
+def test_a_groove_from_a_file_fills_a_slot(qtbot, window, tmp_path):
+    path = tmp_path / "mine.mid"
+    assert window.export(path)
+    window.fill_slot("B", "file", path)
+    wait_idle(qtbot, window)
+    assert window.session.slot_b.pattern == read_drum_midi(path).as_pattern()
+    assert window.session.slot_b.z is not None
+
+
+def test_export_writes_a_clip_that_reads_back_equal(window, tmp_path):
+    path = tmp_path / "out.mid"
+    assert window.export(path)
+    assert read_drum_midi(path).spans == [window.session.pattern]
+    assert not window.export(tmp_path / "missing-folder" / "x.mid")
+    assert "does not exist" in window.statusBar().currentMessage()
+
+
+def test_the_drag_clip_is_a_real_midi_file(window):
+    path = window.make_temp_clip()
+    assert read_drum_midi(path).spans == [window.session.pattern]
+
+
+def test_bar_count_and_bar_strip(qtbot, window):
+    window.bars.setCurrentText("4")
+    assert window.session.pattern.bars == 4 and window.strip.bars == 4
+    window._show_bar(3)
+    assert np.array_equal(window.grid.velocities, window.session.pattern.velocities[3])
+
+
+def test_the_session_comes_back_in_a_new_window(qtbot, window, tiny_model, tmp_path):
+    click_cell(qtbot, window, 7, 7)
+    window.fill_slot("A", "current")
+    wait_idle(qtbot, window)
+    window.bpm.setValue(133)
+    window.save_session()
+    again = create_window(tiny_model, tmp_path / "config", api=None)
+    qtbot.addWidget(again)
+    assert again.session.pattern == window.session.pattern
+    assert again.session.slot_a.pattern == window.session.slot_a.pattern
+    assert again.bpm.value() == 133
+    again.undo()
+    assert again.session.pattern.hits[0, 7, 7] != window.session.pattern.hits[0, 7, 7]
+
+
+def test_a_damaged_session_file_is_set_aside(qtbot, tiny_model, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "session.json").write_text("{ not json")
+    w = create_window(tiny_model, config, api=None)
+    qtbot.addWidget(w)
+    assert (config / "session.damaged.json").is_file()
+    assert "could not be read" in w.statusBar().currentMessage()
+
+
+def test_a_missing_model_still_opens_the_window(qtbot, tmp_path):
+    w = create_window(tmp_path / "no-model", tmp_path / "config", api=None)
+    qtbot.addWidget(w)
+    assert w.engine is None and not w.generate_button.isEnabled()
+    assert "model not loaded" in w.statusBar().currentMessage()
+
+
+@pytest.mark.skipif(not jack_available(), reason="jackd not installed")
+def test_play_and_stop_drive_the_player_and_the_playhead_moves(qtbot, jack, tiny_model, tmp_path):
+    w = create_window(tiny_model, tmp_path / "config", api="jack")
+    qtbot.addWidget(w)
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    wait_idle(qtbot, w)
+    w.bpm.setValue(240)
+    rec = Recorder(tmp_path)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert w.player.playing and w.play_button.text().startswith("■")
+    seen = set()
+    qtbot.waitUntil(lambda: seen.add(w.grid.playhead) or len(seen - {-1}) >= 6, timeout=5000)
+    qtbot.wait(600)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert not w.player.playing and w.grid.playhead == -1
+    qtbot.wait(150)
+    got = rec.stop()
+    notes = [m for m in got if m["msg"][0] == 0x99 and m["msg"][2] > 0]
+    assert notes and 0xFA in [m["msg"][0] for m in got] and 0xFC in [m["msg"][0] for m in got]
+    assert "Drum Machine" in w.statusBar().currentMessage()
+    w.close()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence, Union
 
 import mido
 
+from drummachine.files import atomic_write
 from drummachine.pattern import Pattern
 from drummachine.vocabulary import DRUM_CHANNEL, NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT
 
@@ -85,19 +84,9 @@ def write_clip(
     """Write a clip atomically (a temporary file, then a rename): an existing file is never half overwritten."""
     path = Path(path)
     mid = patterns_to_midi(patterns, **options)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ClipWriteError(f"cannot write {path}: the folder {folder} does not exist")
+    if not path.parent.is_dir():
+        raise ClipWriteError(f"cannot write {path}: the folder {path.parent} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        return atomic_write(path, lambda fh: mid.save(file=fh))
     except OSError as exc:
         raise ClipWriteError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            mid.save(file=fh)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ClipWriteError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+from drummachine.files import atomic_write
 from drummachine.settings import config_dir
 from drummachine.vocabulary import CLASS_NAMES, NUM_CLASSES, OUTPUT_PITCHES
 
@@ -47,11 +48,8 @@ def save_user_map(name: str, note_map, folder: Optional[Path] = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     maps = load_user_maps(folder)
     maps[name] = validate(note_map)
-    path = folder / USER_MAPS_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({k: list(v) for k, v in maps.items()}, indent=1))
-    tmp.replace(path)
-    return path
+    payload = json.dumps({k: list(v) for k, v in maps.items()}, indent=1).encode()
+    return atomic_write(folder / USER_MAPS_FILE, lambda fh: fh.write(payload))
 
 
 def all_maps(folder: Optional[Path] = None) -> dict[str, tuple[int, ...]]:

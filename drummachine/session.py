@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from drummachine.files import atomic_write
 from drummachine.pattern import Pattern
 from drummachine.settings import config_dir
 from drummachine.vocabulary import NUM_CLASSES, STEPS_PER_BAR
@@ -167,12 +167,7 @@ class Session:
         """Atomically, so a crash mid-write leaves the previous session whole."""
         folder = folder or config_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / SESSION_FILE
-        fd, tmp = tempfile.mkstemp(prefix=".session.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self.to_json(), fh)
-        os.replace(tmp, path)
-        return path
+        return atomic_write(folder / SESSION_FILE, lambda fh: fh.write(json.dumps(self.to_json()).encode()))
 
     @classmethod
     def load(cls, folder: Optional[Path] = None) -> Optional["Session"]:

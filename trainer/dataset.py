@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Iterable, Optional
 import numpy as np
 from tqdm import tqdm
 
+from drummachine.files import atomic_write
 from drummachine.midi_reader import DrumTake, MidiReadError, read_drum_midi
 from drummachine.pattern import Pattern
 from drummachine.vocabulary import CLASS_NAMES, NUM_TOKENS, token_name
@@ -91,18 +91,6 @@ def read_folder(root: Path, workers: int = 0, progress: bool = True) -> Iterable
                 bar.update()
     bar.close()
     return results
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def window_file(out: Path, bars: int) -> Path:
@@ -181,7 +169,7 @@ def build_dataset(midi_root: Path, out: Path, config: DatasetConfig = DatasetCon
             }
             if split != "train":
                 window_summary[str(bars)][split]["also_in_train"] = len(acc.seen & train_keys)
-        _atomic_write(window_file(out, bars), lambda fh: np.savez_compressed(fh, **arrays))
+        atomic_write(window_file(out, bars), lambda fh: np.savez_compressed(fh, **arrays))
 
     steps = int(token_hist.sum())
     class_hits = [int(token_hist[[t for t in range(NUM_TOKENS) if t >> c & 1]].sum()) for c in range(len(CLASS_NAMES))]
@@ -216,7 +204,7 @@ def build_dataset(midi_root: Path, out: Path, config: DatasetConfig = DatasetCon
         },
         "seconds": round(time.perf_counter() - started, 2),
     }
-    _atomic_write(out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    atomic_write(out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
     return summary
 
 

@@ -14,6 +14,7 @@ import onnx
 import torch
 
 from drummachine import model_format as fmt
+from export.model_card import model_card
 from export.graphs import BarDecodeGraph, BarStepGraph, ConductorGraph, EncoderGraph
 from trainer.checkpoint import load_model, resolve_checkpoint
 from trainer.models import VAE
@@ -100,7 +101,8 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
                 "evaluation": evaluation or {}, "parity": parity,
                 "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES}}
         (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
-        for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO,)):
+        (staging / fmt.CARD).write_text(model_card(info))
+        for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO, fmt.CARD)):
             old.unlink(missing_ok=True)
         out.mkdir(exist_ok=True)
         for item in staging.iterdir():

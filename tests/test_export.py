@@ -45,3 +45,19 @@ def test_only_the_hierarchical_model_is_exported(tmp_path):
     with pytest.raises(ValueError, match="only the hierarchical VAE"):
         export_checkpoint(path, tmp_path / "out", progress=lambda m: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_exported_folder_scores_like_its_checkpoint(tiny_checkpoint, tiny_model):
+    import numpy as np
+
+    from trainer.evaluate import score
+    from trainer.evaluate_onnx import score_onnx
+
+    model, _ = load_model(tiny_checkpoint)
+    tokens = np.random.default_rng(0).integers(0, 512, (6, 256))
+    a = score(model, tokens, "torch")
+    b, _ = score_onnx(tiny_model, tokens, "onnx")
+    assert b.teacher_forced_accuracy == pytest.approx(a.teacher_forced_accuracy)
+    assert b.free_running_accuracy == pytest.approx(a.free_running_accuracy)
+    assert b.kl_per_sequence == pytest.approx(a.kl_per_sequence, rel=1e-4)
+    assert b.active_dims == a.active_dims

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
 from trainer.evaluate import evaluation_windows, format_table, score
+from trainer.evaluate_onnx import is_model_folder, score_onnx
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="reconstruction accuracy on held-out data, as in the seed's tables")
     p.add_argument("--model", type=Path, nargs="+", required=True,
-                   help=f"checkpoints or run folders (holding {' or '.join(CHECKPOINT_NAMES)})")
+                   help=f"checkpoints, run folders (holding {' or '.join(CHECKPOINT_NAMES)}) or exported model folders")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, help="dataset folder from `python -m trainer dataset`")
     src.add_argument("--midi", type=Path, help="any folder of MIDI files, all of it test data")
@@ -27,13 +28,25 @@ def run(args: argparse.Namespace) -> int:
     from trainer.checkpoint import load_model
 
     rows, extras, cache = [], [], {}
-    for path in args.model:
-        model, ckpt = load_model(resolve_checkpoint(path))
-        bars = model.cfg.bars
+    def windows(bars: int):
         if bars not in cache:
             cache[bars] = evaluation_windows(bars, args.data, args.midi, args.split, args.limit)
+        return cache[bars]
+
+    for path in args.model:
+        if is_model_folder(path):  # an exported model, scored with onnxruntime
+            import json
+
+            from drummachine import model_format as fmt
+
+            bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
+            row, extra = score_onnx(path, windows(bars), f"hier onnx ({path.name})")
+            rows.append(row)
+            extras.append(extra)
+            continue
+        model, ckpt = load_model(resolve_checkpoint(path))
         name = f"{model.cfg.model} ({path.name})"
-        rows.append(score(model, cache[bars], name))
+        rows.append(score(model, windows(model.cfg.bars), name))
         extras.append({"checkpoint": str(path), "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
                        "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
     print(format_table(rows))

@@ -1,0 +1,84 @@
+"""The model card shipped beside the ONNX graphs, written from the facts the export already holds."""
+
+from __future__ import annotations
+
+from drummachine import model_format as fmt
+
+GMD_CITATION = ('Jon Gillick, Adam Roberts, Jesse Engel, Douglas Eck, David Bamman, "Learning to Groove with Inverse '
+                'Sequence Transformations", ICML 2019')
+
+
+def train_command(model: dict, train: dict) -> str:
+    return (f"python -m trainer train --model {model['model']} --bars {model['bars']} --data data/gmd "
+            f"--out runs/{model['model']}{model['bars']} --batch {train['batch']} --steps {train['steps']} "
+            f"--lr {train['lr']} --lr-decay {train['lr_decay']} --free-bits {train['free_bits']:g} "
+            f"--max-beta {train['max_beta']} --beta-rate {train['beta_rate']} --sampling {train['sampling']} "
+            f"--sampling-rate {train['sampling_rate']:g} --seed {train['seed']}")
+
+
+def model_card(info: dict) -> str:
+    cfg, training, ev = info["model_config"], info["training"], info.get("evaluation") or {}
+    tc = training.get("train_config") or {}
+    data = training.get("data") or {}
+    windows = (data.get("windows") or {}).get(str(cfg["bars"]), {})
+    size_mb = sum(info["files"].values()) / 1e6
+    lines = [
+        f"# drummachine model: hierarchical VAE, {cfg['bars']} bars",
+        "",
+        "Generates drum grooves of 1 to 16 bars of 16 steps over 9 drum classes (kick, snare, closed hat, open hat,",
+        "low/mid/high tom, crash, ride). MusicVAE's hierarchical design: a bidirectional LSTM encoder "
+        + ("over each bar, then over the bars" if cfg["hierarchical_encoder"] else "over the steps")
+        + f", a {cfg['latent']}-dimensional latent code, a conductor LSTM",
+        "making one embedding per bar, and a bar decoder LSTM that plays each bar from its embedding alone.",
+        "",
+        "## Sizes",
+        f"- embedding {cfg['embed']}, encoder {cfg['encoder_size']} per direction x {cfg['encoder_layers']} layers, "
+        f"latent {cfg['latent']}, conductor {cfg['conductor_size']} x {cfg['conductor_layers']}, "
+        f"bar decoder {cfg['decoder_size']} x {cfg['decoder_layers']}",
+        f"- {training.get('parameters') or 0:,} parameters; ONNX files {size_mb:.1f} MB in all "
+        f"({', '.join(f'{n} {s / 1e6:.1f} MB' for n, s in info['files'].items())})",
+        "",
+        "## Training",
+        f"- data: the Groove MIDI Dataset, train split ({(data.get('files_per_split') or {}).get('train', '?')} files, "
+        f"{(data.get('bars') or {}).get('train', '?')} bars of 4/4, "
+        f"{(windows.get('train') or {}).get('windows', '?')} distinct {cfg['bars']}-bar windows at a hop of one bar)",
+        f"- command: `{train_command(cfg, tc)}`" if tc else "- command: not recorded",
+        f"- {training.get('steps')} steps of batch {tc.get('batch', '?')}, {(training.get('seconds') or 0) / 3600:.2f} h "
+        f"of training time on {training.get('hardware', '?')}",
+        "",
+        "## Held-out accuracy",
+    ]
+    def fig(key: str, spec: str) -> str:
+        return format(ev[key], spec) if ev.get(key) is not None else "?"
+
+    if ev:
+        lines += [
+            f"On our test split ({ev.get('windows')} windows from GMD train files held out by a hash of their path, "
+            "never used for training or tuning), per-step token accuracy with z = mu:",
+            "",
+            "| teacher-forced | free-running | KL per sequence (nats) | active latent dimensions |",
+            "|---|---|---|---|",
+            f"| {fig('teacher_forced_accuracy', '.4f')} | {fig('free_running_accuracy', '.4f')} | "
+            f"{fig('kl_per_sequence', '.1f')} | {fig('active_dims', 'd')}/{fig('latent', 'd')} |",
+        ]
+    else:
+        lines.append("Not evaluated at export.")
+    parity = info.get("parity") or {}
+    lines += [
+        "",
+        "## Export",
+        f"Format {fmt.FORMAT_VERSION}: {', '.join(fmt.GRAPH_FILES)}. onnxruntime matches torch within "
+        f"{parity.get('max_abs', float('nan')):.1e} (tolerance {parity.get('tolerance', 1e-4):.0e}); greedy "
+        f"{parity.get('decoded_bars', cfg['bars'])}-bar decodes identical: {parity.get('greedy_decodes_identical')}.",
+        "",
+        "## Data licence and citation",
+        f"Trained on the Groove MIDI Dataset, CC BY 4.0: {GMD_CITATION}. Model design after Roberts et al., "
+        '"A Hierarchical Latent Vector Model for Learning Long-Term Structure in Music" (MusicVAE), ICML 2018, '
+        'and "Artificially Generating Percussive Tracks".',
+        "",
+        "## Limits",
+        "- Trained on 12 hours of 10 drummers on one electronic kit, mostly rock, funk, latin and jazz; quantised to a",
+        "  16th grid, so swing and triplet feels are approximated. Velocities are not modelled (the app accents hits).",
+        "- A small CPU-trained model: see docs/RESULTS.md for how it compares with the targets of the seed paper.",
+    ]
+    return "\n".join(lines) + "\n"

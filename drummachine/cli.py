@@ -131,6 +131,18 @@ def cmd_play(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_note_map(args: argparse.Namespace) -> int:
+    from drummachine import note_maps
+
+    if args.name and args.notes:
+        path = note_maps.save_user_map(args.name, note_maps.resolve(args.notes))
+        print(f"saved note map {args.name!r} in {path}")
+        return 0
+    for name, notes in note_maps.all_maps().items():
+        print(f"{name:<24} " + "  ".join(f"{c}={n}" for c, n in zip(CLASS_NAMES, notes)))
+    return 0
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="model folder (default: the bundled assets/model)")
     p.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
@@ -177,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--follow", metavar="INPUT", help="follow the MIDI clock of this input port (DAW as master)")
     _add_model_options(pl)
     pl.set_defaults(run=cmd_play)
+    nm = sub.add_parser("note-map", help="list note maps, or save your own: note-map NAME 36,38,42,46,45,48,50,49,51")
+    nm.add_argument("name", nargs="?")
+    nm.add_argument("notes", nargs="?", help="9 notes in class order: " + ", ".join(CLASS_NAMES))
+    nm.set_defaults(run=cmd_note_map)
     po = sub.add_parser("ports", help="list MIDI ports")
     po.add_argument("--api", choices=["alsa", "jack", "coremidi", "windowsmm"])
     po.set_defaults(run=cmd_ports)

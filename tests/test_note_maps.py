@@ -27,3 +27,13 @@ def test_a_damaged_map_file_is_reported(tmp_path):
     (tmp_path / "note_maps.json").write_text('{"x": [1, 2]}')
     with pytest.raises(ValueError, match="not a valid note map file"):
         note_maps.load_user_maps(tmp_path)
+
+
+def test_the_cli_saves_and_lists_a_map(tmp_path, monkeypatch, capsys):
+    from drummachine.cli import main
+
+    monkeypatch.setenv("DRUMMACHINE_CONFIG", str(tmp_path))
+    assert main(["note-map", "Pads", "60,61,62,63,64,65,66,67,68"]) == 0
+    assert main(["note-map"]) == 0
+    out = capsys.readouterr().out
+    assert "Pads" in out and "kick=60" in out and "General MIDI" in out

@@ -415,10 +415,14 @@ class MainWindow(QMainWindow):
         elif how == "sample":
             if self.engine is None:
                 return None
-            groove = self.engine.sample(self.session.pattern.bars, self.temperature.value(), new_seed())
-            pattern, z = groove.pattern, groove.z
+            engine, bars, temperature = self.engine, self.session.pattern.bars, self.temperature.value()
+            return self.run_in_background(lambda: engine.sample(bars, temperature, new_seed()),
+                                          lambda groove: self._slot_filled(name, groove.pattern, groove.z))
         else:
             pattern, z = self.session.pattern, self.session.take.z
+        return self._slot_filled(name, pattern, z)
+
+    def _slot_filled(self, name: str, pattern: Pattern, z) -> Optional[Future]:
         slot = Slot(pattern, tuple(float(x) for x in z) if z is not None else None)
         setattr(self.session, "slot_a" if name == "A" else "slot_b", slot)
         if slot.z is None and self.engine is not None:

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every figure in docs/RESULTS.md, measured again: test-split evaluation of the six runs, the three benchmarks,
+# and the loss curves. Writes docs/results/. Run after scripts/train_cpu_runs.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=docs/results
+mkdir -p "$out"
+py=.venv/bin/python
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+$py -m trainer evaluate --model runs/lstm2 runs/flat2 runs/hier2 --data data/gmd --split test --json "$out/eval_2bar.json" | tee "$out/eval_2bar.md"
+$py -m trainer evaluate --model runs/lstm16 runs/flat16 runs/hier16 --data data/gmd --split test --json "$out/eval_16bar.json" | tee "$out/eval_16bar.md"
+$py -m trainer evaluate --model assets/model --data data/gmd --split test --json "$out/eval_bundled.json" | tee "$out/eval_bundled.md"
+for run in runs/*/; do name=$(basename "$run"); [ -f "$run/curves.png" ] && cp "$run/curves.png" "$out/curves_$name.png"; done
+$py bench/engine_latency.py --checkpoint runs/hier16 --runs 300 --json | tee "$out/engine_latency.txt"
+$py bench/midi_timing.py --notes 2000 --json | tee "$out/midi_timing.txt"
+$py bench/train_throughput.py --presets cpu paper --batch 32 --steps 2 --json | tee "$out/train_throughput.txt"

@@ -73,7 +73,9 @@ class Engine:
 
     # --- latent codes -------------------------------------------------------------------------------------
     def random_latent(self, seed: int) -> np.ndarray:
-        return np.random.default_rng([seed, 0]).standard_normal(self.latent).astype(np.float32)
+        """A code drawn from the model's latent prior (see model_format.LATENT_PRIOR)."""
+        eps = np.random.default_rng([seed, 0]).standard_normal(self.latent).astype(np.float32)
+        return self.model.prior_mean + self.model.prior_chol @ eps
 
     def encode(self, pattern: Pattern) -> np.ndarray:
         """The code (mu) of a pattern; shorter patterns are looped to the model's length, longer ones cut."""
@@ -178,10 +180,11 @@ class Engine:
 
     def variations(self, pattern: Pattern, amount: float = 0.5, n: int = 4, temperature: float = 0.0,
                    seed: Optional[int] = None, lock: Optional[Lock] = None) -> list[Groove]:
-        """`n` grooves near a pattern: its code plus `amount` times unit Gaussian noise."""
+        """`n` grooves near a pattern: its code plus `amount` times noise shaped like the data's codes."""
         seed = new_seed() if seed is None else int(seed)
         mu = self.encode(pattern)
         noise = np.random.default_rng([seed, 2]).standard_normal((n, self.latent)).astype(np.float32)
+        noise = noise @ self.model.prior_chol.T
         bars = min(pattern.bars, self.bars)
         return [Groove(self.decode(mu + amount * noise[i], bars, temperature, seed + i, lock),
                        mu + amount * noise[i], seed + i, temperature) for i in range(n)]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+import numpy as np
+
 from drummachine import model_format as fmt
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "assets" / "model"
@@ -22,6 +24,8 @@ class ModelError(Exception):
 class ModelFiles:
     folder: Path
     sessions: dict  # graph file name -> onnxruntime.InferenceSession
+    prior_mean: np.ndarray  # (latent,)
+    prior_chol: np.ndarray  # (latent, latent), lower triangular
     config: dict
     training: dict
     evaluation: dict
@@ -51,6 +55,19 @@ def choose_providers(available: Sequence[str], prefer_gpu: bool = True) -> list[
     """CUDA first when this onnxruntime has it, always CPU after; never a provider that is not available."""
     chosen = [p for p in ("CUDAExecutionProvider",) if prefer_gpu and p in available]
     return chosen + ["CPUExecutionProvider"]
+
+
+def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray]:
+    if not path.is_file():
+        raise ModelError(f"{path} is missing: a model folder holds the latent prior beside its graphs")
+    try:
+        with np.load(path) as data:
+            mean, chol = data["mean"].astype(np.float32), data["chol"].astype(np.float32)
+    except Exception as exc:  # numpy raises several types for a damaged archive
+        raise ModelError(f"{path} is not a readable latent prior ({exc})") from exc
+    if mean.shape != (latent,) or chol.shape != (latent, latent):
+        raise ModelError(f"{path} is for a latent of {mean.shape}, the model's is {latent}")
+    return mean, chol
 
 
 def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool = True) -> ModelFiles:
@@ -90,5 +107,6 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     if config.get("model") != "hier":
         raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
     provider = sessions[fmt.BAR_DECODER].get_providers()[0]
-    return ModelFiles(folder, sessions, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
+    mean, chol = _read_prior(folder / fmt.LATENT_PRIOR, int(config["latent"]))
+    return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
                       json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider)

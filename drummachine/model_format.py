@@ -15,6 +15,10 @@ CONDUCTOR = "conductor.onnx"
 BAR_STEP = "bar_step.onnx"
 BAR_DECODER = "bar_decoder.onnx"
 GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
+# The distribution "Generate" draws codes from: a Gaussian (mean, Cholesky factor) fitted to the encoder's codes
+# of the training windows. A VAE whose KL stayed under its free bits is never pulled to N(0, I), and codes
+# drawn from N(0, I) then decode to noise; codes drawn where the data's codes lie decode to grooves.
+LATENT_PRIOR = "latent_prior.npz"
 CARD = "MODEL_CARD.md"
 INFO = "model.json"
 

@@ -15,21 +15,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkpoint", type=Path, required=True, help="checkpoint.pt or its run folder")
     ap.add_argument("--out", type=Path, required=True, help="model folder to write (e.g. assets/model)")
     ap.add_argument("--evaluation", type=Path, help="scores JSON from `python -m trainer evaluate --json`, embedded")
-    ap.add_argument("--data", type=Path, help="dataset folder: its test windows join the parity check")
+    ap.add_argument("--data", type=Path, help="dataset folder: the latent prior is fitted to its train windows, "
+                    "and its test windows join the parity check")
     args = ap.parse_args(argv)
     try:
         evaluation = None
         if args.evaluation:
             scores = json.loads(args.evaluation.read_text())
             evaluation = scores[0] if isinstance(scores, list) else scores
-        real = None
+        real = train = None
         if args.data:
             from trainer.checkpoint import load_model, resolve_checkpoint
             from trainer.dataset import load_windows
 
             bars = load_model(resolve_checkpoint(args.checkpoint))[0].cfg.bars
             real = load_windows(args.data, bars, "test").tokens
-        info = export_checkpoint(args.checkpoint, args.out, evaluation, real, progress=lambda m: print(m, flush=True))
+            train = load_windows(args.data, bars, "train").tokens
+        info = export_checkpoint(args.checkpoint, args.out, evaluation, real, progress=lambda m: print(m, flush=True),
+                                 train_tokens=train)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import onnx
 import torch
 
@@ -65,8 +66,23 @@ def embed_metadata(folder: Path, metadata: dict[str, str]) -> None:
         onnx.save(proto, str(folder / name))
 
 
+def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int = 20_000, ridge: float = 1e-3) -> dict:
+    """Mean and Cholesky factor of a Gaussian fitted to the codes (mu) of the training windows; N(0, I) without data."""
+    latent = model.cfg.latent
+    if train_tokens is None or len(train_tokens) < 2:
+        return {"mean": np.zeros(latent, np.float32), "chol": np.eye(latent, dtype=np.float32), "windows": 0}
+    rng = np.random.default_rng(0)
+    tokens = train_tokens[rng.permutation(len(train_tokens))[:limit]].astype(np.int64)
+    with torch.no_grad():
+        mus = torch.cat([model.encoder(torch.from_numpy(c))[0] for c in np.array_split(tokens, max(1, len(tokens) // 256))])
+    mus = mus.double().numpy()
+    cov = np.cov(mus.T) + ridge * np.eye(latent)
+    return {"mean": mus.mean(0).astype(np.float32), "chol": np.linalg.cholesky(cov).astype(np.float32),
+            "windows": len(tokens)}
+
+
 def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = None, real_tokens=None,
-                      progress=print) -> dict:
+                      progress=print, train_tokens=None) -> dict:
     """Export, embed metadata, check parity against torch; the folder appears only when all of it passed."""
     from export.parity import check_parity
 
@@ -93,16 +109,21 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
             fmt.KEY_EVALUATION: json.dumps(evaluation or {}),
         }
         embed_metadata(staging, metadata)
+        progress("fitting the latent prior to the training codes")
+        prior = fit_latent_prior(model, train_tokens)
+        np.savez(staging / fmt.LATENT_PRIOR, mean=prior["mean"], chol=prior["chol"])
         progress("checking parity with torch")
         parity = check_parity(model, staging, real_tokens)
         if not parity["passed"]:
             raise ValueError(f"ONNX parity check failed: {json.dumps(parity)}")
         info = {"format_version": fmt.FORMAT_VERSION, "model_config": model.cfg.to_dict(), "training": training,
                 "evaluation": evaluation or {}, "parity": parity,
-                "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES}}
+                "latent_prior": (f"Gaussian fitted to the codes of {prior['windows']} training windows"
+                                 if prior["windows"] else "standard normal (no training data given)"),
+                "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)}}
         (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
         (staging / fmt.CARD).write_text(model_card(info))
-        for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO, fmt.CARD)):
+        for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO, fmt.CARD, fmt.LATENT_PRIOR)):
             old.unlink(missing_ok=True)
         out.mkdir(exist_ok=True)
         for item in staging.iterdir():

@@ -151,3 +151,16 @@ def test_the_bundled_model_generates(tmp_path):
     out = tmp_path / "groove.mid"
     assert cli_main(["generate", "--bars", "16", "--seed", "7", "--temperature", "0.8", "-o", str(out)]) == 0
     assert read_drum_midi(out).spans[0].bars == 16
+
+
+def test_codes_are_drawn_from_the_model_prior(engine):
+    eps = np.random.default_rng([5, 0]).standard_normal(engine.latent).astype(np.float32)
+    expected = engine.model.prior_mean + engine.model.prior_chol @ eps
+    assert np.allclose(engine.random_latent(5), expected)
+
+
+def test_a_missing_latent_prior_is_named(tiny_model, tmp_path):
+    broken = shutil.copytree(tiny_model, tmp_path / "m")
+    (broken / fmt.LATENT_PRIOR).unlink()
+    with pytest.raises(ModelError, match="latent_prior.npz is missing"):
+        Engine(broken)

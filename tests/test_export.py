@@ -61,3 +61,21 @@ def test_an_exported_folder_scores_like_its_checkpoint(tiny_checkpoint, tiny_mod
     assert b.free_running_accuracy == pytest.approx(a.free_running_accuracy)
     assert b.kl_per_sequence == pytest.approx(a.kl_per_sequence, rel=1e-4)
     assert b.active_dims == a.active_dims
+
+
+def test_the_latent_prior_is_a_gaussian_fitted_to_the_training_codes(tiny_checkpoint):
+    import numpy as np
+
+    from export.onnx_export import fit_latent_prior
+
+    model, _ = load_model(tiny_checkpoint)
+    tokens = np.random.default_rng(1).integers(0, 512, (300, 256))
+    prior = fit_latent_prior(model, tokens)
+    with torch.no_grad():
+        mus = model.encoder(torch.from_numpy(tokens))[0].double().numpy()
+    assert prior["windows"] == 300
+    assert np.allclose(prior["mean"], mus.mean(0), atol=1e-5)
+    chol = prior["chol"].astype(np.float64)
+    assert np.allclose(chol @ chol.T, np.cov(mus.T) + 1e-3 * np.eye(mus.shape[1]), atol=1e-4)
+    none = fit_latent_prior(model, None)
+    assert none["windows"] == 0 and np.array_equal(none["chol"], np.eye(model.cfg.latent))

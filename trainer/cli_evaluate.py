@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         model, ckpt = load_model(resolve_checkpoint(path))
         name = f"{model.cfg.model} ({path.name})"
-        rows.append(score(model, windows(model.cfg.bars), name))
+        rows.append(score(model, windows(model.cfg.bars), name, progress=True))
         extras.append({"checkpoint": str(path), "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
                        "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
     print(format_table(rows))

@@ -10,6 +10,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from drummachine.vocabulary import STEPS_PER_BAR
 from trainer.dataset import find_midi_files, load_windows, read_folder
@@ -63,13 +64,14 @@ def free_running_decode(model: torch.nn.Module, tokens: torch.Tensor) -> torch.T
 
 
 @torch.no_grad()
-def score(model: torch.nn.Module, tokens: np.ndarray, name: str, batch: int = 256) -> Scores:
+def score(model: torch.nn.Module, tokens: np.ndarray, name: str, batch: int = 256, progress: bool = False) -> Scores:
     """Scores of a trained model on windows (N, steps) of its own length."""
     model.eval()
     cfg = model.cfg
     tf_hits = fr_hits = 0
     kls, mus = [], []
-    for chunk in torch.from_numpy(tokens.astype(np.int64)).split(batch):
+    chunks = torch.from_numpy(tokens.astype(np.int64)).split(batch)
+    for chunk in tqdm(chunks, desc=f"scoring {name}", unit="batch", disable=not progress, leave=False):
         out = model(chunk, sample_prob=0.0, use_mean=True)
         tf_hits += int((out.logits.argmax(-1) == chunk).sum())
         fr_hits += int((free_running_decode(model, chunk) == chunk).sum())

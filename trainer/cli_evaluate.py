@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from drummachine import model_format as fmt
 from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
 from trainer.evaluate import evaluation_windows, format_table, score
 from trainer.evaluate_onnx import is_model_folder, score_onnx
@@ -35,9 +36,6 @@ def run(args: argparse.Namespace) -> int:
 
     for path in args.model:
         if is_model_folder(path):  # an exported model, scored with onnxruntime
-            import json
-
-            from drummachine import model_format as fmt
 
             bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
             row, extra = score_onnx(path, windows(bars), f"hier onnx ({path.name})")

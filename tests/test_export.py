@@ -79,3 +79,19 @@ def test_the_latent_prior_is_a_gaussian_fitted_to_the_training_codes(tiny_checkp
     assert np.allclose(chol @ chol.T, np.cov(mus.T) + 1e-3 * np.eye(mus.shape[1]), atol=1e-4)
     none = fit_latent_prior(model, None)
     assert none["windows"] == 0 and np.array_equal(none["chol"], np.eye(model.cfg.latent))
+
+
+def test_the_cli_scores_an_exported_folder_on_any_midi(tiny_model, tmp_path, capsys):
+    import json as _json
+
+    from midi_builders import drum_file, groove_notes, save
+    from trainer.__main__ import main as trainer_main
+
+    for i in range(3):
+        save(drum_file(groove_notes(17, variant=i + 1), end_tick=17 * 1920), tmp_path / "midi" / f"{i}.mid")
+    out = tmp_path / "scores.json"
+    assert trainer_main(["evaluate", "--model", str(tiny_model), "--midi", str(tmp_path / "midi"), "--json", str(out)]) == 0
+    scores = _json.loads(out.read_text())[0]
+    # 2 windows a file, but file i's second window equals file i+1's first (the extra kick moves one step a bar)
+    assert scores["windows"] == 4 and scores["split"].startswith("midi:")
+    assert "hier onnx" in capsys.readouterr().out

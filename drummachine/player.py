@@ -305,6 +305,12 @@ class Player:
 
     def _bar_for(self, bar: int) -> Pattern:
         pattern = self._bars.pop(bar, None)
+        if pattern is None and self._current_bar == -1:
+            # the first bar after a start or a jump: nothing sounds yet, so asking the source now delays no note
+            try:
+                pattern = self._source.bar(bar)
+            except Exception as exc:
+                self._fault("source", f"bar {bar + 1} could not be made ({type(exc).__name__}: {exc})")
         if pattern is None:
             self._fault("late", f"bar {bar + 1} was not ready at its bar line; the previous bar plays again")
             pattern = self._last_bar
@@ -410,7 +416,7 @@ class Player:
                 self._silence(send_stop=False)
                 self._request(0)  # for the next Start
             elif kind == SONG_POSITION and len(msg) == 3:
-                self._step = msg[1] | (msg[2] << 7)  # in MIDI beats, i.e. 16ths
+                self._step = msg[1] | (msg[2] << 7)  # in MIDI beats, i.e. 16ths: the next step to play
                 self._ticks = self._step * CLOCKS_PER_STEP - 1
                 self._reset_bars()
                 self._request(self._step // STEPS_PER_BAR)
@@ -422,8 +428,9 @@ class Player:
                 if self._ticks % CLOCKS_PER_STEP == 0:
                     ticks = list(self._tick_ns)
                     step_ns = (ticks[-1] - ticks[0]) / (len(ticks) - 1) * CLOCKS_PER_STEP if len(ticks) > 1 else self.settings.step_ns
-                    self._step = self._ticks // CLOCKS_PER_STEP
-                    self._schedule_step(self._step, at, step_ns)
+                    step = self._ticks // CLOCKS_PER_STEP
+                    self._schedule_step(step, at, step_ns)
+                    self._step = step + 1  # following: the next step to play (Continue and Song Position agree)
 
     def tempo_from_clock(self) -> Optional[float]:
         """The BPM of the clock we follow, from its last 24 ticks."""

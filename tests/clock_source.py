@@ -16,7 +16,7 @@ def main() -> int:
     ap.add_argument("--bpm", type=float, default=120.0)
     ap.add_argument("--beats", type=int, default=8)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--wait-for", help="start once a port of this client is connected (substring of a port name)")
+    ap.add_argument("--from-step", type=int, default=-1, help="send Song Position (in 16ths) and Continue, not Start")
     args = ap.parse_args()
     out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="daw")
     out.open_virtual_port(args.port)
@@ -24,7 +24,11 @@ def main() -> int:
     sys.stdin.readline()  # the test says go
     tick_s = 60.0 / args.bpm / 24
     sent = []
-    out.send_message([0xFA])
+    if args.from_step >= 0:
+        out.send_message([0xF2, args.from_step & 0x7F, args.from_step >> 7])
+        out.send_message([0xFB])
+    else:
+        out.send_message([0xFA])
     t0 = time.perf_counter()
     for k in range(24 * args.beats):
         target = t0 + k * tick_s

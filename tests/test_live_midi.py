@@ -223,29 +223,6 @@ def test_a_late_bar_source_never_delays_a_note(jack, tmp_path):
     assert max(late) < 10e6
 
 
-def test_the_port_vanishing_is_reported_and_play_recovers(jack, tmp_path):
-    faults = []
-    with Player(lambda: MidiOutput("jack"), LoopSource(beat()), PlayerSettings(bpm=180), on_fault=faults.append,
-                watchdog_s=0.2) as player:
-        player.start()
-        time.sleep(0.5)
-        jack.stop()  # the MIDI server goes away mid-play
-        time.sleep(1.0)
-        assert not player.output_ok
-        assert any("has gone" in f.message for f in faults)
-        assert player.playing  # the clock runs on
-        jack.start(clean=False)
-        deadline = time.monotonic() + 5
-        while not player.output_ok and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert player.output_ok and "is back" in faults[-1].message
-        rec = Recorder(tmp_path)
-        time.sleep(1.0)
-        got = rec.stop()
-        player.stop()
-    assert len(ons(got)) >= 8
-
-
 def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):
     """Another process plays the DAW: Start, then 24 ticks a beat at 125 BPM, then Stop; the player follows."""
     ticks_file = tmp_path / "ticks.txt"
@@ -280,6 +257,27 @@ def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):
     assert not playing
 
 
+def test_song_position_and_continue_start_mid_bar(jack, tmp_path):
+    """The DAW jumps to the middle of bar 2 (step 24) and continues: the groove picks up right there."""
+    ticks_file = tmp_path / "ticks.txt"
+    daw = subprocess.Popen([sys.executable, str(Path(__file__).with_name("clock_source.py")), "--port", "DAW clock",
+                            "--bpm", "150", "--beats", "4", "--from-step", "24", "--out", str(ticks_file)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert "ready" in daw.stdout.readline()
+    pattern = Pattern.empty(2)
+    for s in range(16):
+        pattern = pattern.with_hit(s // 8, (s * 2) % 16, 2, 40 + s)  # 16 hats, each with its own velocity
+    with Player(lambda: MidiOutput("jack"), LoopSource(pattern), PlayerSettings(send_clock=False)) as player:
+        player.follow(lambda cb: MidiInput("jack", "DAW clock", cb))
+        rec = Recorder(tmp_path)
+        time.sleep(0.3)
+        daw.communicate("go\n", timeout=30)
+        time.sleep(0.2)
+        got = rec.stop()
+    # steps 24..39: bar 2 from its 9th step (hats 12-15), then bar 1 again from its start (hats 0-3)
+    assert [v for _, v in ons(got)] == [40 + s for s in (12, 13, 14, 15, 0, 1, 2, 3)]
+
+
 def test_nothing_is_lost_with_both_cores_loaded(jack, tmp_path):
     burn = "import time\nend = time.time() + 8\nwhile time.time() < end: pass"
     hogs = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(2)]
@@ -310,3 +308,27 @@ def test_play_on_the_command_line(jack, tmp_path, tiny_model):
     got = rec.stop()
     assert proc.returncode == 0, err
     assert ons(got) and "playing" in out
+
+
+# Last: it kills a server under live clients, whose remains stay parked in this process.
+def test_the_port_vanishing_is_reported_and_play_recovers(jack, tmp_path):
+    faults = []
+    with Player(lambda: MidiOutput("jack"), LoopSource(beat()), PlayerSettings(bpm=180), on_fault=faults.append,
+                watchdog_s=0.2) as player:
+        player.start()
+        time.sleep(0.5)
+        jack.stop()  # the MIDI server goes away mid-play
+        time.sleep(1.0)
+        assert not player.output_ok
+        assert any("has gone" in f.message for f in faults)
+        assert player.playing  # the clock runs on
+        jack.start(clean=False)
+        deadline = time.monotonic() + 5
+        while not player.output_ok and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert player.output_ok and "is back" in faults[-1].message
+        rec = Recorder(tmp_path)
+        time.sleep(1.0)
+        got = rec.stop()
+        player.stop()
+    assert len(ons(got)) >= 8

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 RECORDER = Path(__file__).with_name("midi_recorder.py")
+CLOCK_SOURCE = Path(__file__).with_name("clock_source.py")
 
 
 class JackServer:
@@ -73,3 +74,22 @@ class Recorder:
         self.proc.terminate()
         self.proc.wait(10)
         return [json.loads(line) for line in open(self.out)]
+
+
+class DawClock:
+    """The stand-in DAW (its own process): a virtual port sending Start (or Song Position and Continue),
+    24 clock ticks a beat, then Stop, when `play()` is called."""
+
+    def __init__(self, tmp: Path, bpm: float, beats: int, from_step: int = -1, port: str = "DAW clock"):
+        self.ticks_file = tmp / f"ticks-{time.monotonic_ns()}.txt"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(CLOCK_SOURCE), "--port", port, "--bpm", str(bpm), "--beats", str(beats),
+             "--from-step", str(from_step), "--out", str(self.ticks_file)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if "ready" not in self.proc.stdout.readline():
+            raise RuntimeError("the clock source did not start")
+
+    def play(self) -> list[int]:
+        """Run the whole performance; returns the send time (perf_counter_ns) of every tick."""
+        self.proc.communicate("go\n", timeout=60)
+        return [int(x) for x in self.ticks_file.read_text().split()]

@@ -1,8 +1,6 @@
 import json
-import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from drummachine.pattern import Pattern

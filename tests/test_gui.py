@@ -8,7 +8,6 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
-from drummachine.engine import Engine  # noqa: E402
 from drummachine.gui.app import create_window  # noqa: E402
 from drummachine.midi_reader import read_drum_midi  # noqa: E402
 from drummachine.pattern import Pattern  # noqa: E402

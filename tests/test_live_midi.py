@@ -3,10 +3,7 @@
 import os
 import subprocess
 import sys
-import threading
 import time
-import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +12,7 @@ from drummachine.bar_sources import LoopSource
 from drummachine.pattern import Pattern
 from drummachine.player import Player, PlayerSettings
 from drummachine.ports import MidiInput, MidiOutput, PortError, list_ports, pick_api
-from jack_server import JackServer, Recorder, jack_available
+from jack_server import DawClock, Recorder, jack_available
 
 if not jack_available():
     if os.environ.get("CI"):
@@ -101,7 +98,6 @@ def test_clock_ticks_come_24_to_the_beat(jack, tmp_path):
     assert kinds[0] == 0xFA and kinds[-1] != 0xFA and 0xFC in kinds
     ticks = np.array([m["t_ns"] for m in got if m["msg"][0] == CLOCK])
     assert 8 * 24 - 3 <= len(ticks) <= 8 * 24 - 2  # play_for stops half a step (3 ticks) before the bar line
-    gaps = np.diff(ticks) / 1e6
     # arrival times are quantised to the server's 2.7 ms period, so compare the mean spacing
     assert (ticks[-1] - ticks[0]) / (len(ticks) - 1) / 1e6 == pytest.approx(60_000 / 150 / 24, abs=0.1)
 
@@ -225,11 +221,7 @@ def test_a_late_bar_source_never_delays_a_note(jack, tmp_path):
 
 def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):
     """Another process plays the DAW: Start, then 24 ticks a beat at 125 BPM, then Stop; the player follows."""
-    ticks_file = tmp_path / "ticks.txt"
-    daw = subprocess.Popen([sys.executable, str(Path(__file__).with_name("clock_source.py")), "--port", "DAW clock",
-                            "--bpm", "125", "--beats", "8", "--out", str(ticks_file)],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert "ready" in daw.stdout.readline()
+    daw = DawClock(tmp_path, bpm=125, beats=8)
     kick = Pattern.empty(1)
     for s in range(0, 16, 4):
         kick = kick.with_hit(0, s, 0, 100)
@@ -239,12 +231,11 @@ def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):
         player.follow(lambda cb: MidiInput("jack", "DAW clock", cb))
         rec = Recorder(tmp_path)
         time.sleep(0.2)
-        daw.communicate("go\n", timeout=30)
+        sent = daw.play()
         time.sleep(0.2)
         bpm = player.tempo_from_clock()
         playing = player.playing
         got = rec.stop()
-    sent = [int(x) for x in ticks_file.read_text().split()]
     times = np.array([m["t_ns"] for m in got if m["msg"][0] == NOTE_ON | 9])
     assert not faults
     assert len(times) == 8  # two bars of four kicks, nothing after Stop
@@ -259,11 +250,7 @@ def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):
 
 def test_song_position_and_continue_start_mid_bar(jack, tmp_path):
     """The DAW jumps to the middle of bar 2 (step 24) and continues: the groove picks up right there."""
-    ticks_file = tmp_path / "ticks.txt"
-    daw = subprocess.Popen([sys.executable, str(Path(__file__).with_name("clock_source.py")), "--port", "DAW clock",
-                            "--bpm", "150", "--beats", "4", "--from-step", "24", "--out", str(ticks_file)],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert "ready" in daw.stdout.readline()
+    daw = DawClock(tmp_path, bpm=150, beats=4, from_step=24)
     pattern = Pattern.empty(2)
     for s in range(16):
         pattern = pattern.with_hit(s // 8, (s * 2) % 16, 2, 40 + s)  # 16 hats, each with its own velocity
@@ -271,7 +258,7 @@ def test_song_position_and_continue_start_mid_bar(jack, tmp_path):
         player.follow(lambda cb: MidiInput("jack", "DAW clock", cb))
         rec = Recorder(tmp_path)
         time.sleep(0.3)
-        daw.communicate("go\n", timeout=30)
+        daw.play()
         time.sleep(0.2)
         got = rec.stop()
     # steps 24..39: bar 2 from its 9th step (hats 12-15), then bar 1 again from its start (hats 0-3)

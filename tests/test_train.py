@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from midi_builders import drum_file, groove_notes, save
 from trainer.__main__ import main as trainer_main

@@ -8,7 +8,7 @@ function the app exports behave the same in all three models.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 import torch

@@ -26,9 +26,9 @@ from drummachine.gui.grid import BarStrip, StepGrid
 from drummachine.latent import slerp
 from drummachine.midi_reader import MidiReadError, read_drum_midi
 from drummachine.pattern import Pattern
-from drummachine.player import Fault, Player, PlayerSettings
+from drummachine.player import Player, PlayerSettings
 from drummachine.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
-from drummachine.session import BAR_CHOICES, Session, Settings, Slot, Take
+from drummachine.session import BAR_CHOICES, Session, Slot, Take
 
 VIRTUAL_LABEL = f"{VIRTUAL_PORT} (virtual port)"
 

@@ -287,7 +287,8 @@ class MainWindow(QMainWindow):
 
     def _status(self, message: str = "") -> None:
         info = self.engine.model if self.engine else None
-        parts = [f"model {info.name} ({info.provider.replace('ExecutionProvider', '')})" if info else "no model"]
+        parts = [f"model {info.name}: {info.config['bars']}-bar {info.config['model']} VAE "
+                 f"({info.provider.replace('ExecutionProvider', '')})" if info else "no model"]
         if self.last_ms is not None:
             parts.append(f"last generation {self.last_ms:.1f} ms")
         parts.append(f"MIDI: {self.port_state}" + (f" via {self.api}" if self.api else " (no MIDI system found)"))

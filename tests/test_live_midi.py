@@ -97,9 +97,11 @@ def test_clock_ticks_come_24_to_the_beat(jack, tmp_path):
     kinds = [m["msg"][0] for m in got]
     assert kinds[0] == 0xFA and kinds[-1] != 0xFA and 0xFC in kinds
     ticks = np.array([m["t_ns"] for m in got if m["msg"][0] == CLOCK])
-    assert 8 * 24 - 3 <= len(ticks) <= 8 * 24 - 2  # play_for stops half a step (3 ticks) before the bar line
+    # about two bars (play_for stops half a step, 3 ticks, before the bar line; a late wake-up of the test adds some)
+    assert 8 * 24 - 3 <= len(ticks) <= 8 * 24 + 6
     # arrival times are quantised to the server's 2.7 ms period, so compare the mean spacing
-    assert (ticks[-1] - ticks[0]) / (len(ticks) - 1) / 1e6 == pytest.approx(60_000 / 150 / 24, abs=0.1)
+    # to 0.05 ms: one missing tick among 190 would show as +0.088 ms
+    assert (ticks[-1] - ticks[0]) / (len(ticks) - 1) / 1e6 == pytest.approx(60_000 / 150 / 24, abs=0.05)
 
 
 def test_notes_are_spaced_as_the_tempo_says(jack, tmp_path):
@@ -112,8 +114,8 @@ def test_notes_are_spaced_as_the_tempo_says(jack, tmp_path):
         play_for(player, 2, 120)
         got = rec.stop()
     times = np.array([m["t_ns"] for m in got if m["msg"][0] == NOTE_ON | 9])
-    assert len(times) == 8
-    assert np.abs(np.diff(times) / 1e6 - 500).max() < 5.4
+    assert len(times) >= 8
+    assert np.abs(np.diff(times[:8]) / 1e6 - 500).max() < 5.4
 
 
 def test_channel_and_note_map_are_honoured(jack, tmp_path):

@@ -101,12 +101,11 @@ class Engine:
         temperature: float = 1.0,
         seed: int = 0,
         lock: Optional[Lock] = None,
-        start_bar: int = 0,
     ) -> Iterator[Pattern]:
         """One-bar patterns, decoded when asked for: a player can ask for bar n+1 while bar n plays."""
         bars = self._check_bars(bars)
         emb, h0, c0 = self._bar_inputs(z)
-        for bar in range(start_bar, bars):
+        for bar in range(bars):
             yield self._decode(emb[bar : bar + 1], h0[bar : bar + 1], c0[bar : bar + 1], [bar], temperature, seed, lock)
 
     def decode_bar(self, z: np.ndarray, bar: int, temperature: float = 1.0, seed: int = 0,

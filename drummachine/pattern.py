@@ -85,13 +85,6 @@ class Pattern:
         v[bar, step, cls] = velocity
         return Pattern(v)
 
-    def with_velocities_from(self, other: "Pattern") -> "Pattern":
-        """These hits, with velocities taken from `other` where it hits the same cell, else the default."""
-        if other.velocities.shape != self.velocities.shape:
-            return self
-        v = np.where(self.hits, np.where(other.hits, other.velocities, DEFAULT_VELOCITY), 0)
-        return Pattern(v)
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Pattern) and np.array_equal(self.velocities, other.velocities)
 

@@ -268,5 +268,6 @@ def train(
         log_file.close()
         _plot(out / LOG, out / "curves.png")
     if distributed:
+        dist.barrier()  # every rank is done (rank 0 wrote its plot) before any tears the group down
         dist.destroy_process_group()
     return figures

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 from drummachine.clip import ClipWriteError, write_clip
-from drummachine.midi_reader import MidiReadError, read_drum_midi
+from drummachine.midi_reader import MidiReadError, read_groove
 from drummachine.model_files import ModelError
-from drummachine.pattern import Pattern
 from drummachine.ports import PortError
 from drummachine.vocabulary import CLASS_NAMES
 
@@ -34,12 +33,6 @@ def parse_classes(text: str) -> frozenset[int]:
         else:
             raise ValueError(f"unknown instrument {part!r}: use {', '.join(CLASS_NAMES)}")
     return frozenset(out)
-
-
-def read_groove(path: Path, bars: int) -> Pattern:
-    """The first `bars` bars of the 4/4 drums in a MIDI file."""
-    pattern = read_drum_midi(path).as_pattern()
-    return pattern.bar_slice(0, min(bars, pattern.bars))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

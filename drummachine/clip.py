@@ -7,6 +7,7 @@ from typing import Sequence, Union
 
 import mido
 
+from drummachine import note_maps
 from drummachine.files import atomic_write
 from drummachine.pattern import Pattern
 from drummachine.vocabulary import DRUM_CHANNEL, NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT
@@ -16,13 +17,6 @@ DEFAULT_TICKS_PER_BEAT = 480
 
 class ClipWriteError(Exception):
     """A clip could not be written where the user asked; the message names the path and why."""
-
-
-def _validate_note_map(note_map: Sequence[int]) -> tuple[int, ...]:
-    pitches = tuple(int(p) for p in note_map)
-    if len(pitches) != NUM_CLASSES or not all(0 <= p <= 127 for p in pitches):
-        raise ValueError(f"a note map is {NUM_CLASSES} MIDI pitches in 0..127, got {note_map!r}")
-    return pitches
 
 
 def patterns_to_midi(
@@ -41,7 +35,7 @@ def patterns_to_midi(
         patterns = [patterns]
     if not 0 < gate <= 1:
         raise ValueError("gate is a fraction of a step in (0, 1]")
-    pitches = _validate_note_map(note_map)
+    pitches = note_maps.validate(note_map)
     pattern = Pattern.concat(patterns)
     step_ticks = ticks_per_beat // STEPS_PER_BEAT
     if step_ticks * STEPS_PER_BEAT != ticks_per_beat:

@@ -140,6 +140,12 @@ def _bars(events: _Events, last_tick: float) -> tuple[list[float], list[float], 
     return starts, lengths, is44
 
 
+def read_groove(source: Union[str, Path], bars: int = 16) -> Pattern:
+    """The first `bars` bars of a file's 4/4 drums: what a user means by "this groove" when they pick a file."""
+    pattern = read_drum_midi(source).as_pattern()
+    return pattern.bar_slice(0, min(bars, pattern.bars))
+
+
 def read_drum_midi(source: Union[str, Path, mido.MidiFile]) -> DrumTake:
     """Drum hits on channel 10, onsets quantized to the nearest 16th, split into runs of whole 4/4 bars.
 

@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Protocol
 
+from drummachine import note_maps
 from drummachine.pattern import Pattern
 from drummachine.vocabulary import NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR
 
@@ -77,8 +78,7 @@ class PlayerSettings:
             raise ValueError("gate is a fraction of a step in (0, 1]")
         if not 0 <= self.channel <= 15:
             raise ValueError("channel must lie in 0..15 (MIDI channels 1-16)")
-        if len(self.note_map) != NUM_CLASSES:
-            raise ValueError(f"a note map has {NUM_CLASSES} notes")
+        object.__setattr__(self, "note_map", note_maps.validate(self.note_map))
 
     @property
     def step_ns(self) -> float:

@@ -10,8 +10,8 @@ import onnxruntime as ort
 import torch
 
 from drummachine import model_format as fmt
-from drummachine.vocabulary import STEPS_PER_BAR
-from trainer.models import START, VAE
+from trainer.evaluate import greedy_bars
+from trainer.models import VAE
 
 TOLERANCE = 1e-4
 
@@ -22,24 +22,6 @@ def _session(path: Path) -> ort.InferenceSession:
 
 def _diff(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
-
-
-@torch.no_grad()
-def torch_greedy_bars(model: VAE, z: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Reference: greedy decode of every bar from z in torch: tokens (N, bars*16), logits (N, bars*16, 512)."""
-    dec = model.decoder
-    n = z.shape[0]
-    emb = dec.conductor(z, model.cfg.bars).reshape(n * model.cfg.bars, -1)
-    state = dec.bar.init(emb)
-    prev = torch.full((emb.shape[0],), START, dtype=torch.long)
-    tokens, logits = [], []
-    for _ in range(STEPS_PER_BAR):
-        step_logits, state = dec.bar.core.step(prev, emb, state)
-        prev = step_logits.argmax(-1)
-        tokens.append(prev)
-        logits.append(step_logits)
-    t = torch.stack(tokens, 1).reshape(n, -1).numpy()
-    return t, torch.stack(logits, 1).reshape(n, t.shape[1], -1).numpy()
 
 
 def onnx_greedy_bars(conductor, bar_decoder, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +82,7 @@ def check_parity(model: VAE, folder: Path, real_tokens: Optional[np.ndarray] = N
     identical = True
     decode_diff = 0.0
     for zz in zs:
-        tok_t, log_t = torch_greedy_bars(model, torch.from_numpy(zz))
+        tok_t, log_t = (x.numpy() for x in greedy_bars(model, torch.from_numpy(zz), cfg.bars))
         tok_o, log_o = onnx_greedy_bars(cond, bar, zz)
         identical &= bool(np.array_equal(tok_t, tok_o))
         decode_diff = max(decode_diff, _diff(log_t, log_o))

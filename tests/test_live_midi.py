@@ -215,10 +215,10 @@ def test_a_late_bar_source_never_delays_a_note(jack, tmp_path):
         rec = Recorder(tmp_path)
         play_for(player, 3, bpm)
         got = rec.stop()
-    assert any(f.kind == "late" for f in faults)
-    assert len(ons(got)) >= 3 * 12
+    assert any(f.kind == "late" for f in faults), faults
+    assert len(ons(got)) >= 3 * 12, (len(ons(got)), faults)
     late = [r.sent_ns - r.scheduled_ns for r in player.sends]
-    assert max(late) < 10e6
+    assert max(late) < 10e6, sorted(late)[-5:]
 
 
 def test_following_an_external_clock_locks_bar_lines_to_it(jack, tmp_path):

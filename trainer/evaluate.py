@@ -35,6 +35,29 @@ class Scores:
         return asdict(self)
 
 
+def _greedy(core, cond, state, steps: int, rows: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """`steps` steps from the start token, each fed the previous argmax: tokens (rows, steps), logits."""
+    prev = torch.full((rows,), START, dtype=torch.long, device=device)
+    tokens, logits = [], []
+    for _ in range(steps):
+        step_logits, state = core.step(prev, cond, state)
+        prev = step_logits.argmax(-1)
+        tokens.append(prev)
+        logits.append(step_logits)
+    return torch.stack(tokens, 1), torch.stack(logits, 1)
+
+
+@torch.no_grad()
+def greedy_bars(model: VAE, z: torch.Tensor, bars: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The hierarchical decoder's greedy bars from codes z: tokens (N, bars*16), logits (N, bars*16, 512).
+    Every bar decodes on its own from its conductor embedding."""
+    dec = model.decoder
+    n = z.shape[0]
+    emb = dec.conductor(z, bars).reshape(n * bars, -1)
+    tokens, logits = _greedy(dec.bar.core, emb, dec.bar.init(emb), STEPS_PER_BAR, n * bars, z.device)
+    return tokens.reshape(n, -1), logits.reshape(n, bars * STEPS_PER_BAR, -1)
+
+
 @torch.no_grad()
 def free_running_decode(model: torch.nn.Module, tokens: torch.Tensor) -> torch.Tensor:
     """Greedy decode where every step is fed the model's own argmax (z = mu for the VAEs).
@@ -44,23 +67,12 @@ def free_running_decode(model: torch.nn.Module, tokens: torch.Tensor) -> torch.T
     """
     n, t = tokens.shape
     if not isinstance(model, VAE):
-        core, cond, state, steps, rows = model.core, None, None, t, n
-    else:
-        mu, _ = model.encoder(tokens)
-        dec = model.decoder
-        if isinstance(dec, HierarchicalDecoder):
-            bars = t // STEPS_PER_BAR
-            cond = dec.conductor(mu, bars).reshape(n * bars, -1)  # every bar decodes on its own
-            core, state, steps, rows = dec.bar.core, dec.bar.init(cond), STEPS_PER_BAR, n * bars
-        else:
-            core, cond, state, steps, rows = dec.core, mu, dec.init(mu), t, n
-    prev = torch.full((rows,), START, dtype=torch.long, device=tokens.device)
-    out = []
-    for _ in range(steps):
-        logits, state = core.step(prev, cond, state)
-        prev = logits.argmax(-1)
-        out.append(prev)
-    return torch.stack(out, 1).reshape(n, t)
+        return _greedy(model.core, None, None, t, n, tokens.device)[0]
+    mu, _ = model.encoder(tokens)
+    if isinstance(model.decoder, HierarchicalDecoder):
+        return greedy_bars(model, mu, t // STEPS_PER_BAR)[0]
+    dec = model.decoder
+    return _greedy(dec.core, mu, dec.init(mu), t, n, tokens.device)[0]
 
 
 @torch.no_grad()

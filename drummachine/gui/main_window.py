@@ -24,7 +24,7 @@ from drummachine.engine import Engine, Lock, new_seed
 from drummachine.gui import theme
 from drummachine.gui.grid import BarStrip, StepGrid
 from drummachine.latent import slerp
-from drummachine.midi_reader import MidiReadError, read_drum_midi
+from drummachine.midi_reader import MidiReadError, read_groove
 from drummachine.pattern import Pattern
 from drummachine.player import Player, PlayerSettings
 from drummachine.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
@@ -407,11 +407,10 @@ class MainWindow(QMainWindow):
                     return None
                 path = Path(chosen)
             try:
-                pattern = read_drum_midi(path).as_pattern()
+                pattern = read_groove(path)
             except MidiReadError as exc:
                 self._status(str(exc))
                 return None
-            pattern = pattern.bar_slice(0, min(16, pattern.bars))
             z = None
         elif how == "sample":
             if self.engine is None:

@@ -38,6 +38,13 @@ def create_window(model: Optional[Path] = None, config: Optional[Path] = None, a
 def run_app(model: Optional[Path] = None) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from drummachine.gui.qt_check import QtBindingError, check_qt_binding
+
+    try:
+        check_qt_binding()
+    except QtBindingError as exc:
+        print(f"drummachine: {exc}", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("drummachine")
     window = create_window(model)

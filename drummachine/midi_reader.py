@@ -6,20 +6,21 @@ quarter of a beat. Tempo only matters for the BPM we report and for rejecting ab
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-import mido
 import numpy as np
 
 from drummachine.pattern import Pattern
+from drummachine.smf import Smf, SmfError, parse_smf
 from drummachine.vocabulary import DRUM_CHANNEL, NUM_CLASSES, PITCH_TO_CLASS, STEPS_PER_BAR, STEPS_PER_BEAT
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0
+MAX_BARS = 100_000  # about 55 hours at 120 BPM: more is damaged timing, and would not fit in memory
+MAX_FILE_BYTES = 16 * 2**20
 
 
 class MidiReadError(Exception):
@@ -48,96 +49,71 @@ class DrumTake:
         return Pattern.concat(self.spans)
 
 
-@dataclass(frozen=True)
-class _Events:
-    ticks_per_beat: int
-    end_tick: int
-    tempos: list[tuple[int, int]]
-    signatures: list[tuple[int, int, int]]
-    onsets: list[tuple[int, int, int]]  # (tick, pitch, velocity)
-
-
-def _open(source: Union[str, Path, mido.MidiFile]) -> mido.MidiFile:
-    if isinstance(source, mido.MidiFile):
-        return source
-    path = Path(source)
+def _parse(path: Path) -> Smf:
+    """The file's events, or one `MidiReadError` naming the file and the reason."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(4)
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise MidiReadError("unreadable", f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if head != b"MThd":
+    if len(data) > MAX_FILE_BYTES:
+        raise MidiReadError("too_large", f"{path}: over {MAX_FILE_BYTES // 2**20} MiB, far more than a drum MIDI file holds")
+    if data[:4] != b"MThd":
         raise MidiReadError("not_midi", f"{path}: not a Standard MIDI File (no MThd header)")
     try:
-        return mido.MidiFile(path, clip=True)
-    except Exception as exc:  # mido raises many types for damaged files; all mean the same to a user
-        raise MidiReadError("corrupt", f"{path}: damaged MIDI data ({type(exc).__name__}: {exc})") from exc
+        smf = parse_smf(data)
+    except SmfError as exc:
+        raise MidiReadError(exc.reason, f"{path}: damaged MIDI data: {exc}") from exc
+    if smf.format == 2:
+        raise MidiReadError("unsupported_type", f"{path}: MIDI type 2 (independent sequences) is not supported")
+    return smf
 
 
-def _collect(mid: mido.MidiFile, name: str) -> _Events:
-    if mid.type == 2:
-        raise MidiReadError("unsupported_type", f"{name}: MIDI type 2 (independent sequences) is not supported")
-    tpb = int(mid.ticks_per_beat)
-    if tpb <= 0:
-        raise MidiReadError("corrupt", f"{name}: ticks per beat is {tpb}")
-    tempos: list[tuple[int, int]] = []
-    signatures: list[tuple[int, int, int]] = []
-    onsets: list[tuple[int, int, int]] = []
-    end_tick = 0
-    for track in mid.tracks:
-        tick = 0
-        for msg in track:
-            tick += msg.time
-            if msg.type == "note_on" and msg.velocity > 0 and msg.channel == DRUM_CHANNEL:
-                onsets.append((tick, msg.note, msg.velocity))
-            elif msg.type == "set_tempo":
-                tempos.append((tick, msg.tempo))
-            elif msg.type == "time_signature":
-                signatures.append((tick, msg.numerator, msg.denominator))
-        end_tick = max(end_tick, tick)
-    onsets.sort()
-    tempos.sort(key=lambda t: t[0])
-    signatures.sort(key=lambda s: s[0])
-    return _Events(tpb, end_tick, tempos, signatures, onsets)
-
-
-def _bpm_of(events: _Events, name: str) -> float:
-    for _, tempo in events.tempos:
-        bpm = mido.tempo2bpm(tempo) if tempo > 0 else math.inf
+def _bpm_of(smf: Smf, name: str) -> float:
+    for tick, tempo in smf.tempos:
+        bpm = 60e6 / tempo if tempo > 0 else math.inf
         if not MIN_BPM <= bpm <= MAX_BPM:
-            raise MidiReadError("absurd_tempo", f"{name}: tempo {bpm:.1f} BPM is outside {MIN_BPM:.0f}-{MAX_BPM:.0f}")
-    first = [tempo for tick, tempo in events.tempos if tick == 0]
-    return float(mido.tempo2bpm(first[-1])) if first else 120.0
+            raise MidiReadError("absurd_tempo", f"{name}: tempo {bpm:.1f} BPM at tick {tick} is outside {MIN_BPM:.0f}-{MAX_BPM:.0f}")
+    first = [tempo for tick, tempo in sorted(smf.tempos, key=lambda t: t[0]) if tick == 0]
+    return 60e6 / first[-1] if first else 120.0
 
 
-def _bars(events: _Events, last_tick: float) -> tuple[list[float], list[float], list[bool]]:
-    """Bar starts, lengths (ticks) and whether each is 4/4, up to and including the bar holding `last_tick`."""
-    beat = events.ticks_per_beat
+def _bars(smf: Smf, last_tick: float, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bar starts and lengths (ticks) and whether each is 4/4, up to and including the bar holding `last_tick`.
+
+    A time signature change starts a bar; the bar it cuts short is not a whole bar. Bar lengths are
+    numerator * 4 / denominator beats with a power-of-two denominator, so every start is exact in a float.
+    """
+    beat = smf.ticks_per_beat
     sigs: dict[int, tuple[int, int]] = {}
-    for tick, num, den in events.signatures:
+    for tick, num, den in sorted(smf.time_signatures, key=lambda s: s[0]):
         sigs[tick] = (num, den)  # a later one at the same tick wins
-    if 0 not in sigs:
-        sigs[0] = (4, 4)
+    sigs.setdefault(0, (4, 4))
     changes = sorted(sigs.items())
-    starts: list[float] = []
-    lengths: list[float] = []
-    is44: list[bool] = []
+    starts, lengths, is44 = [], [], []
+    total = 0
     for i, (tick, (num, den)) in enumerate(changes):
         length = num * beat * 4.0 / den
         if length <= 0:
-            raise MidiReadError("corrupt", "time signature with zero-length bars")
-        seg_end = changes[i + 1][0] if i + 1 < len(changes) else None
-        start = float(tick)
-        while (seg_end is None and start <= last_tick) or (seg_end is not None and start < seg_end):
-            bar_len = length if seg_end is None else min(length, seg_end - start)
-            starts.append(start)
-            lengths.append(bar_len)
-            # a bar cut short by a time signature change is not a whole 4/4 bar
-            is44.append((num, den) == (4, 4) and abs(bar_len - length) < 1e-6)
-            start += bar_len
-            if len(starts) > 100_000:
-                raise MidiReadError("corrupt", "more than 100,000 bars")
-    return starts, lengths, is44
+            raise MidiReadError("corrupt", f"{name}: the time signature {num}/{den} at tick {tick} makes bars of no length")
+        if i + 1 < len(changes):
+            span = changes[i + 1][0] - tick
+            whole = int(span // length)
+            rest = span - whole * length
+        else:
+            whole, rest = (int((last_tick - tick) // length) + 1 if last_tick >= tick else 0), 0.0
+        total += whole + (rest > 0)
+        if total > MAX_BARS:
+            raise MidiReadError("corrupt", f"{name}: more than {MAX_BARS:,} bars long (events up to tick {smf.end_tick:,} "
+                                           f"at {beat} ticks per beat): the timing is damaged")
+        starts.append(tick + np.arange(whole) * length)
+        lengths.append(np.full(whole, length))
+        is44.append(np.full(whole, (num, den) == (4, 4)))
+        if rest > 0:
+            starts.append(np.array([tick + whole * length]))
+            lengths.append(np.array([rest]))
+            is44.append(np.array([False]))
+    return np.concatenate(starts), np.concatenate(lengths), np.concatenate(is44)
 
 
 def read_groove(source: Union[str, Path], bars: int = 16) -> Pattern:
@@ -146,44 +122,45 @@ def read_groove(source: Union[str, Path], bars: int = 16) -> Pattern:
     return pattern.bar_slice(0, min(bars, pattern.bars))
 
 
-def read_drum_midi(source: Union[str, Path, mido.MidiFile]) -> DrumTake:
+def read_drum_midi(source: Union[str, Path]) -> DrumTake:
     """Drum hits on channel 10, onsets quantized to the nearest 16th, split into runs of whole 4/4 bars.
 
-    Raises `MidiReadError` (never anything else for a bad file) with a reason key and a clear sentence.
+    Raises `MidiReadError` (never anything else for a bad file) with a reason key and a sentence naming the file.
+    Time and memory grow linearly with the file: at most 16 MiB, at most 100,000 bars.
     """
-    name = str(source) if not isinstance(source, mido.MidiFile) else (source.filename or "<midi>")
-    mid = _open(source)
-    events = _collect(mid, name)
-    if not events.onsets and events.end_tick == 0:
+    name = str(source)
+    smf = _parse(Path(source))
+    notes = np.frombuffer(smf.note_ons, dtype=np.int64).reshape(-1, 4)
+    notes = notes[notes[:, 1] == DRUM_CHANNEL]
+    notes[:, 2:] = np.minimum(notes[:, 2:], 127)  # damaged data bytes over 127 are clipped, as mido did
+    if not len(notes) and smf.end_tick == 0:
         raise MidiReadError("empty", f"{name}: the file holds no events")
-    bpm = _bpm_of(events, name)
-    classes = [int(PITCH_TO_CLASS[p]) for _, p, _ in events.onsets]
-    unmapped = sum(1 for c in classes if c < 0)
-    drum = [(t, c, v) for (t, _, v), c in zip(events.onsets, classes) if c >= 0]
-    if not drum:
+    bpm = _bpm_of(smf, name)
+    classes = PITCH_TO_CLASS[notes[:, 2]].astype(np.int64)
+    mapped = classes >= 0
+    ticks, classes, velocities = notes[mapped, 0].astype(np.float64), classes[mapped], notes[mapped, 3]
+    if not len(ticks):
         raise MidiReadError("no_drums", f"{name}: no drum notes on MIDI channel 10")
 
-    step = events.ticks_per_beat / STEPS_PER_BEAT
-    last_tick = max(events.end_tick - step / 2, drum[-1][0] + step / 2)
-    starts, lengths, is44 = _bars(events, last_tick)
+    step = smf.ticks_per_beat / STEPS_PER_BEAT
+    last_tick = max(smf.end_tick - step / 2, ticks.max() + step / 2)
+    starts, lengths, is44 = _bars(smf, last_tick, name)
 
+    bar = np.searchsorted(starts, ticks, side="right") - 1
+    q = np.floor((ticks - starts[bar]) / step + 0.5).astype(np.int64)
+    onto_next = q * step >= lengths[bar] - 1e-6  # rounds onto the next bar line
+    bar[onto_next] += 1
+    q[onto_next] = 0
+    inside = bar < len(starts)
+    inside[inside] = is44[bar[inside]]
+    bar, q, cls = bar[inside], q[inside], classes[inside]
     grid = np.zeros((len(starts), STEPS_PER_BAR, NUM_CLASSES), dtype=np.uint8)
-    merged = outside = 0
-    for tick, cls, vel in drum:
-        bar = bisect.bisect_right(starts, tick) - 1
-        q = int(math.floor((tick - starts[bar]) / step + 0.5))
-        if q * step >= lengths[bar] - 1e-6:  # rounds onto the next bar line
-            bar, q = bar + 1, 0
-        if bar >= len(starts) or not is44[bar]:
-            outside += 1
-            continue
-        if grid[bar, q, cls]:
-            merged += 1
-        grid[bar, q, cls] = max(grid[bar, q, cls], vel)
+    np.maximum.at(grid, (bar, q, cls), velocities[inside].astype(np.uint8))
+    cells = np.unique((bar * STEPS_PER_BAR + q) * NUM_CLASSES + cls).size
 
     spans: list[Pattern] = []
     run_start = None
-    for i, ok in enumerate(is44 + [False]):
+    for i, ok in enumerate(is44.tolist() + [False]):
         if ok and run_start is None:
             run_start = i
         elif not ok and run_start is not None:
@@ -194,10 +171,10 @@ def read_drum_midi(source: Union[str, Path, mido.MidiFile]) -> DrumTake:
     return DrumTake(
         spans=spans,
         bpm=bpm,
-        ticks_per_beat=events.ticks_per_beat,
-        onsets=len(drum),
-        merged_onsets=merged,
-        unmapped_onsets=unmapped,
-        outside_4_4_onsets=outside,
+        ticks_per_beat=smf.ticks_per_beat,
+        onsets=len(ticks),
+        merged_onsets=int(inside.sum()) - cells,
+        unmapped_onsets=int((~mapped).sum()),
+        outside_4_4_onsets=int((~inside).sum()),
         bar_count=sum(s.bars for s in spans),
     )

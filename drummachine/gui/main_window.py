@@ -7,7 +7,7 @@ import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, QUrl, Signal
@@ -63,6 +63,15 @@ class DragClip(QLabel):
         drag = QDrag(self)
         drag.setMimeData(data)
         drag.exec(Qt.DropAction.CopyAction)
+
+
+def _read_slot_file(path: Path) -> Union[Pattern, MidiReadError]:
+    """A slot's groove from a file, read on the worker: a bad file comes back as its error, to be shown as a
+    notice, not as a failed generation."""
+    try:
+        return read_groove(path)
+    except MidiReadError as exc:
+        return exc
 
 
 class MainWindow(QMainWindow):
@@ -406,12 +415,7 @@ class MainWindow(QMainWindow):
                 if not chosen:
                     return None
                 path = Path(chosen)
-            try:
-                pattern = read_groove(path)
-            except MidiReadError as exc:
-                self._status(str(exc))
-                return None
-            z = None
+            return self.run_in_background(lambda: _read_slot_file(path), lambda read: self._slot_file_read(name, read))
         elif how == "sample":
             if self.engine is None:
                 return None
@@ -421,6 +425,12 @@ class MainWindow(QMainWindow):
         else:
             pattern, z = self.session.pattern, self.session.take.z
         return self._slot_filled(name, pattern, z)
+
+    def _slot_file_read(self, name: str, read: Union[Pattern, MidiReadError]) -> Optional[Future]:
+        if isinstance(read, MidiReadError):
+            self._status(str(read))  # names the file and the reason
+            return None
+        return self._slot_filled(name, read, None)
 
     def _slot_filled(self, name: str, pattern: Pattern, z) -> Optional[Future]:
         slot = Slot(pattern, tuple(float(x) for x in z) if z is not None else None)

@@ -69,7 +69,7 @@ def parse_smf(data: bytes) -> Smf:
     pos = 8 + header_length
     while smf.tracks < ntracks:
         if pos + 8 > len(data):
-            raise SmfError(f"the header promises {ntracks} tracks and the file ends after {smf.tracks}")
+            raise SmfError(f"the header promises {ntracks} track{'s' * (ntracks != 1)} and the file ends after {smf.tracks}")
         name, length = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "big")
         pos += 8
         if length > len(data) - pos:

@@ -65,3 +65,23 @@ def groove_notes(bars: int, ticks_per_beat: int = 480, variant: int = 0) -> list
         if variant:
             notes.append((base + ((variant + bar) % 16) * step, 36, 90))
     return notes
+
+
+def raw_smf(tracks: list[bytes], midi_type: int = 1, ticks_per_beat: int = 480, track_count: int | None = None) -> bytes:
+    """A file byte by byte, for what mido will not write: running status, odd headers, damaged chunks.
+
+    tracks: each track's event bytes (delta times included); its MTrk chunk header is added here.
+    """
+    count = len(tracks) if track_count is None else track_count
+    out = b"MThd" + (6).to_bytes(4, "big") + b"".join(v.to_bytes(2, "big") for v in (midi_type, count, ticks_per_beat))
+    return out + b"".join(b"MTrk" + len(t).to_bytes(4, "big") + t for t in tracks)
+
+
+def varint(value: int) -> bytes:
+    """A MIDI variable-length number: 7 bits a byte, high bit set on all but the last."""
+    out = [value & 0x7F]
+    value >>= 7
+    while value:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    return bytes(reversed(out))

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from drummachine.midi_reader import MidiReadError, read_drum_midi
-from midi_builders import drum_file, groove_notes, save
+from midi_builders import drum_file, groove_notes, raw_smf, save, varint
 
 KICK, SNARE, HAT = 0, 1, 2
+END = b"\x00\xff\x2f\x00"  # end of track
 
 
 def test_reads_a_plain_groove_onto_the_grid(tmp_path):
@@ -140,3 +141,97 @@ def test_a_missing_file_is_a_read_error(tmp_path):
     with pytest.raises(MidiReadError) as err:
         read_drum_midi(tmp_path / "nope.mid")
     assert err.value.reason == "unreadable"
+
+
+def refusal(path):
+    with pytest.raises(MidiReadError) as err:
+        read_drum_midi(path)
+    assert str(err.value).startswith(f"{path}: "), "every message names the file"
+    return err.value
+
+
+def test_notes_thousands_of_bars_apart_land_in_their_bars(tmp_path):
+    # a delta of 9,600,000 ticks takes a 4-byte variable-length number
+    track = b"\x00\x99\x24\x64" + varint(5000 * 1920) + b"\x99\x26\x50" + END
+    path = tmp_path / "far.mid"
+    path.write_bytes(raw_smf([track]))
+    p = read_drum_midi(path).as_pattern()
+    assert p.bars == 5001
+    assert np.argwhere(p.hits).tolist() == [[0, 0, KICK], [5000, 0, SNARE]]
+
+
+def test_running_status_reads_like_full_messages(tmp_path):
+    # one note-on status, then three more note-ons as bare data; a velocity of 0 is a note-off
+    track = b"\x00\x99\x24\x64" + b"\x00\x24\x00" + b"\x83\x60\x26\x70" + b"\x83\x60\x2a\x50" + END
+    path = tmp_path / "running.mid"
+    path.write_bytes(raw_smf([track]))
+    p = read_drum_midi(path).spans[0]
+    assert np.argwhere(p.hits[0]).tolist() == [[0, KICK], [4, SNARE], [8, HAT]]
+
+
+def test_a_chunk_of_unknown_type_is_skipped(tmp_path):
+    track = b"\x00\x99\x24\x64" + END
+    data = raw_smf([track], track_count=1)
+    head, rest = data[:14], data[14:]
+    path = tmp_path / "alien.mid"
+    path.write_bytes(head + b"XFIH" + (3).to_bytes(4, "big") + b"abc" + rest)
+    assert read_drum_midi(path).spans[0].hits[0, 0, KICK]
+
+
+def test_an_over_long_delta_time_is_refused_at_once(tmp_path):
+    # 400,000 continuation bytes: mido took 17 s over this and then raised OverflowError
+    path = tmp_path / "huge.mid"
+    path.write_bytes(raw_smf([b"\x00\x99\x24\x64" + b"\xff" * 400_000 + b"\x7f\x99\x26\x64" + END]))
+    err = refusal(path)
+    assert err.reason == "corrupt"
+    assert "track 1: a delta time at byte 4 runs over 4 bytes" in str(err)
+
+
+def test_timing_past_100000_bars_is_refused_naming_the_file(tmp_path):
+    track = b"\x00\x99\x24\x64" + (b"\xff\xff\xff\x7f\xff\x01\x00" * 2) + END  # 2 x 0x0FFFFFFF ticks
+    path = tmp_path / "endless.mid"
+    path.write_bytes(raw_smf([track]))
+    err = refusal(path)
+    assert err.reason == "corrupt" and "more than 100,000 bars" in str(err)
+
+
+def test_a_header_only_file_says_what_is_missing(tmp_path):
+    path = tmp_path / "header.mid"
+    path.write_bytes(raw_smf([], track_count=1))
+    err = refusal(path)
+    assert err.reason == "corrupt"
+    assert str(err).endswith("the header promises 1 track and the file ends after 0")
+
+
+def test_a_truncated_file_says_which_track_is_cut_short(tmp_path):
+    good = save(drum_file(groove_notes(2)), tmp_path / "good.mid").read_bytes()
+    path = tmp_path / "cut.mid"
+    path.write_bytes(good[:-30])
+    assert "track 2 is cut short: its chunk says" in str(refusal(path))
+
+
+def test_an_event_running_past_its_chunk_is_refused(tmp_path):
+    path = tmp_path / "overrun.mid"
+    path.write_bytes(raw_smf([b"\x00\x99\x24\x64" + b"\x00\x99\x26"]))  # the last note-on lacks its velocity
+    assert "track 1: the last event runs past the end of the track's 7 bytes" in str(refusal(path))
+
+
+@pytest.mark.parametrize("midi_type", [3, 255, 65535])
+def test_a_header_format_other_than_0_1_2_is_refused(tmp_path, midi_type):
+    path = tmp_path / "format.mid"
+    path.write_bytes(raw_smf([b"\x00\x99\x24\x64" + END], midi_type=midi_type))
+    err = refusal(path)
+    assert err.reason == "corrupt" and f"header format {midi_type}" in str(err)
+
+
+def test_smpte_timing_is_refused_as_unsupported(tmp_path):
+    path = tmp_path / "smpte.mid"
+    path.write_bytes(raw_smf([b"\x00\x99\x24\x64" + END], ticks_per_beat=0xE250))  # -30 fps, 80 ticks a frame
+    err = refusal(path)
+    assert err.reason == "unsupported_type" and "SMPTE" in str(err)
+
+
+def test_a_type_2_file_is_refused_as_unsupported(tmp_path):
+    path = tmp_path / "type2.mid"
+    path.write_bytes(raw_smf([b"\x00\x99\x24\x64" + END], midi_type=2))
+    assert refusal(path).reason == "unsupported_type"

@@ -120,3 +120,53 @@ def test_a_small_set_is_learned_almost_perfectly(kind):
         out = model(data, use_mean=True)
     accuracy = (out.logits.argmax(-1) == data).float().mean().item()
     assert accuracy > 0.97
+
+
+def test_a_bar_context_decoder_reads_the_true_bar_before_when_teacher_forced():
+    """Teacher-forced logits equal a step-by-step decode fed the true previous token and the true token
+    one bar earlier (the 'no bar' token for the first bar)."""
+    from trainer.models import previous_bars
+
+    torch.manual_seed(0)
+    model = build_model(model_config("hier", 2, "tiny", bar_context=True)).eval()
+    tokens = torch.randint(0, 512, (2, 32))
+    with torch.no_grad():
+        out = model(tokens, use_mean=True)
+        dec = model.decoder
+        emb = dec.conductor(out.mu, 2).reshape(4, -1)
+        context = previous_bars(tokens)
+        assert (context[0] == START).all() and (context[1] == tokens[0, :16]).all()
+        state, prev, logits = dec.bar.init(emb), torch.full((4,), START), []
+        bars = tokens.reshape(4, 16)
+        for i in range(16):
+            step, state = dec.bar.core.step(prev, emb, state, context[:, i])
+            logits.append(step)
+            prev = bars[:, i]
+    assert torch.allclose(torch.stack(logits, 1).reshape(2, 32, 512), out.logits, atol=1e-5)
+
+
+def test_greedy_bars_of_a_bar_context_model_feed_each_bar_its_own_bar_before():
+    from trainer.evaluate import _greedy, greedy_bars
+
+    torch.manual_seed(1)
+    model = build_model(model_config("hier", 2, "tiny", bar_context=True)).eval()
+    z = torch.randn(3, model.cfg.latent)
+    tokens, _ = greedy_bars(model, z, 2)
+    dec = model.decoder
+    emb = dec.conductor(z, 2)
+    with torch.no_grad():
+        second, _ = _greedy(dec.bar.core, emb[:, 1], dec.bar.init(emb[:, 1]), 16, 3, "cpu", tokens[:, :16])
+    assert torch.equal(second, tokens[:, 16:])
+
+
+def test_word_dropout_acts_in_training_batches_only():
+    torch.manual_seed(2)
+    model = build_model(model_config("hier", 2, "tiny"))
+    tokens = torch.randint(0, 512, (4, 32))
+    cfg = TrainConfig(word_dropout=0.5, sampling="teacher")
+    gen = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    train_a, _ = batch_loss(model, tokens, cfg, 0, gen(), use_mean=True)
+    plain, _ = batch_loss(model, tokens, TrainConfig(sampling="teacher"), 0, gen(), use_mean=True)
+    valid, _ = batch_loss(model, tokens, cfg, 0, gen(), use_mean=True, sample_prob=0.0)
+    assert not torch.isclose(train_a, plain)
+    assert torch.isclose(valid, plain)

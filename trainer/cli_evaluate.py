@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 from drummachine import model_format as fmt
 from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
-from trainer.evaluate import evaluation_windows, format_table, score
-from trainer.evaluate_onnx import is_model_folder, score_onnx
+from trainer.cli_dataset import format_skipped
+from trainer.dataset import load_windows
+from trainer.evaluate import evaluation_windows, format_table, rebuild, scores_from_rebuild
+from trainer.evaluate_onnx import is_model_folder, rebuild_onnx
+from trainer.groove_report import build_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,33 +26,58 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=["train", "valid", "test"])
     p.add_argument("--limit", type=int, default=0, help="score only the first N windows (0: all)")
     p.add_argument("--json", type=Path, help="write the scores here")
+    p.add_argument("--report", type=Path, help="also write the groove reports (markdown tables) here")
     p.set_defaults(run=run)
+
+
+def skipped_lines(skipped: dict[str, tuple[str, str]]) -> list[str]:
+    """The files left out of `--midi`, reported as `trainer dataset` reports them."""
+    examples: dict[str, list[str]] = {}
+    for reason, message in sorted(skipped.values()):
+        examples.setdefault(reason, []).append(message)
+    return format_skipped(dict(Counter(reason for reason, _ in sorted(skipped.values()))), examples)
 
 
 def run(args: argparse.Namespace) -> int:
     from trainer.checkpoint import load_model
 
     rows, extras, cache = [], [], {}
+    skipped: dict[str, tuple[str, str]] = {}  # --midi files the reader refused: relpath -> (reason, message)
     def windows(bars: int):
         if bars not in cache:
-            cache[bars] = evaluation_windows(bars, args.data, args.midi, args.split, args.limit)
+            cache[bars] = evaluation_windows(bars, args.data, args.midi, args.split, args.limit, skipped)
         return cache[bars]
 
+    reports = []
     for path in args.model:
         if is_model_folder(path):  # an exported model, scored with onnxruntime
-
             bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
-            row, extra = score_onnx(path, windows(bars), f"hier onnx ({path.name})")
-            rows.append(row)
-            extras.append(extra)
-            continue
-        model, ckpt = load_model(resolve_checkpoint(path))
-        name = f"{model.cfg.model} ({path.name})"
-        rows.append(score(model, windows(model.cfg.bars), name, progress=True))
-        extras.append({"checkpoint": str(path), "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
-                       "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
+            tokens = windows(bars)
+            record, name = rebuild_onnx(path, tokens), f"hier onnx ({path.name})"
+            extras.append({"model_folder": str(path),
+                           **{k: record["training"].get(k) for k in ("steps", "seconds", "hardware", "parameters")}})
+        else:
+            model, ckpt = load_model(resolve_checkpoint(path))
+            tokens = windows(model.cfg.bars)
+            record, name = rebuild(model, tokens, progress=True), f"{model.cfg.model} ({path.name})"
+            extras.append({"checkpoint": str(path), "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
+                           "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
+        rows.append(scores_from_rebuild(record, tokens, name))
+        if args.data:  # held-out windows with their source files: intervals, drummers, baselines
+            held_out = load_windows(args.data, rows[-1].bars, args.split)
+            keep = slice(0, args.limit or None)
+            reports.append(build_report(name, tokens, held_out.file_index[keep], held_out.files, record))
+    if args.midi:
+        print("\n".join(skipped_lines(skipped)))
     print(format_table(rows))
+    for report in reports:
+        print()
+        print(report.table())
+    if args.report:
+        args.report.write_text("\n\n".join(r.table() for r in reports) + "\n")
     if args.json:
         split = args.split if args.data else f"midi:{args.midi}"
-        args.json.write_text(json.dumps([{**r.to_dict(), "split": split, **e} for r, e in zip(rows, extras)], indent=1))
+        by_name = {r.name: r.to_dict() for r in reports}
+        args.json.write_text(json.dumps([{**r.to_dict(), "split": split, **e, "report": by_name.get(r.model)}
+                                         for r, e in zip(rows, extras)], indent=1))
     return 0

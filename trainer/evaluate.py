@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from drummachine.vocabulary import STEPS_PER_BAR
 from trainer.dataset import find_midi_files, load_windows, read_folder
-from trainer.models import START, VAE, HierarchicalDecoder, kl_divergence
+from trainer.models import START, VAE, HierarchicalDecoder
 from trainer.windows import stack, windows
 
 ACTIVE_DIM_VARIANCE = 0.01  # a latent dimension is active when Var over the data of its mu exceeds this
@@ -35,12 +35,13 @@ class Scores:
         return asdict(self)
 
 
-def _greedy(core, cond, state, steps: int, rows: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """`steps` steps from the start token, each fed the previous argmax: tokens (rows, steps), logits."""
+def _greedy(core, cond, state, steps: int, rows: int, device, context=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """`steps` steps from the start token, each fed the previous argmax: tokens (rows, steps), logits.
+    `context` (rows, steps): the bar before's tokens, for a decoder that reads them."""
     prev = torch.full((rows,), START, dtype=torch.long, device=device)
     tokens, logits = [], []
-    for _ in range(steps):
-        step_logits, state = core.step(prev, cond, state)
+    for i in range(steps):
+        step_logits, state = core.step(prev, cond, state, None if context is None else context[:, i])
         prev = step_logits.argmax(-1)
         tokens.append(prev)
         logits.append(step_logits)
@@ -53,9 +54,20 @@ def greedy_bars(model: VAE, z: torch.Tensor, bars: int) -> tuple[torch.Tensor, t
     Every bar decodes on its own from its conductor embedding."""
     dec = model.decoder
     n = z.shape[0]
-    emb = dec.conductor(z, bars).reshape(n * bars, -1)
-    tokens, logits = _greedy(dec.bar.core, emb, dec.bar.init(emb), STEPS_PER_BAR, n * bars, z.device)
-    return tokens.reshape(n, -1), logits.reshape(n, bars * STEPS_PER_BAR, -1)
+    emb = dec.conductor(z, bars)
+    if dec.bar.core.context is None:
+        flat = emb.reshape(n * bars, -1)
+        tokens, logits = _greedy(dec.bar.core, flat, dec.bar.init(flat), STEPS_PER_BAR, n * bars, z.device)
+        return tokens.reshape(n, -1), logits.reshape(n, bars * STEPS_PER_BAR, -1)
+    # a decoder that reads the bar before plays bar after bar, each reading its own previous output
+    context = torch.full((n, STEPS_PER_BAR), START, dtype=torch.long, device=z.device)
+    all_tokens, all_logits = [], []
+    for b in range(bars):
+        tokens, logits = _greedy(dec.bar.core, emb[:, b], dec.bar.init(emb[:, b]), STEPS_PER_BAR, n, z.device, context)
+        all_tokens.append(tokens)
+        all_logits.append(logits)
+        context = tokens
+    return torch.cat(all_tokens, 1), torch.cat(all_logits, 1)
 
 
 @torch.no_grad()
@@ -76,34 +88,52 @@ def free_running_decode(model: torch.nn.Module, tokens: torch.Tensor) -> torch.T
 
 
 @torch.no_grad()
-def score(model: torch.nn.Module, tokens: np.ndarray, name: str, batch: int = 256, progress: bool = False) -> Scores:
-    """Scores of a trained model on windows (N, steps) of its own length."""
+def rebuild(model: torch.nn.Module, tokens: np.ndarray, batch: int = 256, progress: bool = False) -> dict:
+    """Per window: teacher-forced correct steps, the greedy free-running rebuild (z = mu), and mu, sigma for
+    the VAEs (the same record `evaluate_onnx.rebuild_onnx` gives for an exported model)."""
     model.eval()
-    cfg = model.cfg
-    tf_hits = fr_hits = 0
-    kls, mus = [], []
+    tf_correct, rebuilt, mus, sigmas = [], [], [], []
     chunks = torch.from_numpy(tokens.astype(np.int64)).split(batch)
-    for chunk in tqdm(chunks, desc=f"scoring {name}", unit="batch", disable=not progress, leave=False):
+    for chunk in tqdm(chunks, desc="rebuilding", unit="batch", disable=not progress, leave=False):
         out = model(chunk, sample_prob=0.0, use_mean=True)
-        tf_hits += int((out.logits.argmax(-1) == chunk).sum())
-        fr_hits += int((free_running_decode(model, chunk) == chunk).sum())
+        tf_correct.append((out.logits.argmax(-1) == chunk).sum(1).numpy())
+        rebuilt.append(free_running_decode(model, chunk).numpy())
         if out.mu is not None:
-            kls.append(kl_divergence(out.mu, out.sigma))
-            mus.append(out.mu)
+            mus.append(out.mu.numpy())
+            sigmas.append(out.sigma.numpy())
+    cfg = model.cfg
+    return {"teacher_forced_correct": np.concatenate(tf_correct), "rebuilt": np.concatenate(rebuilt),
+            "mu": np.concatenate(mus) if mus else None, "sigma": np.concatenate(sigmas) if sigmas else None,
+            "latent": cfg.latent if cfg.model != "lstm" else None, "bars": cfg.bars}
+
+
+def scores_from_rebuild(r: dict, tokens: np.ndarray, name: str) -> Scores:
+    """The seed-style row of a `rebuild` record."""
     total = max(tokens.size, 1)
     kl = active = None
-    if mus:
-        kl = float(torch.cat(kls).mean())
-        active = int((torch.cat(mus).var(0) > ACTIVE_DIM_VARIANCE).sum()) if len(tokens) > 1 else 0
-    return Scores(name, cfg.bars, len(tokens), tf_hits / total, fr_hits / total, kl, active,
-                  cfg.latent if cfg.model != "lstm" else None)
+    if r["mu"] is not None:
+        mu, sigma = r["mu"], r["sigma"]
+        kl = float((0.5 * (mu**2 + sigma**2 - 1 - 2 * np.log(np.maximum(sigma, 1e-8))).sum(-1)).mean())
+        active = int((mu.var(0) > ACTIVE_DIM_VARIANCE).sum()) if len(tokens) > 1 else 0
+    return Scores(name, r["bars"], len(tokens), float(r["teacher_forced_correct"].sum() / total),
+                  float((r["rebuilt"] == tokens).sum() / total), kl, active, r["latent"])
 
 
-def windows_from_midi(folder: Path, bars: int) -> np.ndarray:
-    """Every kept, distinct `bars`-long window of every MIDI file under a folder: all of it is test data."""
+def score(model: torch.nn.Module, tokens: np.ndarray, name: str, batch: int = 256, progress: bool = False) -> Scores:
+    """Scores of a trained model on windows (N, steps) of its own length."""
+    return scores_from_rebuild(rebuild(model, tokens, batch, progress), tokens, name)
+
+
+def windows_from_midi(folder: Path, bars: int, skipped: Optional[dict[str, tuple[str, str]]] = None) -> np.ndarray:
+    """Every kept, distinct `bars`-long window of every MIDI file under a folder: all of it is test data.
+
+    Files the reader refuses are left out; `skipped`, when given, gets relpath -> (reason, message) for each,
+    so the caller can say what was left out, as the dataset build does."""
     seen: set[bytes] = set()
     kept = []
-    for _, take, _, _ in read_folder(Path(folder), progress=False):
+    for relpath, take, reason, message in read_folder(Path(folder), progress=False):
+        if take is None and skipped is not None:
+            skipped[relpath] = (reason, message)
         for span in take.spans if take else []:
             for window, keep in windows(span, bars):
                 key = window.tokens().tobytes()
@@ -115,8 +145,9 @@ def windows_from_midi(folder: Path, bars: int) -> np.ndarray:
     return stack(kept, bars)[0]
 
 
-def evaluation_windows(bars: int, data: Optional[Path], midi: Optional[Path], split: str, limit: int) -> np.ndarray:
-    tokens = load_windows(data, bars, split).tokens if data else windows_from_midi(midi, bars)
+def evaluation_windows(bars: int, data: Optional[Path], midi: Optional[Path], split: str, limit: int,
+                       skipped: Optional[dict[str, tuple[str, str]]] = None) -> np.ndarray:
+    tokens = load_windows(data, bars, split).tokens if data else windows_from_midi(midi, bars, skipped)
     return tokens[:limit] if limit else tokens
 
 

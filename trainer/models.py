@@ -36,6 +36,10 @@ class ModelConfig:
     decoder_layers: int = 2
     lstm_size: int = 64  # the baseline
     lstm_layers: int = 3
+    # The bar decoder also reads, at each step, the token at the same step of the bar before (a 'no bar' token
+    # for the first): the hierarchical model can then keep a groove and vary it, instead of drawing every bar
+    # from its embedding alone. Bars then decode one after another when free-running.
+    bar_context: bool = False
 
     def __post_init__(self) -> None:
         if self.model not in ("lstm", "flat", "hier"):
@@ -74,26 +78,42 @@ LSTMState = tuple[torch.Tensor, torch.Tensor]
 
 
 class AutoregressiveLSTM(nn.Module):
-    """An LSTM that reads [previous token, condition] and predicts the next token's 512-way logits."""
+    """An LSTM that reads [previous token, condition] and predicts the next token's 512-way logits.
 
-    def __init__(self, embed: int, cond: int, hidden: int, layers: int) -> None:
+    With `context` it also reads a second token per step (the same step of the bar before), embedded on its
+    own. Word dropout (training only) zeroes the embedded inputs of a random share of steps, so the decoder
+    cannot lean on them alone and must take the groove from its condition (Bowman et al. 2016).
+    """
+
+    def __init__(self, embed: int, cond: int, hidden: int, layers: int, context: bool = False) -> None:
         super().__init__()
         self.cond = cond
         self.hidden = hidden
         self.layers = layers
         self.embedding = nn.Embedding(NUM_TOKENS + 1, embed)
-        self.lstm = nn.LSTM(embed + cond, hidden, layers, batch_first=True)
+        self.context = nn.Embedding(NUM_TOKENS + 1, embed) if context else None
+        self.lstm = nn.LSTM(embed * (2 if context else 1) + cond, hidden, layers, batch_first=True)
         self.out = nn.Linear(hidden, NUM_TOKENS)
 
-    def _inputs(self, prev: torch.Tensor, cond: Optional[torch.Tensor]) -> torch.Tensor:
-        x = self.embedding(prev)
-        if cond is None:
-            return x
-        return torch.cat([x, cond.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
+    def _inputs(self, prev: torch.Tensor, cond: Optional[torch.Tensor], context: Optional[torch.Tensor] = None,
+                word_dropout: float = 0.0, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+        parts = [self.embedding(prev)]
+        if self.context is not None:
+            if context is None:
+                raise ValueError("this decoder reads the previous bar: pass its tokens as context")
+            parts.append(self.context(context))
+        if word_dropout > 0.0:
+            parts = [x * (torch.rand(x.shape[:2], device=x.device, generator=generator) >= word_dropout).unsqueeze(-1)
+                     for x in parts]
+        if cond is not None:
+            parts.append(cond.unsqueeze(1).expand(-1, prev.shape[1], -1))
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
-    def step(self, prev: torch.Tensor, cond: Optional[torch.Tensor], state: Optional[LSTMState]):
-        """One step: prev (N,) -> logits (N, 512) and the new state ((layers, N, H) twice)."""
-        out, state = self.lstm(self._inputs(prev.unsqueeze(1), cond), state)
+    def step(self, prev: torch.Tensor, cond: Optional[torch.Tensor], state: Optional[LSTMState],
+             context: Optional[torch.Tensor] = None):
+        """One step: prev (N,) [and context (N,)] -> logits (N, 512) and the new state ((layers, N, H) twice)."""
+        ctx = None if context is None else context.unsqueeze(1)
+        out, state = self.lstm(self._inputs(prev.unsqueeze(1), cond, ctx), state)
         return self.out(out[:, 0]), state
 
     def forward(
@@ -103,8 +123,10 @@ class AutoregressiveLSTM(nn.Module):
         state: Optional[LSTMState] = None,
         sample_prob: float = 0.0,
         generator: Optional[torch.Generator] = None,
+        context: Optional[torch.Tensor] = None,
+        word_dropout: float = 0.0,
     ) -> torch.Tensor:
-        """Logits (N, T, 512) for target tokens (N, T).
+        """Logits (N, T, 512) for target tokens (N, T) [with context tokens (N, T)].
 
         sample_prob 0 is teacher forcing (one fused LSTM call); above 0, each step's input is, with that
         probability, a token sampled from the model's own previous output instead of the true one.
@@ -113,12 +135,14 @@ class AutoregressiveLSTM(nn.Module):
         start = torch.full((n, 1), START, dtype=targets.dtype, device=targets.device)
         if sample_prob <= 0.0:
             prev = torch.cat([start, targets[:, :-1]], dim=1)
-            out, _ = self.lstm(self._inputs(prev, cond), state)
+            out, _ = self.lstm(self._inputs(prev, cond, context, word_dropout, generator), state)
             return self.out(out)
         logits = []
         prev = start[:, 0]
         for i in range(t):
-            step_logits, state = self.step(prev, cond, state)
+            ctx = None if context is None else context[:, i : i + 1]
+            out, state = self.lstm(self._inputs(prev.unsqueeze(1), cond, ctx, word_dropout, generator), state)
+            step_logits = self.out(out[:, 0])
             logits.append(step_logits)
             with torch.no_grad():
                 sampled = torch.multinomial(F.softmax(step_logits.float(), -1), 1, generator=generator)[:, 0]
@@ -179,8 +203,8 @@ class FlatDecoder(nn.Module):
         self.init = InitialState(cfg.latent, cfg.decoder_size, cfg.decoder_layers)
         self.core = AutoregressiveLSTM(cfg.embed, cfg.latent, cfg.decoder_size, cfg.decoder_layers)
 
-    def forward(self, z, targets, sample_prob=0.0, generator=None):
-        return self.core(targets, z, self.init(z), sample_prob, generator)
+    def forward(self, z, targets, sample_prob=0.0, generator=None, word_dropout=0.0):
+        return self.core(targets, z, self.init(z), sample_prob, generator, word_dropout=word_dropout)
 
 
 class Conductor(nn.Module):
@@ -204,7 +228,16 @@ class BarDecoder(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.init = InitialState(cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers)
-        self.core = AutoregressiveLSTM(cfg.embed, cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers)
+        self.core = AutoregressiveLSTM(cfg.embed, cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers,
+                                       context=cfg.bar_context)
+
+
+def previous_bars(tokens: torch.Tensor) -> torch.Tensor:
+    """For tokens (N, bars*16): each step's token one bar earlier, START for the first bar: (N*bars, 16)."""
+    n, t = tokens.shape
+    bars = tokens.view(n, t // STEPS_PER_BAR, STEPS_PER_BAR)
+    first = torch.full_like(bars[:, :1], START)
+    return torch.cat([first, bars[:, :-1]], dim=1).reshape(-1, STEPS_PER_BAR)
 
 
 class HierarchicalDecoder(nn.Module):
@@ -213,12 +246,15 @@ class HierarchicalDecoder(nn.Module):
         self.conductor = Conductor(cfg)
         self.bar = BarDecoder(cfg)
 
-    def forward(self, z, targets, sample_prob=0.0, generator=None):
+    def forward(self, z, targets, sample_prob=0.0, generator=None, word_dropout=0.0):
         n, t = targets.shape
         bars = t // STEPS_PER_BAR
         emb = self.conductor(z, bars).reshape(n * bars, -1)
-        # bars never share state, so all bars of the batch decode side by side
-        logits = self.bar.core(targets.reshape(n * bars, STEPS_PER_BAR), emb, self.bar.init(emb), sample_prob, generator)
+        # bars never share state, so all bars of the batch decode side by side (the bar context, when the model
+        # reads one, is the true bar before: teacher-forced at the bar level)
+        context = previous_bars(targets) if self.bar.core.context is not None else None
+        logits = self.bar.core(targets.reshape(n * bars, STEPS_PER_BAR), emb, self.bar.init(emb), sample_prob,
+                               generator, context, word_dropout)
         return logits.view(n, t, NUM_TOKENS)
 
 
@@ -230,8 +266,8 @@ class LstmBaseline(nn.Module):
         self.cfg = cfg
         self.core = AutoregressiveLSTM(cfg.lstm_size, 0, cfg.lstm_size, cfg.lstm_layers)
 
-    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False):
-        return ModelOutput(self.core(tokens, None, None, sample_prob, generator))
+    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False, word_dropout=0.0):
+        return ModelOutput(self.core(tokens, None, None, sample_prob, generator, word_dropout=word_dropout))
 
 
 class VAE(nn.Module):
@@ -241,14 +277,14 @@ class VAE(nn.Module):
         self.encoder = Encoder(cfg)
         self.decoder = HierarchicalDecoder(cfg) if cfg.model == "hier" else FlatDecoder(cfg)
 
-    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False):
+    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False, word_dropout=0.0):
         mu, sigma = self.encoder(tokens)
         if use_mean:
             z = mu
         else:
             eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
             z = mu + sigma * eps
-        return ModelOutput(self.decoder(z, tokens, sample_prob, generator), mu, sigma)
+        return ModelOutput(self.decoder(z, tokens, sample_prob, generator, word_dropout), mu, sigma)
 
 
 @dataclass

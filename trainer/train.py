@@ -45,10 +45,11 @@ class TrainConfig:
     sampling: str = "inverse_sigmoid"  # teacher | fixed | inverse_sigmoid
     sampling_p: float = 0.5
     sampling_rate: float = 1000.0
+    word_dropout: float = 0.0  # share of decoder input tokens zeroed while training
     log_every: int = 10
     eval_every: int = 200
     checkpoint_every: int = 200
-    valid_windows: int = 512
+    valid_windows: int = 0  # 0: every validation window (the first 512 were one drummer)
     seed: int = 0
 
 
@@ -77,9 +78,13 @@ def parameter_checksum(model: torch.nn.Module) -> float:
 
 
 def batch_loss(model, tokens, cfg: TrainConfig, step: int, generator, use_mean: bool = False, sample_prob=None):
-    """Loss and figures of one batch: cross-entropy summed over steps + beta * max(KL - free nats, 0)."""
-    p = sampling_probability(step, cfg.sampling, cfg.sampling_p, cfg.sampling_rate) if sample_prob is None else sample_prob
-    out = model(tokens, sample_prob=p, generator=generator, use_mean=use_mean)
+    """Loss and figures of one batch: cross-entropy summed over steps + beta * max(KL - free nats, 0).
+
+    A training batch (sample_prob None) gets scheduled sampling and word dropout; validation gets neither."""
+    training = sample_prob is None
+    p = sampling_probability(step, cfg.sampling, cfg.sampling_p, cfg.sampling_rate) if training else sample_prob
+    out = model(tokens, sample_prob=p, generator=generator, use_mean=use_mean,
+                word_dropout=cfg.word_dropout if training else 0.0)
     logits = out.logits.float()
     recon = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1), reduction="none")
     recon = recon.view(tokens.shape).sum(1).mean()
@@ -186,7 +191,7 @@ def train(
     if len(train_set) == 0:
         raise ValueError(f"{data} has no {model_cfg.bars}-bar training windows")
     tokens = torch.from_numpy(train_set.tokens.astype("int64")).to(dev)  # the whole set lives on the device
-    valid = torch.from_numpy(valid_set.tokens[: cfg.valid_windows].astype("int64"))
+    valid = torch.from_numpy(valid_set.tokens[: cfg.valid_windows or None].astype("int64"))
 
     model = build_model(model_cfg).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)

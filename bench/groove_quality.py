@@ -1,0 +1,134 @@
+"""Do the model's grooves sound like real drummers'? Samples, rebuilds' neighbours and morphs, measured
+musically beside real held-out grooves (the test split), with 95% intervals.
+
+    python bench/groove_quality.py [--model assets/model] [--data data/gmd] [--samples 200]
+                                   [--temperatures 0 0.5 0.8 1] [--morphs 40] [--json OUT.json]
+
+Per temperature: every figure of trainer.grooves (hits per bar, backbeat, bar-to-bar distance at lags
+1/2/4/8, repeat share, distinct bars, class rates) for samples beside the real held-out windows (real:
+intervals by resampling files; samples: by resampling samples), whether the sample mean lies inside the
+real interval (class rates: within 25% of the real rate), diversity between samples, copying (bars found
+verbatim in the training windows), and Yang & Lerch feature agreement (KL, overlap area). Then morphs:
+the largest single-step share of the A-to-B change and the path length over the direct distance, for
+A-to-B morphs between held-out grooves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from drummachine.engine import Engine  # noqa: E402
+from drummachine.model_files import DEFAULT_MODEL  # noqa: E402
+from drummachine.pattern import Pattern  # noqa: E402
+from trainer.dataset import load_windows  # noqa: E402
+from trainer.groove_report import grooves_of  # noqa: E402
+from trainer.grooves import (  # noqa: E402
+    FEATURES, FIGURES, diversity, feature_agreement, hamming_to_nearest, morph_smoothness,
+)
+from trainer.intervals import Estimate, mean_estimate  # noqa: E402
+
+CLASS_RATE_TOLERANCE = 0.25  # a sample class rate 'matches' within 25% of the real one
+
+
+def figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray) -> dict:
+    """figure -> real estimate, sample estimate, and whether the sample figure matches the real one."""
+    rows = {}
+    sample_ids = np.arange(len(samples))
+    for name, f in FIGURES.items():
+        r, s = mean_estimate(f(real), real_files), mean_estimate(f(samples), sample_ids)
+        if name.startswith("rate "):
+            ok = abs(s.value - r.value) <= CLASS_RATE_TOLERANCE * r.value
+        else:
+            ok = r.low <= s.value <= r.high
+        rows[name] = {"real": r, "samples": s, "matches": bool(ok)}
+    return rows
+
+
+def copying(samples: np.ndarray, train_bars: np.ndarray) -> dict:
+    """Share of sample bars found verbatim among the training bars, and the mean cells to the nearest one."""
+    bars = samples.reshape(-1, 16, 9)
+    nearest = hamming_to_nearest(bars, train_bars)
+    return {"verbatim_share": float((nearest == 0).mean()), "nearest_cells": float(nearest.mean())}
+
+
+def morph_rows(engine: Engine, real_tokens: np.ndarray, count: int, steps: int, temperature: float) -> dict:
+    """Smoothness of `count` A-to-B morphs between held-out windows (the engine's interpolate)."""
+    rng = np.random.default_rng(0)
+    shares, ratios = [], []
+    for i in range(count):
+        a, b = rng.choice(len(real_tokens), size=2, replace=False)
+        path = engine.interpolate(Pattern.from_tokens(real_tokens[a]), Pattern.from_tokens(real_tokens[b]), steps,
+                                  temperature=temperature, seed=i)
+        m = morph_smoothness(np.stack([p.hits for p in path]))
+        shares.append(m["largest_step_share"])
+        ratios.append(m["path_over_direct"])
+    shares, ratios = np.array(shares), np.array(ratios)
+    return {"morphs": count, "steps": steps, "temperature": temperature,
+            "largest_step_share_mean": float(shares.mean()), "largest_step_share_max": float(shares.max()),
+            "steady_share": float((shares <= 0.2).mean()),
+            "path_over_direct_mean": float(np.mean(ratios[np.isfinite(ratios)])),
+            "path_over_direct_le_1_5_share": float((ratios <= 1.5).mean())}
+
+
+def fmt(e: Estimate) -> str:
+    return f"{e.value:7.3f} [{e.low:.3f}, {e.high:.3f}]"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--data", type=Path, default=Path("data/gmd"))
+    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.5, 0.8, 1.0])
+    ap.add_argument("--morphs", type=int, default=40)
+    ap.add_argument("--morph-steps", type=int, default=8)
+    ap.add_argument("--json", type=Path, help="write every figure here")
+    args = ap.parse_args()
+
+    engine = Engine(args.model)
+    test = load_windows(args.data, engine.bars, "test")
+    real, real_files = grooves_of(test.tokens.astype(np.int64)), test.file_index
+    train_bars = grooves_of(load_windows(args.data, engine.bars, "train").tokens.astype(np.int64)).reshape(-1, 16, 9)
+    out = {"model": str(args.model), "real_windows": len(real), "real_files": int(len(np.unique(real_files))),
+           "real": {"diversity": diversity(real), "copying": copying(real[:200], train_bars)}, "temperatures": {}}
+    print(f"model {args.model}; real: {len(real)} held-out 16-bar windows from {out['real_files']} files")
+    for t in args.temperatures:
+        samples = np.stack([engine.sample(None, t, seed).pattern.hits for seed in range(args.samples)])
+        rows = figure_rows(real, real_files, samples)
+        agreement = {name: feature_agreement(f(real), f(samples)) for name, f in FEATURES.items()}
+        out["temperatures"][f"{t:g}"] = {
+            "figures": {k: {"real": v["real"].to_dict(), "samples": v["samples"].to_dict(), "matches": v["matches"]}
+                        for k, v in rows.items()},
+            "matched": int(sum(v["matches"] for v in rows.values())), "of": len(rows),
+            "diversity": diversity(samples), "copying": copying(samples, train_bars), "features": agreement,
+        }
+        o = out["temperatures"][f"{t:g}"]
+        print(f"\n## T = {t:g}: {o['matched']} of {o['of']} figures match the real held-out grooves")
+        print(f"| figure | real held-out | samples | match |\n|---|---|---|---|")
+        for name, v in rows.items():
+            print(f"| {name} | {fmt(v['real'])} | {fmt(v['samples'])} | {'yes' if v['matches'] else 'no'} |")
+        print(f"diversity (cells per bar between two grooves): samples {o['diversity']:.2f}, real {out['real']['diversity']:.2f}")
+        print(f"copying: {o['copying']['verbatim_share']:.1%} of sample bars verbatim in training "
+              f"(real held-out: {out['real']['copying']['verbatim_share']:.1%}); nearest {o['copying']['nearest_cells']:.2f} cells")
+        print("| feature | KL | overlap area |\n|---|---|---|")
+        for name, a in agreement.items():
+            print(f"| {name} | {a['kl']:.3f} | {a['overlap']:.3f} |")
+    morph_t = 0.0 if 0.0 in args.temperatures else args.temperatures[0]
+    for t in sorted({morph_t, 0.8}):
+        m = morph_rows(engine, test.tokens.astype(np.int64), args.morphs, args.morph_steps, t)
+        out.setdefault("morphs", []).append(m)
+        print(f"\nmorphs ({m['morphs']} of {m['steps']} steps, T={t:g}): largest step share mean {m['largest_step_share_mean']:.2f} "
+              f"(max {m['largest_step_share_max']:.2f}; {m['steady_share']:.0%} of morphs <= 0.20); "
+              f"path / direct mean {m['path_over_direct_mean']:.2f} ({m['path_over_direct_le_1_5_share']:.0%} <= 1.5)")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -18,14 +18,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def format_skipped(counts: dict[str, int], examples: dict[str, list[str]]) -> list[str]:
+    """Files left out, by reason, each reason with one example message (which names its file)."""
+    lines = ["skipped: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none")]
+    return lines + [f"  e.g. {messages[0]}" for messages in examples.values() if messages]
+
+
 def format_summary(s: dict) -> str:
     lines = [
         f"files: {s['files_found']} found, {s['files_read']} read "
         f"(train {s['files_per_split']['train']}, valid {s['files_per_split']['valid']}, test {s['files_per_split']['test']})",
-        "skipped: " + (", ".join(f"{k} {v}" for k, v in s["files_skipped"].items()) or "none"),
+        *format_skipped(s["files_skipped"], s["skipped_examples"]),
     ]
-    for reason, examples in s["skipped_examples"].items():
-        lines.append(f"  e.g. {examples[0]}")
     b = s["bars"]
     lines.append(f"bars (4/4): {b['total']} (train {b['train']}, valid {b['valid']}, test {b['test']})")
     o = s["onsets"]

@@ -8,16 +8,18 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
-from drummachine.files import atomic_write
+from drummachine import limits, note_maps
+from drummachine.files import atomic_write, remove_stale_temps, set_aside
 from drummachine.pattern import Pattern
+from drummachine.session_repair import Repairs, kind
 from drummachine.settings import config_dir
-from drummachine.vocabulary import NUM_CLASSES, STEPS_PER_BAR
+from drummachine.vocabulary import NUM_CLASSES
 
 SESSION_FILE = "session.json"
 SESSION_VERSION = 1
@@ -45,15 +47,15 @@ class Take:
 
 @dataclass
 class Settings:
-    bpm: float = 120.0
-    swing: float = 50.0
-    temperature: float = 0.8
-    bars: int = 2
-    channel: int = 10
+    bpm: float = limits.BPM.default
+    swing: float = limits.SWING.default
+    temperature: float = limits.TEMPERATURE.default
+    bars: int = limits.SESSION_BARS.default
+    channel: int = limits.CHANNEL.default
     note_map: str = "General MIDI"
     port: str = ""  # "" is the virtual "Drum Machine" port
-    variation_amount: float = 0.5
-    morph_bars: int = 8
+    variation_amount: float = limits.VARIATION_AMOUNT.default
+    morph_bars: int = limits.MORPH_BARS.default
     locked: list[int] = field(default_factory=list)
     muted: list[int] = field(default_factory=list)
     soloed: list[int] = field(default_factory=list)
@@ -151,16 +153,26 @@ class Session:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Session":
+    def from_json(cls, data: object, repairs: Optional[Repairs] = None) -> "Session":
+        """A session from saved data, each field checked against the limits table and repaired where it can be.
+
+        What had to change goes into `repairs.problems`; ValueError only when `data` is no session at all.
+        """
+        r = repairs or Repairs()
+        if not isinstance(data, dict):
+            raise ValueError(f"it holds {kind(data)}, not a session")
         if data.get("version") != SESSION_VERSION:
-            raise ValueError(f"session format {data.get('version')} is not {SESSION_VERSION}")
-        known = Settings.__dataclass_fields__
-        s = cls(_take_from(data["take"]), Settings(**{k: v for k, v in data["settings"].items() if k in known}))
-        s.undo_stack = [_take_from(t) for t in data.get("undo", [])]
-        s.redo_stack = [_take_from(t) for t in data.get("redo", [])]
-        s.slot_a, s.slot_b = _slot_from(data.get("slot_a")), _slot_from(data.get("slot_b"))
-        s.morph_position = float(data.get("morph_position", 0.0))
-        s.view_bar = min(int(data.get("view_bar", 0)), s.pattern.bars - 1)
+            raise ValueError(f"its format {data.get('version')!r} is not {SESSION_VERSION}")
+        settings = _settings_from(data.get("settings"), r)
+        take = _take_from(data.get("take"), "the current pattern", r) or Take(Pattern.empty(settings.bars), label="empty")
+        s = cls(take, settings)
+        s.settings.bars = take.pattern.bars
+        s.undo_stack = _takes_from(data.get("undo", []), "undo", r)
+        s.redo_stack = _takes_from(data.get("redo", []), "redo", r)
+        s.slot_a, s.slot_b = _slot_from(data.get("slot_a"), "slot A", r), _slot_from(data.get("slot_b"), "slot B", r)
+        s.morph_position = r.number("morph_position", data.get("morph_position", 0.0), limits.MORPH_POSITION,
+                                    limits.MORPH_POSITION.default)
+        s.view_bar = r.number("view_bar", data.get("view_bar", 0), limits.Range(0, take.pattern.bars - 1, 0, integer=True), 0)
         return s
 
     def save(self, folder: Optional[Path] = None) -> Path:
@@ -170,26 +182,67 @@ class Session:
         return atomic_write(folder / SESSION_FILE, lambda fh: fh.write(json.dumps(self.to_json()).encode()))
 
     @classmethod
-    def load(cls, folder: Optional[Path] = None) -> Optional["Session"]:
-        """The saved session, or None when there is none; a damaged file is set aside, never lost."""
-        path = (folder or config_dir()) / SESSION_FILE
+    def load(cls, folder: Optional[Path] = None) -> tuple[Optional["Session"], str]:
+        """The saved session (None when there is none) and a notice for the status bar ("" when all was well).
+
+        Never raises for a damaged file: what can be repaired is, the file as it was is kept beside it under
+        a name no later repair overwrites, and what cannot be read at all leaves a new session.
+        """
+        folder = folder or config_dir()
+        path = folder / SESSION_FILE
+        remove_stale_temps(path)
         if not path.is_file():
-            return None
+            return None, ""
+        raw = path.read_bytes()
+        repairs = Repairs()
         try:
-            return cls.from_json(json.loads(path.read_text()))
-        except (ValueError, KeyError, TypeError) as exc:
-            aside = path.with_suffix(".damaged.json")
-            os.replace(path, aside)
-            raise ValueError(f"the saved session could not be read ({exc}); it was kept as {aside}") from exc
+            session = cls.from_json(json.loads(raw), repairs)
+        except (ValueError, RecursionError) as exc:  # json's errors are ValueErrors (UnicodeDecodeError too)
+            aside = set_aside(path, raw)
+            os.unlink(path)
+            return None, f"the saved session could not be read ({_clip(str(exc))}); it was kept as {aside.name}"
+        known = note_maps.all_maps(folder)
+        if session.settings.note_map not in known:
+            repairs.note(f"note map {session.settings.note_map!r} is unknown, set to 'General MIDI'")
+            session.settings.note_map = "General MIDI"
+        if not repairs.problems:
+            return session, ""
+        aside = set_aside(path, raw)
+        session.save(folder)  # the repaired session, so the next start does not repair (and set aside) again
+        shown = "; ".join(repairs.problems[:3]) + (f"; and {len(repairs.problems) - 3} more"
+                                                   if len(repairs.problems) > 3 else "")
+        return session, f"the saved session was repaired ({shown}); the file as it was is kept as {aside.name}"
 
 
 def _pattern_json(p: Pattern) -> dict:
     return {"bars": p.bars, "velocities": base64.b64encode(p.velocities.tobytes()).decode()}
 
 
-def _pattern_from(d: dict) -> Pattern:
-    raw = np.frombuffer(base64.b64decode(d["velocities"]), dtype=np.uint8)
-    return Pattern(raw.reshape(int(d["bars"]), STEPS_PER_BAR, NUM_CLASSES))
+def _clip(text: str, chars: int = 80) -> str:
+    return text if len(text) <= chars else text[: chars - 3] + "..."
+
+
+_SETTING_LIMITS = {"bpm": limits.BPM, "swing": limits.SWING, "temperature": limits.TEMPERATURE,
+                   "bars": limits.SESSION_BARS, "channel": limits.CHANNEL,
+                   "variation_amount": limits.VARIATION_AMOUNT, "morph_bars": limits.MORPH_BARS}
+
+
+def _settings_from(d: object, r: Repairs) -> Settings:
+    if not isinstance(d, dict):
+        r.note(f"settings were {kind(d)}, defaults used")
+        return Settings()
+    defaults, values = Settings(), {}
+    for f in fields(Settings):
+        if f.name not in d:
+            continue
+        default, value = getattr(defaults, f.name), d[f.name]
+        if f.name in _SETTING_LIMITS:
+            values[f.name] = r.number(f.name, value, _SETTING_LIMITS[f.name], default)
+        elif isinstance(default, str):
+            values[f.name] = r.text(f.name, value, default)
+        else:
+            values[f.name] = r.classes(f.name, value)
+    return Settings(**values)
 
 
 def _take_json(t: Take) -> dict:
@@ -197,14 +250,31 @@ def _take_json(t: Take) -> dict:
             "label": t.label}
 
 
-def _take_from(d: dict) -> Take:
-    return Take(_pattern_from(d["pattern"]), tuple(d["z"]) if d.get("z") is not None else None, d.get("seed"),
-                d.get("label", ""))
+def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
+    if not isinstance(d, dict):
+        r.note(f"{name} was dropped: it is not a take")
+        return None
+    pattern = r.pattern(name, d.get("pattern"))
+    if pattern is None:
+        return None
+    return Take(pattern, r.code(f"{name}'s code", d.get("z")), r.seed(f"{name}'s seed", d.get("seed")),
+                r.text(f"{name}'s label", d.get("label", ""), ""))
+
+
+def _takes_from(items: object, name: str, r: Repairs) -> list[Take]:
+    if not isinstance(items, list):
+        r.note(f"the {name} history is not a list, dropped")
+        return []
+    takes = [_take_from(t, f"{name} step {i + 1}", r) for i, t in enumerate(items)]
+    return [t for t in takes if t is not None][-UNDO_LIMIT:]
 
 
 def _slot_json(s: Optional[Slot]) -> Optional[dict]:
     return None if s is None else {"pattern": _pattern_json(s.pattern), "z": list(s.z) if s.z else None}
 
 
-def _slot_from(d: Optional[dict]) -> Optional[Slot]:
-    return None if d is None else Slot(_pattern_from(d["pattern"]), tuple(d["z"]) if d.get("z") else None)
+def _slot_from(d: object, name: str, r: Repairs) -> Optional[Slot]:
+    if d is None:
+        return None
+    pattern = r.pattern(name, d.get("pattern") if isinstance(d, dict) else d)
+    return None if pattern is None else Slot(pattern, r.code(f"{name}'s code", d.get("z") or None))

@@ -53,17 +53,133 @@ def test_the_session_saves_and_loads_whole(tmp_path):
     s.slot_a = Slot(Pattern.empty(1).with_hit(0, 2, 2, 90), (1.0, 2.0))
     s.morph_position = 0.25
     s.save(tmp_path)
-    back = Session.load(tmp_path)
+    back, notice = Session.load(tmp_path)
+    assert notice == ""
     assert back.pattern == s.pattern and back.take.z == (0.5, -1.0) and back.take.seed == 42
     assert back.slot_a == s.slot_a and back.slot_b is None
     assert back.settings.bpm == 97.0 and back.settings.locked == [0] and back.morph_position == 0.25
     assert back.undo() and back.pattern == s.undo_stack[-1].pattern
-    assert not list(tmp_path.glob("*.tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.json"]
 
 
-def test_no_saved_session_is_none_and_a_damaged_one_is_kept_aside(tmp_path):
-    assert Session.load(tmp_path) is None
-    (tmp_path / "session.json").write_text(json.dumps({"version": 99}))
-    with pytest.raises(ValueError, match="kept as"):
-        Session.load(tmp_path)
-    assert (tmp_path / "session.damaged.json").is_file()
+def test_no_saved_session_is_none_without_a_notice(tmp_path):
+    assert Session.load(tmp_path) == (None, "")
+
+
+def _saved(tmp_path, **changes) -> dict:
+    """A good saved session (a kick on bar 1, step 1; 2 bars) as JSON data, with top-level `changes`."""
+    s = Session()
+    s.toggle(0, 0, 0)
+    s.save(tmp_path)
+    return {**json.loads((tmp_path / "session.json").read_text()), **changes}
+
+
+def _load(tmp_path, data) -> tuple[Session, str]:
+    (tmp_path / "session.json").write_text(json.dumps(data))
+    session, notice = Session.load(tmp_path)
+    return session or Session(), notice
+
+
+def _asides(tmp_path) -> list[str]:
+    return sorted(p.name for p in tmp_path.glob("session.json.damaged-*"))
+
+
+@pytest.mark.parametrize("data", [[], None, "session", 7, {"version": 99}], ids=["list", "null", "string", "number",
+                                                                                    "version"])
+def test_a_file_that_is_no_session_is_set_aside_and_a_new_session_starts(tmp_path, data):
+    session, notice = _load(tmp_path, data)
+    assert session.pattern.bars == 2 and not session.pattern.hits.any()
+    aside = _asides(tmp_path)
+    assert len(aside) == 1 and aside[0] in notice and "could not be read" in notice
+    assert json.loads((tmp_path / aside[0]).read_text()) == data
+    assert not (tmp_path / "session.json").exists()
+
+
+def test_a_file_that_is_not_json_is_set_aside_byte_for_byte(tmp_path):
+    (tmp_path / "session.json").write_bytes(b'{"version": 1, "take": \xff')
+    session, notice = Session.load(tmp_path)
+    assert session is None and "could not be read" in notice
+    assert (tmp_path / _asides(tmp_path)[0]).read_bytes() == b'{"version": 1, "take": \xff'
+
+
+def test_set_aside_copies_never_overwrite_each_other(tmp_path):
+    for n in range(3):
+        _load(tmp_path, [n])
+    aside = _asides(tmp_path)
+    assert len(aside) == 3
+    assert sorted(json.loads((tmp_path / a).read_text()) for a in aside) == [[0], [1], [2]]
+
+
+def test_settings_that_are_null_become_the_defaults_and_the_pattern_is_kept(tmp_path):
+    session, notice = _load(tmp_path, _saved(tmp_path, settings=None))
+    assert session.settings == Settings(bars=2) and session.pattern.hits[0, 0, 0]
+    assert "settings were null" in notice and _asides(tmp_path)[0] in notice
+
+
+def test_settings_of_the_wrong_type_fall_back_to_their_defaults(tmp_path):
+    data = _saved(tmp_path)
+    data["settings"].update(bpm="fast", channel=[10], seed=None, note_map=5, swing=float("nan"), port=None)
+    session, notice = _load(tmp_path, data)
+    st = session.settings
+    assert (st.bpm, st.channel, st.note_map, st.swing, st.port) == (120.0, 10, "General MIDI", 50.0, "")
+    assert "bpm 'fast' is not a number, set to 120" in notice and "and 2 more" in notice
+
+
+def test_settings_out_of_range_are_clamped_to_the_limits_table(tmp_path):
+    data = _saved(tmp_path)
+    data["settings"].update(bpm=10000, channel=99, temperature=-1, swing=10, morph_bars=100_000)
+    st = _load(tmp_path, data)[0].settings
+    assert (st.bpm, st.channel, st.temperature, st.swing, st.morph_bars) == (300.0, 16, 0.0, 50.0, 64)
+
+
+def test_instruments_outside_the_nine_are_dropped_from_locks_mutes_and_solos(tmp_path):
+    data = _saved(tmp_path)
+    data["settings"].update(locked=[99, 1, 1], muted="kick", soloed=[-1, 8, True])
+    session, notice = _load(tmp_path, data)
+    assert (session.settings.locked, session.settings.muted, session.settings.soloed) == ([1], [], [8])
+    assert "locked [99, 1, 1] holds more than instruments 0-8, kept [1]" in notice
+
+
+def test_an_unknown_note_map_name_falls_back_to_general_midi(tmp_path):
+    data = _saved(tmp_path)
+    data["settings"]["note_map"] = "Deleted kit"
+    session, notice = _load(tmp_path, data)
+    assert session.settings.note_map == "General MIDI" and "'Deleted kit' is unknown" in notice
+
+
+def test_a_seed_no_generator_takes_is_dropped_and_the_take_kept(tmp_path):
+    data = _saved(tmp_path)
+    data["take"]["seed"] = 2**70
+    session, notice = _load(tmp_path, data)
+    assert session.take.seed is None and session.pattern.hits[0, 0, 0] and "seed" in notice
+
+
+def test_morph_position_and_view_bar_are_clamped_or_reset(tmp_path):
+    session, _ = _load(tmp_path, _saved(tmp_path, morph_position=1e308, view_bar=-100))
+    assert (session.morph_position, session.view_bar) == (1.0, 0)
+    session, notice = _load(tmp_path, _saved(tmp_path, morph_position=float("nan"), view_bar=5))
+    assert (session.morph_position, session.view_bar) == (0.0, 1)
+    assert "morph_position nan is not a number" in notice
+
+
+def test_an_empty_pattern_is_replaced_by_silence_of_the_saved_length(tmp_path):
+    data = _saved(tmp_path)
+    data["take"]["pattern"] = {"bars": 0, "velocities": ""}
+    session, notice = _load(tmp_path, data)
+    assert session.pattern.bars == 2 and not session.pattern.hits.any()
+    assert "the current pattern was dropped: its bars 0" in notice
+
+
+def test_damaged_undo_steps_and_slots_are_dropped_alone(tmp_path):
+    data = _saved(tmp_path)
+    good = data["undo"][0]
+    data.update(undo=[good, {"pattern": {"bars": 1, "velocities": "AAAA"}}, None], slot_a=[1], slot_b={"x": 1})
+    session, notice = _load(tmp_path, data)
+    assert len(session.undo_stack) == 1 and session.slot_a is None and session.slot_b is None
+    assert "undo step 2 was dropped: it holds 3 velocities, not 144" in notice
+
+
+def test_a_repaired_session_is_saved_so_the_next_start_is_quiet(tmp_path):
+    _load(tmp_path, _saved(tmp_path, view_bar=-100))
+    assert Session.load(tmp_path)[1] == ""
+    assert len(_asides(tmp_path)) == 1

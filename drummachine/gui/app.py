@@ -6,16 +6,24 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from drummachine import note_maps
 from drummachine.engine import Engine
 from drummachine.model_files import ModelError
 from drummachine.session import Session
 
 
 def load_session(config: Optional[Path] = None) -> tuple[Session, str]:
+    """The saved session (or a new one) and what the status bar should say about the files read.
+
+    Damaged files are repaired or set aside by their loaders; only a config folder that cannot be read
+    or written at all is left here, and the window opens anyway.
+    """
     try:
-        return Session.load(config) or Session(), ""
-    except ValueError as exc:
-        return Session(), str(exc)
+        _maps, maps_note = note_maps.read_user_maps(config)
+        session, note = Session.load(config)
+    except OSError as exc:
+        return Session(), f"the saved session could not be read ({exc.strerror or exc}); a new one was started"
+    return session or Session(), "; ".join(filter(None, (note, maps_note)))
 
 
 def create_window(model: Optional[Path] = None, config: Optional[Path] = None, api: Optional[str] = "auto"):

@@ -38,7 +38,8 @@ class GrooveSource:
     def bar(self, index: int) -> Pattern:
         b = index % self.bars
         if b not in self._cache:
-            self._cache[b] = self.engine.decode_bar(self.z, b, self.temperature, self.seed, self.lock)
+            self._cache[b] = self.engine.decode_bar(self.z, b, self.temperature, self.seed, self.lock,
+                                                    previous=self._cache.get(b - 1))
         return self._cache[b]
 
 
@@ -57,6 +58,7 @@ class MorphSource:
     temperature: float = 0.0
     seed: int = 0
     pingpong: bool = False
+    _last: tuple = field(default=(None, None), repr=False)  # (index, bar) of the bar made last
 
     def position(self, index: int) -> float:
         span = max(self.over_bars - 1, 1)
@@ -66,5 +68,11 @@ class MorphSource:
         return min(index, span) / span
 
     def bar(self, index: int) -> Pattern:
+        """Bar `index` of the morph; a model that reads the bar before plays on from the bar that sounded
+        before it (the morph's own previous bar), so the groove moves on rather than restarting."""
         z = slerp(self.za, self.zb, self.position(index))
-        return self.engine.decode_bar(z, index % self.bars, self.temperature, self.seed)
+        last_index, last_bar = self._last
+        previous = last_bar if last_index == index - 1 and index % self.bars else None
+        made = self.engine.decode_bar(z, index % self.bars, self.temperature, self.seed, previous=previous)
+        self._last = (index, made)
+        return made

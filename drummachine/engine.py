@@ -19,12 +19,49 @@ from drummachine.pattern import Pattern
 from drummachine.velocity import accent_velocities
 from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_to_pattern
 
+START_TOKEN = NUM_TOKENS  # 'no bar before' for a decoder that reads the previous bar
 LOCK_BIAS = -1e9  # added to the logits of tokens that break a lock: their probability becomes 0
 _ALL_TOKENS = np.arange(NUM_TOKENS)
 
 
 def new_seed() -> int:
     return int(np.random.SeedSequence().entropy % (2**31))
+
+
+def run_bar_decoder(session, emb: np.ndarray, h0: np.ndarray, c0: np.ndarray, uniforms: np.ndarray, bias: np.ndarray,
+                    temperature: float, chained: bool, context: Optional[np.ndarray] = None,
+                    logits: bool = False) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """Run the whole-bar graph over bars (N codes, U bars): tokens (N, U, 16) and, if asked, logits.
+
+    Bars of a plain model never share state, so all N*U decode in one call. A model that reads the bar
+    before (`chained`) plays bar after bar, each reading the tokens it just played (`context`, or 'no bar'
+    for the first), the N codes side by side. Temperature 0 is greedy."""
+    n, u = emb.shape[:2]
+    greedy = temperature <= 0
+    inv_t = 1.0 if greedy else 1.0 / temperature
+
+    def call(rows: int, e, h, c, uni, b, ctx):
+        feeds = {"embedding": e, "h0": h, "c0": c, "uniforms": np.ascontiguousarray(uni, np.float32),
+                 "bias": np.ascontiguousarray(b, np.float32),
+                 "inv_temperature": np.full((rows, 1), inv_t, np.float32),
+                 "greedy": np.full((rows, 1), 1.0 if greedy else 0.0, np.float32)}
+        if ctx is not None:
+            feeds["context"] = np.ascontiguousarray(ctx, np.int64)
+        return session.run(["tokens", "logits"] if logits else ["tokens"], feeds)
+
+    if not chained:
+        flat = lambda a: np.ascontiguousarray(a).reshape(n * u, *a.shape[2:])  # noqa: E731
+        out = call(n * u, flat(emb), flat(h0), flat(c0), flat(uniforms), flat(bias), None)
+        return out[0].reshape(n, u, STEPS_PER_BAR), out[1].reshape(n, u, STEPS_PER_BAR, -1) if logits else None
+    ctx = np.full((n, STEPS_PER_BAR), START_TOKEN, np.int64) if context is None else context
+    tokens, all_logits = [], []
+    for bar in range(u):
+        out = call(n, emb[:, bar], h0[:, bar], c0[:, bar], uniforms[:, bar], bias[:, bar], ctx)
+        ctx = out[0]
+        tokens.append(out[0])
+        if logits:
+            all_logits.append(out[1])
+    return np.stack(tokens, 1), np.stack(all_logits, 1) if logits else None
 
 
 @dataclass(frozen=True)
@@ -91,8 +128,8 @@ class Engine:
 
     # --- decoding ----------------------------------------------------------------------------------------
     def _bar_inputs(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        emb, h0, c0 = self._conductor.run(None, {"z": np.asarray(z, dtype=np.float32).reshape(-1, self.latent)})
-        return (emb[0], h0[0], c0[0]) if emb.shape[0] == 1 else (emb, h0, c0)
+        """Conductor outputs for codes (N, L): embeddings (N, U, C), h0 and c0 (N, U, layers, H)."""
+        return self._conductor.run(None, {"z": np.asarray(z, dtype=np.float32).reshape(-1, self.latent)})
 
     def decode_bars(
         self,
@@ -104,16 +141,30 @@ class Engine:
     ) -> Iterator[Pattern]:
         """One-bar patterns, decoded when asked for: a player can ask for bar n+1 while bar n plays."""
         bars = self._check_bars(bars)
-        emb, h0, c0 = self._bar_inputs(z)
+        inputs = self._bar_inputs(z)
+        previous = None
         for bar in range(bars):
-            yield self._decode(emb[bar : bar + 1], h0[bar : bar + 1], c0[bar : bar + 1], [bar], temperature, seed, lock)
+            previous = self._decode(inputs, [bar], temperature, seed, lock, previous)[0]
+            yield previous
 
     def decode_bar(self, z: np.ndarray, bar: int, temperature: float = 1.0, seed: int = 0,
-                   lock: Optional[Lock] = None) -> Pattern:
-        """Bar `bar` alone (as in `decode`): what a player's bar source asks for while the previous bar plays."""
+                   lock: Optional[Lock] = None, previous: Optional[Pattern] = None) -> Pattern:
+        """Bar `bar` alone (as in `decode`): what a player's bar source asks for while the previous bar plays.
+
+        A model that reads the bar before (`reads_previous_bar`) plays on from `previous` (the bar that sounded
+        before, e.g. in a morph); without it, the groove's own bars are decoded up to this one."""
         self._check_bars(bar + 1)
-        emb, h0, c0 = self._bar_inputs(z)
-        return self._decode(emb[bar : bar + 1], h0[bar : bar + 1], c0[bar : bar + 1], [bar], temperature, seed, lock)
+        inputs = self._bar_inputs(z)
+        if not self.reads_previous_bar or previous is not None or bar == 0:
+            return self._decode(inputs, [bar], temperature, seed, lock, previous)[0]
+        for b in range(bar + 1):
+            previous = self._decode(inputs, [b], temperature, seed, lock, previous)[0]
+        return previous
+
+    @property
+    def reads_previous_bar(self) -> bool:
+        """Whether this model's bar decoder reads the bar before (bars then decode one after another)."""
+        return bool(self.model.config.get("bar_context", False))
 
     def _check_bars(self, bars: Optional[int]) -> int:
         bars = self.bars if bars is None else int(bars)
@@ -121,46 +172,49 @@ class Engine:
             raise ValueError(f"this model decodes 1 to {self.bars} bars, not {bars}")
         return bars
 
-    def _decode(self, emb, h0, c0, bar_ids: list[int], temperature: float, seed: int, lock: Optional[Lock]) -> Pattern:
-        """Decode the given bars (all in one batch: bars never share state) into one pattern."""
-        n = len(bar_ids)
+    def _decode(self, inputs, bar_ids: list[int], temperature: float, seed: int, lock: Optional[Lock],
+                previous: Optional[Pattern] = None) -> list[Pattern]:
+        """Bars `bar_ids` of every code whose conductor outputs are `inputs`: one pattern per code.
+
+        The uniforms of bar b come from (seed, b) and its lock bias from bar b, whatever else is decoded
+        alongside, so bar by bar and all at once agree."""
+        emb, h0, c0 = inputs
+        n, u = emb.shape[0], len(bar_ids)
         uniforms = np.stack([np.random.default_rng([seed, 1, b]).random(STEPS_PER_BAR, dtype=np.float32)
                              for b in bar_ids])
-        uniforms = np.clip(uniforms, 1e-7, 1.0)
+        uniforms = np.broadcast_to(np.clip(uniforms, 1e-7, 1.0), (n, u, STEPS_PER_BAR))
         if lock and lock.classes:
-            bias = np.stack([lock.bias(b) for b in bar_ids])
+            bias = np.broadcast_to(np.stack([lock.bias(b) for b in bar_ids]), (n, u, STEPS_PER_BAR, NUM_TOKENS))
         else:
-            bias = np.zeros((n, STEPS_PER_BAR, NUM_TOKENS), np.float32)
-        greedy = temperature <= 0
-        (tokens,) = self._bar.run(["tokens"], {
-            "embedding": emb, "h0": h0, "c0": c0, "uniforms": uniforms, "bias": bias,
-            "inv_temperature": np.full((n, 1), 1.0 if greedy else 1.0 / temperature, np.float32),
-            "greedy": np.full((n, 1), 1.0 if greedy else 0.0, np.float32),
-        })
-        hits = tokens_to_pattern(tokens.reshape(-1))
-        velocities = accent_velocities(hits)
-        if lock and lock.classes:
-            ref = lock.pattern.velocities[np.array(bar_ids) % lock.pattern.bars]
-            keep = np.zeros(9, dtype=bool)
-            keep[list(lock.classes)] = True
-            velocities = np.where(keep[None, None, :] & hits, ref, velocities)
-        return Pattern(velocities)
+            bias = np.zeros((n, u, STEPS_PER_BAR, NUM_TOKENS), np.float32)
+        context = None
+        if previous is not None:
+            context = np.broadcast_to(previous.bar_slice(previous.bars - 1, previous.bars).tokens().astype(np.int64),
+                                      (n, STEPS_PER_BAR))
+        tokens = run_bar_decoder(self._bar, emb[:, bar_ids], h0[:, bar_ids], c0[:, bar_ids], uniforms, bias,
+                                 temperature, self.reads_previous_bar, context)[0]
+        out = []
+        for row in tokens:
+            hits = tokens_to_pattern(row.reshape(-1))
+            velocities = accent_velocities(hits)
+            if lock and lock.classes:
+                ref = lock.pattern.velocities[np.array(bar_ids) % lock.pattern.bars]
+                keep = np.zeros(9, dtype=bool)
+                keep[list(lock.classes)] = True
+                velocities = np.where(keep[None, None, :] & hits, ref, velocities)
+            out.append(Pattern(velocities))
+        return out
 
     def decode(self, z: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,
                lock: Optional[Lock] = None) -> Pattern:
-        """All bars at once (one batched call); equal to joining `decode_bars`."""
+        """All bars at once; equal to joining `decode_bars`."""
         return self.decode_many(np.asarray(z).reshape(1, self.latent), bars, temperature, seed, lock)[0]
 
     def decode_many(self, zs: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,
                     lock: Optional[Lock] = None) -> list[Pattern]:
-        """Several codes in one conductor call and one bar-decoder call; each equals its own `decode`."""
+        """Several codes in one conductor call and batched bar-decoder calls; each equals its own `decode`."""
         bars = self._check_bars(bars)
-        zs = np.asarray(zs, dtype=np.float32).reshape(-1, self.latent)
-        emb, h0, c0 = self._conductor.run(None, {"z": zs})
-        n = len(zs)
-        flat = lambda a: a[:, :bars].reshape(n * bars, *a.shape[2:])  # noqa: E731
-        joined = self._decode(flat(emb), flat(h0), flat(c0), list(range(bars)) * n, temperature, seed, lock)
-        return [joined.bar_slice(i * bars, (i + 1) * bars) for i in range(n)]
+        return self._decode(self._bar_inputs(zs), list(range(bars)), temperature, seed, lock)
 
     # --- what the musician asks for -------------------------------------------------------------------------
     def sample(self, bars: Optional[int] = None, temperature: float = 1.0, seed: Optional[int] = None,

@@ -43,20 +43,22 @@ class ConductorGraph(nn.Module):
 
 
 class BarStepGraph(nn.Module):
-    """One step of the bar decoder: prev (N,) int64, emb (N, C), h, c (layers, N, H) -> logits (N, 512), h, c."""
+    """One step of the bar decoder: prev (N,) int64, emb (N, C), h, c (layers, N, H) [, context (N,) int64: the
+    same step of the bar before, for a model that reads it] -> logits (N, 512), h, c."""
 
     def __init__(self, model: VAE) -> None:
         super().__init__()
         self.core = model.decoder.bar.core
 
-    def forward(self, prev, emb, h, c):
-        logits, (h, c) = self.core.step(prev, emb, (h, c))
+    def forward(self, prev, emb, h, c, *context):
+        logits, (h, c) = self.core.step(prev, emb, (h, c), context[0] if context else None)
         return logits, h, c
 
 
 class BarDecodeGraph(nn.Module):
     """A whole bar: emb (N, C), h0, c0 (N, layers, H), uniforms (N, 16) in (0, 1), bias (N, 16, 512),
-    inv_temperature (N, 1), greedy (N, 1) in {0, 1} -> tokens (N, 16) int64, logits (N, 16, 512).
+    inv_temperature (N, 1), greedy (N, 1) in {0, 1} [, context (N, 16) int64: the bar before, START for none,
+    for a model that reads it] -> tokens (N, 16) int64, logits (N, 16, 512).
 
     Sampling by inverse CDF: the token is the first whose cumulative probability reaches u.
     """
@@ -65,12 +67,12 @@ class BarDecodeGraph(nn.Module):
         super().__init__()
         self.core = model.decoder.bar.core
 
-    def forward(self, emb, h0, c0, uniforms, bias, inv_temperature, greedy):
+    def forward(self, emb, h0, c0, uniforms, bias, inv_temperature, greedy, *context):
         state = (h0.permute(1, 0, 2).contiguous(), c0.permute(1, 0, 2).contiguous())
         prev = torch.full((emb.shape[0],), START, dtype=torch.long)
         tokens, all_logits = [], []
         for i in range(STEPS_PER_BAR):
-            logits, state = self.core.step(prev, emb, state)
+            logits, state = self.core.step(prev, emb, state, context[0][:, i] if context else None)
             biased = logits + bias[:, i]
             probs = torch.softmax(biased * inv_temperature, dim=-1)
             cdf = torch.cumsum(probs, dim=-1)

@@ -45,12 +45,19 @@ def export_graphs(model: VAE, folder: Path) -> None:
             {"z": {0: "batch"}, "embeddings": {0: "batch"}, "h0": {0: "batch"}, "c0": {0: "batch"}})
     emb = torch.randn(n, cfg.conductor_size)
     h = torch.randn(layers, n, hidden)
-    _export(BarStepGraph(model), (torch.full((n,), 512), emb, h, h.clone()), folder / fmt.BAR_STEP,
-            ["prev", "embedding", "h", "c"], ["logits", "h_out", "c_out"],
-            {k: {0: "batch"} for k in ("prev", "embedding", "logits")} | {k: {1: "batch"} for k in ("h", "c", "h_out", "c_out")})
+    # a model that reads the bar before takes it as one more input ("context") of both bar graphs
+    context = cfg.bar_context
+    step_args = (torch.full((n,), 512), emb, h, h.clone()) + ((torch.randint(0, 513, (n,)),) if context else ())
+    step_names = ["prev", "embedding", "h", "c"] + (["context"] if context else [])
+    _export(BarStepGraph(model), step_args, folder / fmt.BAR_STEP, step_names, ["logits", "h_out", "c_out"],
+            {k: {0: "batch"} for k in ("prev", "embedding", "logits") + (("context",) if context else ())}
+            | {k: {1: "batch"} for k in ("h", "c", "h_out", "c_out")})
     h0 = torch.randn(n, layers, hidden)
     args = (emb, h0, h0.clone(), torch.rand(n, 16), torch.zeros(n, 16, 512), torch.ones(n, 1), torch.zeros(n, 1))
     names = ["embedding", "h0", "c0", "uniforms", "bias", "inv_temperature", "greedy"]
+    if context:
+        args += (torch.randint(0, 513, (n, 16)),)
+        names.append("context")
     _export(BarDecodeGraph(model), args, folder / fmt.BAR_DECODER, names, ["tokens", "logits"],
             {k: {0: "batch"} for k in names + ["tokens", "logits"]})
 

@@ -10,6 +10,7 @@ import onnxruntime as ort
 import torch
 
 from drummachine import model_format as fmt
+from drummachine.engine import run_bar_decoder
 from trainer.evaluate import greedy_bars
 from trainer.models import VAE
 
@@ -24,16 +25,12 @@ def _diff(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
 
 
-def onnx_greedy_bars(conductor, bar_decoder, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def onnx_greedy_bars(conductor, bar_decoder, z: np.ndarray, chained: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy tokens (N, bars*16) and logits of codes z through the graphs, decoded as the engine does."""
     emb, h0, c0 = conductor.run(None, {"z": z})
     n, u, _ = emb.shape
-    feeds = {
-        "embedding": emb.reshape(n * u, -1), "h0": h0.reshape(n * u, *h0.shape[2:]),
-        "c0": c0.reshape(n * u, *c0.shape[2:]), "uniforms": np.full((n * u, 16), 0.5, np.float32),
-        "bias": np.zeros((n * u, 16, 512), np.float32), "inv_temperature": np.ones((n * u, 1), np.float32),
-        "greedy": np.ones((n * u, 1), np.float32),
-    }
-    tokens, logits = bar_decoder.run(None, feeds)
+    tokens, logits = run_bar_decoder(bar_decoder, emb, h0, c0, np.full((n, u, 16), 0.5, np.float32),
+                                     np.zeros((n, u, 16, 512), np.float32), 0.0, chained, logits=True)
     return tokens.reshape(n, -1), logits.reshape(n, u * 16, -1)
 
 
@@ -74,8 +71,14 @@ def check_parity(model: VAE, folder: Path, real_tokens: Optional[np.ndarray] = N
     e = rng.standard_normal((n, cfg.conductor_size)).astype(np.float32)
     h = rng.standard_normal((layers, n, cfg.decoder_size)).astype(np.float32) * 0.5
     c = rng.standard_normal((layers, n, cfg.decoder_size)).astype(np.float32) * 0.5
-    lt, (ht, ct) = model.decoder.bar.core.step(torch.from_numpy(prev), torch.from_numpy(e), (torch.from_numpy(h), torch.from_numpy(c)))
-    lo, ho, co = step.run(None, {"prev": prev, "embedding": e, "h": h, "c": c})
+    feeds = {"prev": prev, "embedding": e, "h": h, "c": c}
+    context = None
+    if cfg.bar_context:
+        feeds["context"] = rng.integers(0, 513, n)
+        context = torch.from_numpy(feeds["context"])
+    lt, (ht, ct) = model.decoder.bar.core.step(torch.from_numpy(prev), torch.from_numpy(e),
+                                               (torch.from_numpy(h), torch.from_numpy(c)), context)
+    lo, ho, co = step.run(None, feeds)
     report["bar_step_max_abs"] = d = max(_diff(lt, lo), _diff(ht, ho), _diff(ct, co))
     worst = max(worst, d)
 
@@ -83,7 +86,7 @@ def check_parity(model: VAE, folder: Path, real_tokens: Optional[np.ndarray] = N
     decode_diff = 0.0
     for zz in zs:
         tok_t, log_t = (x.numpy() for x in greedy_bars(model, torch.from_numpy(zz), cfg.bars))
-        tok_o, log_o = onnx_greedy_bars(cond, bar, zz)
+        tok_o, log_o = onnx_greedy_bars(cond, bar, zz, cfg.bar_context)
         identical &= bool(np.array_equal(tok_t, tok_o))
         decode_diff = max(decode_diff, _diff(log_t, log_o))
     report["bar_decoder_logits_max_abs"] = decode_diff

@@ -21,21 +21,40 @@ except ImportError:
 import pytest  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory):
-    """An untrained tiny 16-bar hierarchical VAE saved as a trainer checkpoint."""
+def _tiny_checkpoint(folder, **overrides):
     import torch
 
     from trainer.checkpoint import save_checkpoint
     from trainer.models import build_model, count_parameters, model_config
 
     torch.manual_seed(0)
-    cfg = model_config("hier", 16, "tiny")
+    cfg = model_config("hier", 16, "tiny", **overrides)
     model = build_model(cfg)
-    path = tmp_path_factory.mktemp("ckpt") / "checkpoint.pt"
+    path = folder / "checkpoint.pt"
     save_checkpoint(path, {"model": model.state_dict(), "model_config": cfg.to_dict(), "step": 0, "seconds": 0.0,
                            "parameters": count_parameters(model), "data": {}, "train_config": {}})
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """An untrained tiny 16-bar hierarchical VAE saved as a trainer checkpoint."""
+    return _tiny_checkpoint(tmp_path_factory.mktemp("ckpt"))
+
+
+@pytest.fixture(scope="session")
+def tiny_context_checkpoint(tmp_path_factory):
+    """The same, with a bar decoder that reads the bar before."""
+    return _tiny_checkpoint(tmp_path_factory.mktemp("ckpt_ctx"), bar_context=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_context_model(tiny_context_checkpoint, tmp_path_factory):
+    from export.onnx_export import export_checkpoint
+
+    out = tmp_path_factory.mktemp("model_ctx") / "tiny_ctx"
+    export_checkpoint(tiny_context_checkpoint, out, {}, progress=lambda m: None)
+    return out
 
 
 @pytest.fixture(scope="session")

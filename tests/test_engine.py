@@ -164,3 +164,25 @@ def test_a_missing_latent_prior_is_named(tiny_model, tmp_path):
     (broken / fmt.LATENT_PRIOR).unlink()
     with pytest.raises(ModelError, match="latent_prior.npz is missing"):
         Engine(broken)
+
+
+def test_a_model_that_reads_the_bar_before_decodes_the_same_bar_by_bar_and_at_once(tiny_context_model):
+    from drummachine.bar_sources import GrooveSource
+
+    engine = Engine(tiny_context_model)
+    assert engine.reads_previous_bar
+    z = engine.random_latent(4)
+    whole = engine.decode(z, 6, 0.9, seed=8)
+    assert Pattern.concat(engine.decode_bars(z, 6, 0.9, seed=8)) == whole
+    assert engine.decode_bar(z, 4, 0.9, seed=8) == whole.bar_slice(4, 5)
+    assert engine.decode_many(np.stack([z, z]), 6, 0.9, seed=8)[1] == whole
+    source = GrooveSource(engine, z, bars=6, temperature=0.9, seed=8)
+    assert Pattern.concat([source.bar(i) for i in range(6)]) == whole
+
+
+def test_the_bar_before_changes_what_such_a_model_plays(tiny_context_model):
+    engine = Engine(tiny_context_model)
+    z = engine.random_latent(5)
+    plain = engine.decode_bar(z, 1, 0.0)
+    busy = Pattern.from_tokens(np.full(16, 511))
+    assert engine.decode_bar(z, 1, 0.0, previous=busy) != plain or engine.decode_bar(z, 1, 0.0, previous=Pattern.empty(1)) != plain

@@ -95,3 +95,19 @@ def test_the_cli_scores_an_exported_folder_on_any_midi(tiny_model, tmp_path, cap
     # 2 windows a file, but file i's second window equals file i+1's first (the extra kick moves one step a bar)
     assert scores["windows"] == 4 and scores["split"].startswith("midi:")
     assert "hier onnx" in capsys.readouterr().out
+
+
+def test_a_model_that_reads_the_bar_before_exports_with_parity_and_scores_like_torch(tiny_context_checkpoint, tiny_context_model):
+    import numpy as np
+
+    from trainer.evaluate import score
+    from trainer.evaluate_onnx import score_onnx
+
+    info = json.loads((tiny_context_model / fmt.INFO).read_text())
+    assert info["model_config"]["bar_context"] and info["parity"]["passed"]
+    model, _ = load_model(tiny_context_checkpoint)
+    tokens = np.random.default_rng(1).integers(0, 512, (4, 256))
+    a = score(model, tokens, "torch")
+    b, _ = score_onnx(tiny_context_model, tokens, "onnx")
+    assert b.teacher_forced_accuracy == pytest.approx(a.teacher_forced_accuracy)
+    assert b.free_running_accuracy == pytest.approx(a.free_running_accuracy)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from drummachine import model_format as fmt
+from drummachine.engine import run_bar_decoder
 from drummachine.model_files import open_model
 from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR
 from trainer.evaluate import Scores, scores_from_rebuild
@@ -30,24 +31,27 @@ def rebuild_onnx(folder: Path, tokens: np.ndarray, batch: int = 128) -> dict:
         mus.append(mu)
         sigmas.append(sigma)
         emb, h0, c0 = s[fmt.CONDUCTOR].run(None, {"z": mu})
-        emb, h0, c0 = (a.reshape(n * bars, *a.shape[2:]) for a in (emb, h0, c0))
         target = chunk.reshape(n * bars, STEPS_PER_BAR)
-        # teacher-forced: the step graph fed the true previous token
-        h, c = np.ascontiguousarray(h0.transpose(1, 0, 2)), np.ascontiguousarray(c0.transpose(1, 0, 2))
+        chained = bool(model.config.get("bar_context", False))
+        # teacher-forced: the step graph fed the true previous token (and the true bar before)
+        flat = lambda a: a.reshape(n * bars, *a.shape[2:])  # noqa: E731
+        e, h, c = flat(emb), np.ascontiguousarray(flat(h0).transpose(1, 0, 2)), np.ascontiguousarray(flat(c0).transpose(1, 0, 2))
+        context = np.concatenate([np.full((n, 1, STEPS_PER_BAR), NUM_TOKENS), chunk.reshape(n, bars, -1)[:, :-1]], 1)
+        context = context.reshape(n * bars, STEPS_PER_BAR)
         prev = np.full(n * bars, NUM_TOKENS, dtype=np.int64)
         correct = np.zeros(n * bars, dtype=np.int64)
         for i in range(STEPS_PER_BAR):
-            logits, h, c = s[fmt.BAR_STEP].run(None, {"prev": prev, "embedding": emb, "h": h, "c": c})
+            feeds = {"prev": prev, "embedding": e, "h": h, "c": c}
+            if chained:
+                feeds["context"] = context[:, i]
+            logits, h, c = s[fmt.BAR_STEP].run(None, feeds)
             correct += logits.argmax(-1) == target[:, i]
             prev = target[:, i]
         tf_correct.append(correct.reshape(n, bars).sum(1))
-        # free-running: the whole-bar graph, greedy
-        m = n * bars
-        out, _ = s[fmt.BAR_DECODER].run(None, {
-            "embedding": emb, "h0": h0, "c0": c0, "uniforms": np.full((m, 16), 0.5, np.float32),
-            "bias": np.zeros((m, 16, NUM_TOKENS), np.float32), "inv_temperature": np.ones((m, 1), np.float32),
-            "greedy": np.ones((m, 1), np.float32)})
-        rebuilt.append(out.reshape(n, -1))
+        # free-running: greedy, as the engine decodes
+        decoded, _ = run_bar_decoder(s[fmt.BAR_DECODER], emb, h0, c0, np.full((n, bars, 16), 0.5, np.float32),
+                                     np.zeros((n, bars, 16, NUM_TOKENS), np.float32), 0.0, chained)
+        rebuilt.append(decoded.reshape(n, -1))
     return {"teacher_forced_correct": np.concatenate(tf_correct), "rebuilt": np.concatenate(rebuilt),
             "mu": np.concatenate(mus), "sigma": np.concatenate(sigmas), "latent": int(model.config["latent"]),
             "bars": bars, "training": model.training}

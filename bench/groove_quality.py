@@ -57,19 +57,24 @@ def copying(samples: np.ndarray, train_bars: np.ndarray) -> dict:
     return {"verbatim_share": float((nearest == 0).mean()), "nearest_cells": float(nearest.mean())}
 
 
-def morph_rows(engine: Engine, real_tokens: np.ndarray, count: int, steps: int, temperature: float) -> dict:
-    """Smoothness of `count` A-to-B morphs between held-out windows (the engine's interpolate)."""
+def morph_rows(engine: Engine, real_tokens: np.ndarray, count: int, steps: int, temperature: float,
+               planned: bool = False) -> dict:
+    """Smoothness of `count` A-to-B morphs between held-out windows: decoded along the latent path (the
+    engine's interpolate at `temperature`), or `planned` (engine.plan_morph, what the app plays)."""
     rng = np.random.default_rng(0)
     shares, ratios = [], []
     for i in range(count):
         a, b = rng.choice(len(real_tokens), size=2, replace=False)
-        path = engine.interpolate(Pattern.from_tokens(real_tokens[a]), Pattern.from_tokens(real_tokens[b]), steps,
-                                  temperature=temperature, seed=i)
+        pa, pb = Pattern.from_tokens(real_tokens[a]), Pattern.from_tokens(real_tokens[b])
+        if planned:
+            path = engine.plan_morph(pa, pb, seed=i).steps(steps)
+        else:
+            path = engine.interpolate(pa, pb, steps, temperature=temperature, seed=i)
         m = morph_smoothness(np.stack([p.hits for p in path]))
         shares.append(m["largest_step_share"])
         ratios.append(m["path_over_direct"])
     shares, ratios = np.array(shares), np.array(ratios)
-    return {"morphs": count, "steps": steps, "temperature": temperature,
+    return {"morphs": count, "steps": steps, "kind": "planned" if planned else f"latent path, T={temperature:g}",
             "largest_step_share_mean": float(shares.mean()), "largest_step_share_max": float(shares.max()),
             "steady_share": float((shares <= 0.2).mean()),
             "path_over_direct_mean": float(np.mean(ratios[np.isfinite(ratios)])),
@@ -119,13 +124,13 @@ def main() -> None:
         print("| feature | KL | overlap area |\n|---|---|---|")
         for name, a in agreement.items():
             print(f"| {name} | {a['kl']:.3f} | {a['overlap']:.3f} |")
-    morph_t = 0.0 if 0.0 in args.temperatures else args.temperatures[0]
-    for t in sorted({morph_t, 0.8}):
-        m = morph_rows(engine, test.tokens.astype(np.int64), args.morphs, args.morph_steps, t)
+    for t, planned in ((0.0, False), (0.8, False), (0.0, True)):
+        m = morph_rows(engine, test.tokens.astype(np.int64), args.morphs, args.morph_steps, t, planned)
         out.setdefault("morphs", []).append(m)
-        print(f"\nmorphs ({m['morphs']} of {m['steps']} steps, T={t:g}): largest step share mean {m['largest_step_share_mean']:.2f} "
-              f"(max {m['largest_step_share_max']:.2f}; {m['steady_share']:.0%} of morphs <= 0.20); "
-              f"path / direct mean {m['path_over_direct_mean']:.2f} ({m['path_over_direct_le_1_5_share']:.0%} <= 1.5)")
+        print(f"\nmorphs ({m['kind']}; {m['morphs']} of {m['steps']} steps): largest step share mean "
+              f"{m['largest_step_share_mean']:.2f} (max {m['largest_step_share_max']:.2f}; {m['steady_share']:.0%} of "
+              f"morphs <= 0.20); path / direct mean {m['path_over_direct_mean']:.2f} "
+              f"({m['path_over_direct_le_1_5_share']:.0%} <= 1.5)")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 

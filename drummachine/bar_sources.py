@@ -9,6 +9,7 @@ import numpy as np
 
 from drummachine.engine import Engine, Lock
 from drummachine.latent import slerp
+from drummachine.morph import MorphPlan
 from drummachine.pattern import Pattern
 
 
@@ -58,6 +59,7 @@ class MorphSource:
     temperature: float = 0.0
     seed: int = 0
     pingpong: bool = False
+    plan: Optional[MorphPlan] = None  # when given, bars come from this steady morph instead of decoding z
     _last: tuple = field(default=(None, None), repr=False)  # (index, bar) of the bar made last
 
     def position(self, index: int) -> float:
@@ -70,6 +72,9 @@ class MorphSource:
     def bar(self, index: int) -> Pattern:
         """Bar `index` of the morph; a model that reads the bar before plays on from the bar that sounded
         before it (the morph's own previous bar), so the groove moves on rather than restarting."""
+        if self.plan is not None:
+            b = index % self.plan.bars
+            return self.plan.at(self.position(index)).bar_slice(b, b + 1)
         z = slerp(self.za, self.zb, self.position(index))
         last_index, last_bar = self._last
         previous = last_bar if last_index == index - 1 and index % self.bars else None

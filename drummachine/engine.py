@@ -15,6 +15,7 @@ import numpy as np
 from drummachine import model_format as fmt
 from drummachine.latent import interpolation_points, slerp
 from drummachine.model_files import ModelFiles, open_model
+from drummachine.morph import MorphPlan, loop_to, plan_morph
 from drummachine.pattern import Pattern
 from drummachine.velocity import accent_velocities
 from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_to_pattern
@@ -230,6 +231,18 @@ class Engine:
         za, zb = self._code(a), self._code(b)
         zs = np.stack([slerp(za, zb, t) for t in interpolation_points(steps)])
         return self.decode_many(zs, bars, temperature, seed)
+
+    def plan_morph(self, a: Pattern, b: Pattern, bars: Optional[int] = None, guide_steps: int = 9,
+                   seed: int = 0) -> MorphPlan:
+        """A steady morph from groove a to groove b (see drummachine.morph): the model's greedy decodes at
+        `guide_steps` codes along the great circle between theirs order the change; the ends are a and b
+        themselves (looped to `bars`, by default the longer of the two, at most the model's length)."""
+        bars = self._check_bars(bars if bars is not None else min(max(a.bars, b.bars), self.bars))
+        a, b = loop_to(a, bars), loop_to(b, bars)
+        za, zb = self.encode(a), self.encode(b)
+        zs = np.stack([slerp(za, zb, t) for t in interpolation_points(guide_steps)])
+        guide = np.stack([p.hits for p in self.decode_many(zs, bars, 0.0)])
+        return plan_morph(a, b, guide, seed)
 
     def variations(self, pattern: Pattern, amount: float = 0.5, n: int = 4, temperature: float = 0.0,
                    seed: Optional[int] = None, lock: Optional[Lock] = None) -> list[Groove]:

@@ -1,0 +1,74 @@
+"""Morph rules: A turns into B steadily, in the order the model's latent path suggests."""
+
+import numpy as np
+import pytest
+
+from drummachine.morph import MorphPlan, loop_to, plan_morph
+from drummachine.pattern import Pattern
+from trainer.grooves import morph_smoothness
+
+
+def two_grooves():
+    a = Pattern.empty(2).with_hit(0, 0, 0, 120).with_hit(1, 4, 1, 100)
+    b = a.with_hit(0, 8, 0, 90).with_hit(0, 2, 2, 70).with_hit(1, 6, 2, 71).with_hit(1, 4, 1, 0)
+    return a, b  # they differ in 4 cells and agree on two
+
+
+def test_the_ends_are_a_and_b_themselves_and_agreeing_cells_never_move():
+    a, b = two_grooves()
+    plan = plan_morph(a, b, np.stack([a.hits, b.hits]))
+    assert plan.at(0) == a and plan.at(1) == b
+    for t in np.linspace(0, 1, 9):
+        assert plan.at(t).velocities[0, 0, 0] == 120  # kick on 1 in both: stays, with its velocity
+
+
+def test_every_step_turns_an_even_share_and_the_path_is_direct():
+    a, b = two_grooves()
+    path = plan_morph(a, b, np.stack([a.hits, b.hits])).steps(5)
+    m = morph_smoothness(np.stack([p.hits for p in path]))
+    assert m == {"largest_step_share": 0.25, "path_over_direct": 1.0}
+
+
+def test_cells_the_guide_takes_b_s_way_early_turn_first():
+    a, b = two_grooves()
+    early = a.hits.copy()
+    early[1, 6, 2] = True  # halfway along, the decoded groove already has B's hat on bar 2 step 6
+    plan = plan_morph(a, b, np.stack([a.hits, early, b.hits]))
+    assert plan.at(0.25).hits[1, 6, 2] and (plan.at(0.25).hits != a.hits).sum() == 1
+
+
+def test_a_turned_cell_takes_b_s_velocity():
+    a, b = two_grooves()
+    plan = plan_morph(a, b, np.stack([a.hits, b.hits]))
+    assert plan.at(1.0).velocities[0, 8, 0] == 90
+
+
+def test_lengths_must_agree_and_looping_makes_them():
+    a, b = two_grooves()
+    with pytest.raises(ValueError, match="loop them"):
+        plan_morph(a.bar_slice(0, 1), b, np.zeros((1, 2, 16, 9), bool))
+    assert loop_to(a.bar_slice(0, 1), 3).bars == 3 and loop_to(a.bar_slice(0, 1), 3).bar_slice(2, 3) == a.bar_slice(0, 1)
+
+
+def test_the_engine_plans_a_morph_between_two_grooves(tiny_model):
+    from drummachine.engine import Engine
+
+    engine = Engine(tiny_model)
+    a, b = two_grooves()
+    plan = engine.plan_morph(a, b)
+    assert isinstance(plan, MorphPlan) and plan.bars == 2
+    assert plan.at(0) == a and plan.at(1) == b
+    assert sorted(plan.order.tolist()) == sorted(np.flatnonzero(a.hits.reshape(-1) != b.hits.reshape(-1)).tolist())
+
+
+def test_a_live_morph_with_a_plan_moves_bar_by_bar_from_a_to_b(tiny_model):
+    from drummachine.bar_sources import MorphSource
+    from drummachine.engine import Engine
+
+    engine = Engine(tiny_model)
+    a, b = two_grooves()
+    plan = engine.plan_morph(a, b)
+    source = MorphSource(engine, engine.encode(a), engine.encode(b), over_bars=5, bars=2, plan=plan)
+    assert source.bar(0) == a.bar_slice(0, 1)
+    assert source.bar(4) == plan.at(1.0).bar_slice(0, 1) == b.bar_slice(0, 1)
+    assert source.bar(2) == plan.at(0.5).bar_slice(0, 1)

@@ -5,7 +5,9 @@ Three threads, each with one job:
   until just before it and spinning the last stretch (sleep alone overshoots by a tenth of a millisecond);
 - the lookahead thread asks the bar source for bar n+1 as soon as bar n starts, so generation never sits
   between a note and its time;
-- the watchdog notices a port that has gone (its server or peer vanished, or a send raised) and reopens it.
+- the watchdog notices a port that has gone (its server or peer vanished, or a send raised) and reopens it,
+  the output and the followed clock input alike (see `reconnect.py`); an outage is reported once, and once
+  when it ends.
 Faults never escape a thread: they go to `on_fault` and the player keeps time.
 """
 
@@ -23,6 +25,7 @@ from typing import Callable, Optional, Protocol
 
 from drummachine import note_maps
 from drummachine.pattern import Pattern
+from drummachine.reconnect import Change, ReconnectingPort
 from drummachine.vocabulary import NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR
 
 CLOCKS_PER_STEP = 6  # MIDI clock is 24 per quarter note, a step is a 16th
@@ -51,6 +54,7 @@ class Output(Protocol):
 
     def send(self, message) -> None: ...
     def alive(self) -> bool: ...
+    def server_alive(self) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -114,8 +118,6 @@ class Player:
         record_sends: bool = False,
         watchdog_s: float = 0.5,
     ):
-        self._open_output = open_output
-        self._output: Optional[Output] = None
         self._source = source
         self.settings = settings
         self.on_fault = on_fault or (lambda fault: None)
@@ -141,11 +143,16 @@ class Player:
         self._source_version = 0
         self._requests: queue.Queue = queue.Queue()
         self._closed = False
-        self._input = None
+        self._output = ReconnectingPort(open_output, self._lock)
+        self._input: Optional[ReconnectingPort] = None
+        self._server_down = False  # an outage of the MIDI server, reported once
+        self._saved_switch_s: Optional[float] = None
         self.position = (0, 0)  # (bar, step) last sounded
         self.realtime = False  # whether the OS gave the real-time thread real-time scheduling
-        sys.setswitchinterval(0.0005)  # let the real-time thread take the GIL within half a millisecond
-        self._connect(report=False)
+        try:
+            self._output.open()
+        except Exception as exc:  # noqa: BLE001 - the watchdog tries again; the owner hears why
+            self._fault("output", f"MIDI output unavailable: {exc}")
         self._threads = [
             threading.Thread(target=self._run, name="player-realtime", daemon=True),
             threading.Thread(target=self._lookahead, name="player-lookahead", daemon=True),
@@ -161,11 +168,17 @@ class Player:
 
     @property
     def output_ok(self) -> bool:
-        return self._output is not None
+        return self._output.port is not None
+
+    @property
+    def input_ok(self) -> bool:
+        """Whether the clock input we follow is open (False when not following)."""
+        return self._input is not None and self._input.port is not None
 
     @property
     def output_name(self) -> str:
-        return self._output.name if self._output is not None else "(no port)"
+        port = self._output.port
+        return port.name if port is not None else "(no port)"
 
     def start(self) -> None:
         """Play from bar 0 on our own clock (sending Start and clock ticks when asked)."""
@@ -178,6 +191,7 @@ class Player:
             if self.settings.send_clock:
                 self._push(int(self._step_time) - 1, _TICK, [START])
             self._playing = True
+            self._hold_switch_interval()
         self._request(0)
         self._wake.set()
 
@@ -187,6 +201,7 @@ class Player:
             self._playing = False
             self._heap.clear()
             self._silence(send_stop=was and self.settings.send_clock and not self._following)
+            self._release_switch_interval()
 
     def set_source(self, source: BarSource) -> None:
         """A new pattern, morph or generator: it sounds from the next bar line on."""
@@ -209,10 +224,16 @@ class Player:
     def follow(self, open_input: Callable[[Callable[[list[int]], None]], object]) -> None:
         """Follow an external MIDI clock (the DAW as master): Start, Stop, Continue, Song Position, ticks."""
         self.stop()
-        self._input = open_input(self._external_message)
+        if self._input is not None:
+            self._input.close()
+            self._input = None
+        following = ReconnectingPort(lambda: open_input(self._external_message), self._lock)
+        following.open()  # a port that is not there now is the user's error: it raises
+        self._input = following  # only now, open, does the watchdog look after it
         with self._lock:
             self._following = True
             self._reset_bars()
+            self._hold_switch_interval()
         self._request(0)  # ready before the master's Start: its first tick plays bar 1 at once
 
     def close(self) -> None:
@@ -224,11 +245,7 @@ class Player:
             t.join(timeout=2)
         if self._input is not None:
             self._input.close()
-        if self._output is not None:
-            try:
-                self._output.close()
-            except Exception:  # closing a port whose server died can raise; we are leaving anyway
-                pass
+        self._output.close()
 
     def __enter__(self) -> "Player":
         return self
@@ -245,32 +262,43 @@ class Player:
         except Exception:  # an owner's callback must not stop the clock
             pass
 
-    def _connect(self, report: bool = True) -> bool:
-        try:
-            self._output = self._open_output()
-        except Exception as exc:
-            self._output = None
-            self._fault("output", f"MIDI output unavailable: {exc}")
-            return False
-        if report:
-            self._fault("output", f"MIDI output {self._output.name} is back")
-        return True
-
     def _watchdog(self, period: float) -> None:
         while not self._closed:
             time.sleep(period)
             if self._closed:
                 return
-            out = self._output
-            if out is None:
-                self._connect()
-            elif not out.alive():
-                self._output = None
-                self._fault("output", f"MIDI output {out.name} has gone; reconnecting")
-                try:
-                    out.close()
-                except Exception:
-                    pass
+            self._report("output", "MIDI output", self._output.check())
+            following = self._input
+            if following is not None:
+                self._report("input", "MIDI clock input", following.check())
+
+    def _report(self, kind: str, what: str, change: Optional[Change]) -> None:
+        """One line per event: a stopped server once for all its ports, then each port once when back."""
+        if change is None:
+            return
+        if change.kind == "lost" and change.server_stopped:
+            if not self._server_down:
+                self._server_down = True
+                self._fault(kind, "MIDI server gone; waiting for it")
+        elif change.kind == "lost":
+            self._fault(kind, f"{what} {change.name} has gone; waiting for it")
+        elif change.kind == "unavailable":
+            self._fault(kind, f"{what} {change.name} unavailable: {change.reason}")
+        else:
+            self._server_down = False
+            self._fault(kind, f"{what} {change.name} is back")
+
+    # --- the interpreter's switch interval, shortened while playing -----------------------------------------
+    def _hold_switch_interval(self) -> None:
+        """Let the real-time thread take the GIL within half a millisecond while we play; `stop` restores it."""
+        if self._saved_switch_s is None:
+            self._saved_switch_s = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._saved_switch_s, 0.0005))
+
+    def _release_switch_interval(self) -> None:
+        if self._saved_switch_s is not None:
+            sys.setswitchinterval(self._saved_switch_s)
+            self._saved_switch_s = None
 
     # --- bars ---------------------------------------------------------------------------------------------
     def _reset_bars(self) -> None:
@@ -345,14 +373,14 @@ class Player:
                 self._push(int(at + k * step_ns / CLOCKS_PER_STEP), _TICK, [CLOCK])
 
     def _send(self, message, scheduled: int) -> None:
-        out = self._output
+        out = self._output.port
         if out is None:
             self.dropped += 1
             return
         try:
             out.send(message)
         except Exception as exc:
-            self._output = None
+            self._output.failed(out)
             self.dropped += 1
             self._fault("output", f"sending to {out.name} failed ({exc}); reconnecting")
             return

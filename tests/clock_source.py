@@ -1,6 +1,6 @@
 """A stand-in DAW in its own process: Start, 24 clock ticks a beat at a tempo, Stop; writes the tick times.
 
-    python tests/clock_source.py --port "DAW clock" --bpm 125 --beats 8 --out ticks.txt [--wait-for drummachine]
+    python tests/clock_source.py --port "DAW clock" --bpm 125 --beats 8 --out ticks.txt [--hold]
 """
 
 import argparse
@@ -17,6 +17,7 @@ def main() -> int:
     ap.add_argument("--beats", type=int, default=8)
     ap.add_argument("--out", required=True)
     ap.add_argument("--from-step", type=int, default=-1, help="send Song Position (in 16ths) and Continue, not Start")
+    ap.add_argument("--hold", action="store_true", help="after Stop, keep the port until stdin closes")
     args = ap.parse_args()
     out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="daw")
     out.open_virtual_port(args.port)
@@ -43,6 +44,9 @@ def main() -> int:
     time.sleep(0.1)
     with open(args.out, "w") as fh:
         fh.write("\n".join(map(str, sent)))
+    if args.hold:
+        print("done", flush=True)
+        sys.stdin.readline()  # the port stays until the test closes our stdin
     return 0
 
 

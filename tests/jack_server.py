@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +49,13 @@ class JackServer:
                 self.proc.wait()
         self.proc = None
 
+    def kill(self) -> None:
+        """Kill -9, as a crash does: no client hears a goodbye, and the server's files stay in /dev/shm."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
     @property
     def env(self) -> dict:
         return {"JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
@@ -76,20 +84,77 @@ class Recorder:
         return [json.loads(line) for line in open(self.out)]
 
 
+class PlayProcess:
+    """`drummachine play` in its own process, its stdout and stderr read line by line as they come, each line
+    with its arrival time (time.monotonic)."""
+
+    def __init__(self, *args: str):
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "drummachine", "play", "--api", "jack", *args], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: dict[str, list[tuple[float, str]]] = {"stdout": [], "stderr": []}
+        self._readers = [threading.Thread(target=self._read, args=(stream, self.lines[key]), daemon=True)
+                         for key, stream in (("stdout", self.proc.stdout), ("stderr", self.proc.stderr))]
+        for r in self._readers:
+            r.start()
+
+    @staticmethod
+    def _read(stream, into: list) -> None:
+        for line in stream:
+            into.append((time.monotonic(), line.rstrip("\n")))
+
+    def wait_for(self, stream: str, *words: str, timeout: float = 15.0) -> float:
+        """The arrival time of the first line on `stream` holding every one of `words`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, line in list(self.lines[stream]):
+                if all(w in line for w in words):
+                    return at
+            if self.proc.poll() is not None and not any(r.is_alive() for r in self._readers):
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no {stream} line with {words}; stderr: {self.text('stderr')}")
+
+    def text(self, stream: str) -> str:
+        return "\n".join(line for _, line in self.lines[stream])
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM (play's own way to stop); the exit status."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        code = self.proc.wait(timeout)
+        for r in self._readers:
+            r.join(5)
+        return code
+
+
 class DawClock:
     """The stand-in DAW (its own process): a virtual port sending Start (or Song Position and Continue),
     24 clock ticks a beat, then Stop, when `play()` is called."""
 
-    def __init__(self, tmp: Path, bpm: float, beats: int, from_step: int = -1, port: str = "DAW clock"):
+    def __init__(self, tmp: Path, bpm: float, beats: int, from_step: int = -1, port: str = "DAW clock",
+                 hold: bool = False):
         self.ticks_file = tmp / f"ticks-{time.monotonic_ns()}.txt"
+        self.hold = hold
         self.proc = subprocess.Popen(
             [sys.executable, str(CLOCK_SOURCE), "--port", port, "--bpm", str(bpm), "--beats", str(beats),
-             "--from-step", str(from_step), "--out", str(self.ticks_file)],
+             "--from-step", str(from_step), "--out", str(self.ticks_file), *(["--hold"] if hold else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if "ready" not in self.proc.stdout.readline():
             raise RuntimeError("the clock source did not start")
 
     def play(self) -> list[int]:
-        """Run the whole performance; returns the send time (perf_counter_ns) of every tick."""
-        self.proc.communicate("go\n", timeout=60)
+        """Run the whole performance; returns the send time (perf_counter_ns) of every tick. With `hold`, its
+        port stays open afterwards until `close()`."""
+        if not self.hold:
+            self.proc.communicate("go\n", timeout=60)
+        else:
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.flush()
+            if "done" not in self.proc.stdout.readline():
+                raise RuntimeError("the clock source stopped before the end of its performance")
         return [int(x) for x in self.ticks_file.read_text().split()]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.communicate("", timeout=10)

@@ -8,11 +8,42 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from drummachine import limits
 from drummachine.clip import ClipWriteError, write_clip
 from drummachine.midi_reader import MidiReadError, read_groove
 from drummachine.model_files import ModelError
 from drummachine.ports import PortError
 from drummachine.vocabulary import CLASS_NAMES
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises its errors, so `main` reports every bad flag as one 'drummachine: ...' sentence."""
+
+    def error(self, message: str):
+        raise argparse.ArgumentError(None, message)
+
+
+def ranged(flag: str, limits_of: limits.Range) -> Callable[[str], limits.Number]:
+    """An argparse type from the limits table: '--bpm must be between 40 and 300 BPM (got 0)'."""
+
+    def parse(text: str) -> limits.Number:
+        try:
+            return limits_of.check(flag, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def output_file(text: str) -> Path:
+    """-o/--output: a file name (an empty one would name the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output file name is empty (-o/--output)")
+    return Path(text)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _engine(args: argparse.Namespace):
@@ -40,6 +71,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     lock = None
+    if args.lock_from and not args.lock:
+        raise ValueError("--lock-from needs --lock, the instruments to keep from it (e.g. --lock kick,snare)")
     if args.lock:
         if not args.lock_from:
             raise ValueError("--lock needs --lock-from FILE.mid, the groove whose hits are kept")
@@ -48,7 +81,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     groove = engine.sample(args.bars, args.temperature, args.seed, lock)
     ms = (time.perf_counter() - started) * 1000
     write_clip(groove.pattern, args.output, bpm=args.bpm, track_name=f"drummachine seed {groove.seed}")
-    print(f"wrote {args.output}: {args.bars} bars, seed {groove.seed}, temperature {args.temperature}, "
+    print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {groove.seed}, temperature {args.temperature}, "
           f"{args.bpm:g} BPM, {int(groove.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
     return 0
 
@@ -60,8 +93,8 @@ def cmd_morph(args: argparse.Namespace) -> int:
     parts = engine.interpolate(a, b, args.steps, args.bars, args.temperature, args.seed)
     ms = (time.perf_counter() - started) * 1000
     write_clip(parts, args.output, bpm=args.bpm, track_name=f"morph {args.a.stem} to {args.b.stem}")
-    print(f"wrote {args.output}: {args.steps} steps of {args.bars} bars from {args.a.name} to {args.b.name} "
-          f"({args.steps * args.bars} bars, {ms:.1f} ms)")
+    print(f"wrote {args.output}: {args.steps} steps of {plural(args.bars, 'bar')} from {args.a.name} to "
+          f"{args.b.name} ({args.steps * args.bars} bars, {ms:.1f} ms)")
     return 0
 
 
@@ -70,11 +103,12 @@ def cmd_ports(args: argparse.Namespace) -> int:
 
     api = pick_api(args.api)
     print(f"MIDI API: {api} (compiled: {', '.join(compiled_apis())})")
-    print("outputs (drummachine can play into):")
-    for name in list_ports(api, "in"):
-        print(f"  {name}")
-    print("inputs (drummachine can follow the clock of):")
+    # rtmidi's output client lists the ports it can send to; its input client, those it can listen to
+    print("ports drummachine can play into (--port):")
     for name in list_ports(api, "out"):
+        print(f"  {name}")
+    print("ports drummachine can follow the clock of (--follow):")
+    for name in list_ports(api, "in"):
         print(f"  {name}")
     return 0
 
@@ -86,9 +120,11 @@ def cmd_play(args: argparse.Namespace) -> int:
     from drummachine import note_maps
     from drummachine.bar_sources import GrooveSource, LoopSource, MorphSource
     from drummachine.player import Player, PlayerSettings
-    from drummachine.ports import MidiInput, MidiOutput, pick_api
+    from drummachine.ports import MidiInput, MidiOutput, list_ports, pick_api
 
     api = pick_api(args.api)
+    for flag, name, kind in (("--port", args.port, "out"), ("--follow", args.follow, "in")):
+        check_port(flag, name, list_ports(api, kind))
     settings = PlayerSettings(bpm=args.bpm, swing=args.swing, gate=args.gate, channel=args.channel - 1,
                               note_map=note_maps.resolve(args.note_map), send_clock=not args.no_clock)
     if args.pattern:
@@ -105,7 +141,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
             seed = new_seed() if args.seed is None else args.seed
             source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed)
-            what = f"{args.bars} bars, seed {seed}, temperature {args.temperature}"
+            what = f"{plural(args.bars, 'bar')}, seed {seed}, temperature {args.temperature}"
     faults = lambda f: print(f"[{f.kind}] {f.message}", file=sys.stderr, flush=True)  # noqa: E731
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -124,9 +160,27 @@ def cmd_play(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_port(flag: str, port: str | None, names: list[str]) -> None:
+    """Refuse a port name that matches none of `names` (as the port opener matches: whole, or a part)."""
+    if port is not None and not any(port == n or port in n for n in names):
+        listed = "; ".join(repr(n) for n in names) or "none (drummachine ports lists them)"
+        raise ValueError(f"{flag}: no MIDI port named {port!r}; the ports here are: {listed}")
+
+
 def cmd_note_map(args: argparse.Namespace) -> int:
     from drummachine import note_maps
 
+    if args.delete:
+        if args.name or args.notes:
+            raise ValueError("note-map --delete NAME takes no other name or notes")
+        path = note_maps.delete_user_map(args.delete)
+        print(f"deleted note map {args.delete!r} from {path}")
+        return 0
+    if args.name and not args.notes:
+        raise ValueError(f"note-map {args.name!r} needs its 9 notes, e.g. note-map {args.name!r} 36,38,42,46,45,48,50,49,51")
+    _maps, notice = note_maps.read_user_maps()
+    if notice:
+        print(f"drummachine: {notice}", file=sys.stderr)
     if args.name and args.notes:
         path = note_maps.save_user_map(args.name, note_maps.resolve(args.notes))
         print(f"saved note map {args.name!r} in {path}")
@@ -136,57 +190,71 @@ def cmd_note_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ranged(p: argparse.ArgumentParser, flag: str, of: limits.Range, default=None, help: str = "") -> None:
+    """A flag checked against the limits table; its range (and default) go into --help."""
+    shown = f" (default {default:g})" if default is not None else ""
+    p.add_argument(flag, type=ranged(flag, of), default=default, metavar=f"{limits._plain(of.low)}-{limits._plain(of.high)}",
+                   help=f"{help}{'; ' if help else ''}{of.describe()}{shown}")
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="model folder (default: the bundled assets/model)")
-    p.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
-    p.add_argument("--bpm", type=float, default=120.0)
+    _ranged(p, "--threads", limits.THREADS, limits.THREADS.default, "onnxruntime threads")
+    _ranged(p, "--bpm", limits.BPM, limits.BPM.default, "tempo")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="drummachine", description="A generative drum machine.")
-    sub = ap.add_subparsers(dest="command")
-    g = sub.add_parser("generate", help="sample a new groove and write it as a MIDI clip")
-    g.add_argument("--bars", type=int, default=16)
-    g.add_argument("--seed", type=int, help="same seed, same groove (default: a new one, printed)")
-    g.add_argument("--temperature", type=float, default=0.8, help="0 is the most likely groove; higher is wilder")
+    ap = _Parser(prog="drummachine", description="A generative drum machine.", exit_on_error=False)
+    sub = ap.add_subparsers(dest="command", parser_class=_Parser)
+    g = sub.add_parser("generate", help="sample a new groove and write it as a MIDI clip", exit_on_error=False)
+    _ranged(g, "--bars", limits.BARS, limits.BARS.default)
+    _ranged(g, "--seed", limits.SEED, None, "same seed, same groove (default: a new one, printed)")
+    _ranged(g, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default,
+            "0 is the most likely groove; higher is wilder")
     g.add_argument("--lock", help="instruments to keep from --lock-from, e.g. kick,snare")
     g.add_argument("--lock-from", type=Path, help="MIDI file whose locked instruments are kept")
-    g.add_argument("-o", "--output", type=Path, default=Path("groove.mid"))
+    g.add_argument("-o", "--output", type=output_file, default=Path("groove.mid"))
     _add_model_options(g)
     g.set_defaults(run=cmd_generate)
-    m = sub.add_parser("morph", help="interpolate from one groove to another, as one MIDI clip")
+    m = sub.add_parser("morph", help="interpolate from one groove to another, as one MIDI clip", exit_on_error=False)
     m.add_argument("a", type=Path)
     m.add_argument("b", type=Path)
-    m.add_argument("--steps", type=int, default=8)
-    m.add_argument("--bars", type=int, default=2, help="bars of each step (and taken from A and B)")
-    m.add_argument("--temperature", type=float, default=0.0)
-    m.add_argument("--seed", type=int, default=0)
-    m.add_argument("-o", "--output", type=Path, default=Path("morph.mid"))
+    _ranged(m, "--steps", limits.MORPH_STEPS, limits.MORPH_STEPS.default, "grooves from A to B, both included")
+    _ranged(m, "--bars", limits.MORPH_STEP_BARS, limits.MORPH_STEP_BARS.default,
+            "bars of each step (and taken from A and B)")
+    _ranged(m, "--temperature", limits.MORPH_TEMPERATURE, limits.MORPH_TEMPERATURE.default)
+    _ranged(m, "--seed", limits.SEED, limits.SEED.default)
+    m.add_argument("-o", "--output", type=output_file, default=Path("morph.mid"))
     _add_model_options(m)
     m.set_defaults(run=cmd_morph)
-    pl = sub.add_parser("play", help="play live into a MIDI port (a virtual 'Drum Machine' port by default)")
+    pl = sub.add_parser("play", help="play live into a MIDI port (a virtual 'Drum Machine' port by default)",
+                        exit_on_error=False)
     pl.add_argument("--port", help="an existing output port to play into, instead of the virtual port")
     pl.add_argument("--api", choices=["alsa", "jack", "coremidi", "windowsmm"], help="force a MIDI API")
-    pl.add_argument("--bars", type=int, default=16, help="length of the loop (1-16)")
-    pl.add_argument("--seed", type=int)
-    pl.add_argument("--temperature", type=float, default=0.8)
+    _ranged(pl, "--bars", limits.BARS, limits.BARS.default, "length of the loop")
+    _ranged(pl, "--seed", limits.SEED, None)
+    _ranged(pl, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default)
     pl.add_argument("--morph", type=Path, nargs=2, metavar=("A.mid", "B.mid"), help="morph from A to B while playing")
-    pl.add_argument("--morph-bars", type=int, default=8, help="bars the morph takes")
+    _ranged(pl, "--morph-bars", limits.MORPH_BARS, limits.MORPH_BARS.default, "bars the morph takes")
     pl.add_argument("--pattern", type=Path, help="loop this MIDI file's drums instead of generating")
-    pl.add_argument("--duration", type=float, help="seconds to play (default: until Ctrl-C)")
-    pl.add_argument("--channel", type=int, default=10, choices=range(1, 17), metavar="1-16")
-    pl.add_argument("--note-map", default="General MIDI", help="preset or saved map name, or 9 notes 36,38,...")
-    pl.add_argument("--swing", type=float, default=50.0, help="50 (straight) to 75 percent")
-    pl.add_argument("--gate", type=float, default=0.5, help="note length, fraction of a 16th")
+    _ranged(pl, "--duration", limits.DURATION, limits.DURATION.default, "how long to play (default: until Ctrl-C)")
+    _ranged(pl, "--channel", limits.CHANNEL, limits.CHANNEL.default, "MIDI channel")
+    pl.add_argument("--note-map", default="General MIDI",
+                    help="preset or saved map name, or 9 notes: numbers or names with C1 = 36 (36,38,... or C1,D1,...)")
+    _ranged(pl, "--swing", limits.SWING, limits.SWING.default, "50 is straight")
+    _ranged(pl, "--gate", limits.GATE, limits.GATE.default, "note length")
     pl.add_argument("--no-clock", action="store_true", help="do not send MIDI clock and Start/Stop")
     pl.add_argument("--follow", metavar="INPUT", help="follow the MIDI clock of this input port (DAW as master)")
     _add_model_options(pl)
     pl.set_defaults(run=cmd_play)
-    nm = sub.add_parser("note-map", help="list note maps, or save your own: note-map NAME 36,38,42,46,45,48,50,49,51")
+    nm = sub.add_parser("note-map", exit_on_error=False,
+                        help="list note maps, save your own (note-map NAME 36,38,42,46,45,48,50,49,51), or delete one")
     nm.add_argument("name", nargs="?")
-    nm.add_argument("notes", nargs="?", help="9 notes in class order: " + ", ".join(CLASS_NAMES))
+    nm.add_argument("notes", nargs="?", help="9 notes in class order (" + ", ".join(CLASS_NAMES)
+                    + "): numbers 0-127 or names with C1 = 36, e.g. C1,D1,F#1,A#1,A1,C2,D2,C#2,D#2")
+    nm.add_argument("--delete", metavar="NAME", help="delete a saved note map")
     nm.set_defaults(run=cmd_note_map)
-    po = sub.add_parser("ports", help="list MIDI ports")
+    po = sub.add_parser("ports", help="list MIDI ports", exit_on_error=False)
     po.add_argument("--api", choices=["alsa", "jack", "coremidi", "windowsmm"])
     po.set_defaults(run=cmd_ports)
     return ap
@@ -213,7 +281,13 @@ def open_app_or_generate(parser: argparse.ArgumentParser) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except argparse.ArgumentError as err:
+        # a range check's sentence names its flag already; argparse's own say "argument --api: ..."
+        ours = isinstance(err.__context__, argparse.ArgumentTypeError)
+        print(f"drummachine: {err.message if ours else err}", file=sys.stderr)
+        return 2
     if args.command is None:
         return open_app_or_generate(parser)
     run: Callable[[argparse.Namespace], int] = args.run

@@ -122,6 +122,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     from drummachine.player import Player, PlayerSettings
     from drummachine.ports import MidiInput, MidiOutput, list_ports, pick_api
 
+    _maps, notice = note_maps.read_user_maps()  # a damaged file is repaired (and kept aside), never fatal
+    if notice:
+        print(f"drummachine: {notice}", file=sys.stderr, flush=True)
     api = pick_api(args.api)
     for flag, name, kind in (("--port", args.port, "out"), ("--follow", args.follow, "in")):
         check_port(flag, name, list_ports(api, kind))

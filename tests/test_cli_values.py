@@ -135,3 +135,13 @@ def test_a_port_that_is_there_is_played_into(jack, tmp_path, tiny_model):
         got = daw.stop()
     assert done.returncode == 0, done.stderr
     assert "playing 1 bar, seed 2" in done.stdout and any(m["msg"][0] == 0xF8 for m in got)  # clock ticks arrived
+
+
+@pytest.mark.skipif(not jack_available(), reason="jackd not installed")
+def test_a_damaged_note_map_file_does_not_stop_play_with_the_default_map(jack, tmp_path, tiny_model, monkeypatch):
+    (tmp_path / "note_maps.json").write_text("[not, json")
+    monkeypatch.setenv("DRUMMACHINE_CONFIG", str(tmp_path))
+    done = _play("--duration", "0.5", "--bars", "1", "--model", str(tiny_model))
+    assert done.returncode == 0, done.stderr
+    assert "drummachine: note_maps.json was repaired (it is not JSON" in done.stderr and "playing 1 bar" in done.stdout
+    assert [p.read_text() for p in tmp_path.glob("note_maps.json.damaged-*")] == ["[not, json"]

@@ -183,3 +183,15 @@ def test_a_repaired_session_is_saved_so_the_next_start_is_quiet(tmp_path):
     _load(tmp_path, _saved(tmp_path, view_bar=-100))
     assert Session.load(tmp_path)[1] == ""
     assert len(_asides(tmp_path)) == 1
+
+
+def test_the_window_is_told_about_both_damaged_files(tmp_path):
+    from drummachine.gui.app import load_session
+
+    (tmp_path / "note_maps.json").write_text('{"General MIDI": [60, 61, 62, 63, 64, 65, 66, 67, 68]}')
+    (tmp_path / "session.json").write_text("[]")
+    session, notice = load_session(tmp_path)
+    assert session.pattern.bars == 2 and not session.pattern.hits.any()
+    assert "the saved session could not be read (it holds a list, not a session)" in notice
+    assert "note_maps.json was repaired ('General MIDI' was renamed 'General MIDI (saved)'" in notice
+    assert load_session(tmp_path)[1] == ""

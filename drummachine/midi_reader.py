@@ -156,7 +156,7 @@ def read_drum_midi(source: Union[str, Path]) -> DrumTake:
     bar, q, cls = bar[inside], q[inside], classes[inside]
     grid = np.zeros((len(starts), STEPS_PER_BAR, NUM_CLASSES), dtype=np.uint8)
     np.maximum.at(grid, (bar, q, cls), velocities[inside].astype(np.uint8))
-    cells = np.unique((bar * STEPS_PER_BAR + q) * NUM_CLASSES + cls).size
+    cells = int(np.count_nonzero(grid))  # velocities are 1..127, so every hit cell is nonzero
 
     spans: list[Pattern] = []
     run_start = None

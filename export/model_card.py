@@ -13,7 +13,9 @@ def train_command(model: dict, train: dict) -> str:
             f"--out runs/{model['model']}{model['bars']} --batch {train['batch']} --steps {train['steps']} "
             f"--lr {train['lr']} --lr-decay {train['lr_decay']} --free-bits {train['free_bits']:g} "
             f"--max-beta {train['max_beta']} --beta-rate {train['beta_rate']} --sampling {train['sampling']} "
-            f"--sampling-rate {train['sampling_rate']:g} --seed {train['seed']}")
+            f"--sampling-rate {train['sampling_rate']:g} --seed {train['seed']}"
+            + (f" --word-dropout {train['word_dropout']:g}" if train.get("word_dropout") else "")
+            + (" --bar-context" if model.get("bar_context") else ""))
 
 
 def model_card(info: dict) -> str:
@@ -29,7 +31,8 @@ def model_card(info: dict) -> str:
         "low/mid/high tom, crash, ride). MusicVAE's hierarchical design: a bidirectional LSTM encoder "
         + ("over each bar, then over the bars" if cfg["hierarchical_encoder"] else "over the steps")
         + f", a {cfg['latent']}-dimensional latent code, a conductor LSTM",
-        "making one embedding per bar, and a bar decoder LSTM that plays each bar from its embedding alone.",
+        "making one embedding per bar, and a bar decoder LSTM that plays each bar from its embedding"
+        + (" and, step by step, the bar before it." if cfg.get("bar_context") else " alone."),
         "",
         "## Sizes",
         f"- embedding {cfg['embed']}, encoder {cfg['encoder_size']} per direction x {cfg['encoder_layers']} layers, "
@@ -65,6 +68,19 @@ def model_card(info: dict) -> str:
             f"| {fig('teacher_forced_accuracy', '.4f')} | {fig('free_running_accuracy', '.4f')} | "
             f"{fig('kl_per_sequence', '.1f')} | {fig('active_dims', 'd')}/{fig('latent', 'd')} |",
         ]
+        report = ev.get("report") or {}
+        if report.get("accuracy"):
+            est = lambda e: f"{e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}]"  # noqa: E731
+            f1 = report.get("hit_f1", {})
+            lines += ["", f"With 95% intervals from resampling the {report['files']} held-out files, beside looping one "
+                      "bar of the same window (hit F1 on the free-running rebuilds):", "",
+                      "| predictor | accuracy | F1 kick | F1 snare | F1 closed hat |", "|---|---|---|---|---|"]
+            for key, e in report["accuracy"].items():
+                row = f1.get(key, {})
+                lines.append(f"| {key} | {est(e)} | " + " | ".join(est(row[c]) if c in row else "-"
+                                                                 for c in ("kick", "snare", "closed hat")) + " |")
+            margin = report.get("margin_over_most_common_bar", {})
+            lines += [""] + [f"- {k} minus 'loop most common bar': {est(v)}" for k, v in margin.items()]
     else:
         lines.append("Not evaluated at export.")
     parity = info.get("parity") or {}

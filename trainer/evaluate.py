@@ -153,12 +153,12 @@ def evaluation_windows(bars: int, data: Optional[Path], midi: Optional[Path], sp
 
 def format_table(rows: list[Scores]) -> str:
     """One row per model and length, as in the seed's tables."""
-    head = f"| {'model':<28} | bars | windows | teacher-forced | free-running | drop | KL (nats) | active dims |"
+    head = f"| {'model':<28} | bars | windows | teacher-forced | free-running | drop (points) | KL (nats) | active dims |"
     lines = [head, "|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|"]
     for r in rows:
         kl = f"{r.kl_per_sequence:.1f}" if r.kl_per_sequence is not None else "-"
         active = f"{r.active_dims}/{r.latent}" if r.active_dims is not None else "-"
         drop = r.teacher_forced_accuracy - r.free_running_accuracy
         lines.append(f"| {r.model:<28} | {r.bars:>4} | {r.windows:>7} | {r.teacher_forced_accuracy:>14.4f} | "
-                     f"{r.free_running_accuracy:>12.4f} | {drop:>4.1%} | {kl:>9} | {active:>11} |")
+                     f"{r.free_running_accuracy:>12.4f} | {drop:>13.4f} | {kl:>9} | {active:>11} |")
     return "\n".join(lines)

@@ -106,8 +106,8 @@ def _varint(track: bytes, pos: int, number: int) -> tuple[int, int]:
 def _read_track(track: bytes, smf: Smf) -> None:
     """One MTrk chunk's events into `smf`. An index past the chunk's end means an event runs over it.
 
-    This loop is the reader's whole cost, so the common cases (one- and two-byte delta times, channel
-    messages) are written out inline rather than through helpers.
+    Event by event, with the common cases written out inline; a long run of two-byte channel events (most
+    of a drum track) goes to `_read_run` in one piece.
     """
     smf.tracks += 1
     number, size = smf.tracks, len(track)

@@ -7,7 +7,7 @@ from typing import Sequence, Union
 
 import mido
 
-from drummachine import note_maps
+from drummachine import limits, note_maps
 from drummachine.files import atomic_write
 from drummachine.pattern import Pattern
 from drummachine.vocabulary import DRUM_CHANNEL, NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT
@@ -30,7 +30,9 @@ def patterns_to_midi(
     """A type-0 MIDI file: the patterns one after another on channel 10, in 4/4 at `bpm`.
 
     Each hit lasts `gate` of a 16th step; two classes mapped to one pitch sound once, at the louder velocity.
+    The tempo is held to the limits table, whose range the MIDI reader accepts, so every clip reads back.
     """
+    bpm = limits.BPM.check("the clip's tempo", bpm)
     if isinstance(patterns, Pattern):
         patterns = [patterns]
     if not 0 < gate <= 1:

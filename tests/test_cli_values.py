@@ -68,6 +68,15 @@ def test_every_tempo_the_cli_takes_reads_back_from_its_clip(tmp_path, tiny_model
     assert "wrote " + str(out) + ": 1 bar, seed 1" in capsys.readouterr().out
 
 
+def test_the_clip_writer_refuses_a_tempo_its_reader_would_refuse(tmp_path):
+    from drummachine.clip import write_clip
+    from drummachine.pattern import Pattern
+
+    with pytest.raises(ValueError, match=r"the clip's tempo must be between 40 and 300 BPM \(got 10000\)"):
+        write_clip(Pattern.empty(1), tmp_path / "fast.mid", bpm=10000)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_output_name_as_long_as_the_file_system_allows_is_written(tmp_path, tiny_model):
     out = tmp_path / ("g" * 251 + ".mid")
     assert main(["generate", "--model", str(tiny_model), "--bars", "1", "-o", str(out)]) == 0

@@ -1,6 +1,7 @@
-"""Folders of MIDI with bad files in them: `trainer dataset` and `trainer evaluate --midi` leave those out,
-say which and why, and go on with the rest."""
+"""Bad MIDI files at the edges: `trainer dataset` and `trainer evaluate --midi` leave them out of a folder,
+say which and why, and go on with the rest; `drummachine` says one sentence instead of a traceback."""
 
+from drummachine.cli import main as drummachine_main
 from trainer.__main__ import main as trainer_main
 from trainer.dataset import build_dataset
 from trainer.evaluate import windows_from_midi
@@ -47,3 +48,13 @@ def test_the_dataset_build_skips_them_and_names_each_reason(tmp_path):
     assert summary["files_skipped"] == {"corrupt": 2, "not_midi": 1}
     messages = summary["skipped_examples"]["corrupt"]
     assert any(m.startswith(f"{folder / 'huge.mid'}: damaged MIDI data: track 1: a delta time") for m in messages)
+
+
+def test_the_app_cli_names_a_bad_file_in_one_line(tiny_model, tmp_path, capsys):
+    folder = midi_folder(tmp_path)
+    argv = ["morph", str(folder / "huge.mid"), str(folder / "good.mid"), "--model", str(tiny_model),
+            "-o", str(tmp_path / "m.mid")]
+    assert drummachine_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"drummachine: {folder / 'huge.mid'}: damaged MIDI data: track 1: a delta time at byte 4 runs over 4 bytes\n"
+    assert not (tmp_path / "m.mid").exists()

@@ -23,12 +23,12 @@ class _Parser(argparse.ArgumentParser):
         raise argparse.ArgumentError(None, message)
 
 
-def ranged(flag: str, limits_of: limits.Range) -> Callable[[str], limits.Number]:
+def ranged(flag: str, of: limits.Range) -> Callable[[str], limits.Number]:
     """An argparse type from the limits table: '--bpm must be between 40 and 300 BPM (got 0)'."""
 
     def parse(text: str) -> limits.Number:
         try:
-            return limits_of.check(flag, text)
+            return of.check(flag, text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -180,7 +180,8 @@ def cmd_note_map(args: argparse.Namespace) -> int:
         print(f"deleted note map {args.delete!r} from {path}")
         return 0
     if args.name and not args.notes:
-        raise ValueError(f"note-map {args.name!r} needs its 9 notes, e.g. note-map {args.name!r} 36,38,42,46,45,48,50,49,51")
+        raise ValueError(f"note-map {args.name!r} needs its 9 notes, e.g. "
+                         f"note-map {args.name!r} 36,38,42,46,45,48,50,49,51")
     _maps, notice = note_maps.read_user_maps()
     if notice:
         print(f"drummachine: {notice}", file=sys.stderr)
@@ -196,7 +197,7 @@ def cmd_note_map(args: argparse.Namespace) -> int:
 def _ranged(p: argparse.ArgumentParser, flag: str, of: limits.Range, default=None, help: str = "") -> None:
     """A flag checked against the limits table; its range (and default) go into --help."""
     shown = f" (default {default:g})" if default is not None else ""
-    p.add_argument(flag, type=ranged(flag, of), default=default, metavar=f"{limits._plain(of.low)}-{limits._plain(of.high)}",
+    p.add_argument(flag, type=ranged(flag, of), default=default, metavar=of.span(),
                    help=f"{help}{'; ' if help else ''}{of.describe()}{shown}")
 
 

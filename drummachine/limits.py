@@ -29,6 +29,10 @@ class Range:
         unit = f" {self.unit}" if self.unit else ""
         return f"between {_plain(self.low)} and {_plain(self.high)}{unit}"
 
+    def span(self) -> str:
+        """'40-300': the range as --help shows it."""
+        return f"{_plain(self.low)}-{_plain(self.high)}"
+
     def number(self, value: object) -> Number:
         """`value` as this range's kind of number (text is parsed), or ValueError for anything else."""
         if isinstance(value, bool):

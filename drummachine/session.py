@@ -164,7 +164,8 @@ class Session:
         if data.get("version") != SESSION_VERSION:
             raise ValueError(f"its format {data.get('version')!r} is not {SESSION_VERSION}")
         settings = _settings_from(data.get("settings"), r)
-        take = _take_from(data.get("take"), "the current pattern", r) or Take(Pattern.empty(settings.bars), label="empty")
+        take = (_take_from(data.get("take"), "the current pattern", r)
+                or Take(Pattern.empty(settings.bars), label="empty"))
         s = cls(take, settings)
         s.settings.bars = take.pattern.bars
         s.undo_stack = _takes_from(data.get("undo", []), "undo", r)
@@ -172,7 +173,8 @@ class Session:
         s.slot_a, s.slot_b = _slot_from(data.get("slot_a"), "slot A", r), _slot_from(data.get("slot_b"), "slot B", r)
         s.morph_position = r.number("morph_position", data.get("morph_position", 0.0), limits.MORPH_POSITION,
                                     limits.MORPH_POSITION.default)
-        s.view_bar = r.number("view_bar", data.get("view_bar", 0), limits.Range(0, take.pattern.bars - 1, 0, integer=True), 0)
+        bars_shown = limits.Range(0, take.pattern.bars - 1, 0, integer=True)
+        s.view_bar = r.number("view_bar", data.get("view_bar", 0), bars_shown, 0)
         return s
 
     def save(self, folder: Optional[Path] = None) -> Path:

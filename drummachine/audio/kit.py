@@ -119,7 +119,7 @@ def hat(rate: int, hard: float, rng: np.random.Generator, made: dict, seconds: f
     t = _t(rate, seconds)
     metal = _metal(t, 1.0, made)
     sizzle = _filtered(rng.standard_normal(len(t)), rate, 6000)
-    body = _filtered(0.7 * metal + (0.4 + 0.3 * hard) * sizzle, rate, 6500 - 1500 * hard)
+    body = _filtered(0.7 * metal + (0.4 + 0.3 * hard) * sizzle, rate, 6000, 8000 + 10000 * hard)  # soft: duller
     body *= _decay(t, tau)
     body[0] = 1.0
     return body

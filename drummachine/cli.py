@@ -90,7 +90,10 @@ def cmd_morph(args: argparse.Namespace) -> int:
     engine = _engine(args)
     a, b = read_groove(args.a, args.bars), read_groove(args.b, args.bars)
     started = time.perf_counter()
-    parts = engine.interpolate(a, b, args.steps, args.bars, args.temperature, args.seed)
+    if args.path == "steady":
+        parts = engine.plan_morph(a, b, args.bars, seed=args.seed).steps(args.steps)
+    else:
+        parts = engine.interpolate(a, b, args.steps, args.bars, args.temperature, args.seed)
     ms = (time.perf_counter() - started) * 1000
     write_clip(parts, args.output, bpm=args.bpm, track_name=f"morph {args.a.stem} to {args.b.stem}")
     print(f"wrote {args.output}: {args.steps} steps of {plural(args.bars, 'bar')} from {args.a.name} to "
@@ -226,7 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(m, "--steps", limits.MORPH_STEPS, limits.MORPH_STEPS.default, "grooves from A to B, both included")
     _ranged(m, "--bars", limits.MORPH_STEP_BARS, limits.MORPH_STEP_BARS.default,
             "bars of each step (and taken from A and B)")
-    _ranged(m, "--temperature", limits.MORPH_TEMPERATURE, limits.MORPH_TEMPERATURE.default)
+    m.add_argument("--path", choices=["steady", "latent"], default="steady",
+                   help="steady (default): A's cells turn into B's in the order the model suggests, an even share "
+                        "per step, ends A and B themselves; latent: decode codes along the great circle (jumps)")
+    _ranged(m, "--temperature", limits.MORPH_TEMPERATURE, limits.MORPH_TEMPERATURE.default, "with --path latent")
     _ranged(m, "--seed", limits.SEED, limits.SEED.default)
     m.add_argument("-o", "--output", type=output_file, default=Path("morph.mid"))
     _add_model_options(m)

@@ -72,3 +72,19 @@ def test_a_live_morph_with_a_plan_moves_bar_by_bar_from_a_to_b(tiny_model):
     assert source.bar(0) == a.bar_slice(0, 1)
     assert source.bar(4) == plan.at(1.0).bar_slice(0, 1) == b.bar_slice(0, 1)
     assert source.bar(2) == plan.at(0.5).bar_slice(0, 1)
+
+
+def test_drummachine_morph_writes_a_steady_morph_from_a_to_b(tiny_model, tmp_path):
+    from drummachine.cli import main as cli_main
+    from drummachine.clip import write_clip
+    from drummachine.midi_reader import read_drum_midi
+
+    a, b = two_grooves()
+    write_clip(a, tmp_path / "a.mid", bpm=120)
+    write_clip(b, tmp_path / "b.mid", bpm=120)
+    out = tmp_path / "m.mid"
+    assert cli_main(["morph", str(tmp_path / "a.mid"), str(tmp_path / "b.mid"), "--steps", "5", "--bars", "2",
+                     "--model", str(tiny_model), "-o", str(out)]) == 0
+    hits = read_drum_midi(out).spans[0].hits.reshape(5, 2, 16, 9)  # a second parser's view: the clip read back
+    assert (hits[0] == a.hits).all() and (hits[-1] == b.hits).all()
+    assert morph_smoothness(hits) == {"largest_step_share": 0.25, "path_over_direct": 1.0}

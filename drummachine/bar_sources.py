@@ -52,8 +52,8 @@ class MorphSource:
     """
 
     engine: Engine
-    za: np.ndarray
-    zb: np.ndarray
+    za: Optional[np.ndarray]  # the codes of A and B: unused (None) when a plan is given
+    zb: Optional[np.ndarray]
     over_bars: int = 8
     bars: int = 2
     temperature: float = 0.0
@@ -61,6 +61,10 @@ class MorphSource:
     pingpong: bool = False
     plan: Optional[MorphPlan] = None  # when given, bars come from this steady morph instead of decoding z
     _last: tuple = field(default=(None, None), repr=False)  # (index, bar) of the bar made last
+
+    def __post_init__(self) -> None:
+        if self.plan is None and (self.za is None or self.zb is None):
+            raise ValueError("a morph needs the codes of A and B, or a plan")
 
     def position(self, index: int) -> float:
         span = max(self.over_bars - 1, 1)

@@ -215,3 +215,23 @@ def test_play_and_stop_drive_the_player_and_the_playhead_moves(qtbot, jack, tiny
     assert notes and 0xFA in [m["msg"][0] for m in got] and 0xFC in [m["msg"][0] for m in got]
     assert "Drum Machine" in w.statusBar().currentMessage()
     w.close()
+
+
+def test_the_morph_slider_moves_steadily_and_the_live_morph_clip_is_what_plays(qtbot, window):
+    window.fill_slot("A", "current")
+    wait_idle(qtbot, window)
+    window.fill_slot("B", "sample")
+    wait_idle(qtbot, window)
+    a, b = window.session.slot_a.pattern, window.session.slot_b.pattern
+    differ = int((a.hits != b.hits).sum())
+    turned = []
+    for value in (25, 50, 75):
+        window.morph_slider.setValue(value)
+        wait_idle(qtbot, window)
+        turned.append(int((window.session.pattern.hits != a.hits).sum()))
+    assert turned == [round(differ * t) for t in (0.25, 0.5, 0.75)]  # an even share, never back and forth
+    window.morph_bars.setValue(6)
+    window.morph_over.setChecked(True)
+    clip = window.clip_patterns()
+    assert len(clip) == 1 and clip[0].bars == 6
+    assert clip[0].bar_slice(0, 1) == a.bar_slice(0, 1)

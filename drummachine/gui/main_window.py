@@ -23,7 +23,7 @@ from drummachine.clip import ClipWriteError, write_clip
 from drummachine.engine import Engine, Lock, new_seed
 from drummachine.gui import theme
 from drummachine.gui.grid import BarStrip, StepGrid
-from drummachine.latent import slerp
+from drummachine.morph import MorphPlan
 from drummachine.midi_reader import MidiReadError, read_groove
 from drummachine.pattern import Pattern
 from drummachine.player import Player, PlayerSettings
@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.api = self._pick_api(api)
         self.player: Optional[Player] = None
         self.morph_live = False
+        self._morph_plan: Optional[tuple] = None  # (slots key, MorphPlan)
         self._autosave = QTimer(self, singleShot=True, interval=400, timeout=self.save_session)
         self.setWindowTitle("drummachine")
         self.setStyleSheet(theme.STYLE)
@@ -463,28 +464,41 @@ class MainWindow(QMainWindow):
             s.commit(Take(end.pattern, end.z, None, "morph end"))
             self.refresh()
             return None
-        if self.engine is None or s.slot_a.z is None or s.slot_b.z is None:
+        if self.engine is None:
             return None
-        bars = min(s.slot_a.pattern.bars, s.slot_b.pattern.bars, self.engine.bars)
-        z = slerp(np.array(s.slot_a.z), np.array(s.slot_b.z), t)
-        engine = self.engine
+        a, b = s.slot_a.pattern, s.slot_b.pattern
 
         def work():
             t0 = time.perf_counter()
-            return engine.decode(z, bars, 0.0), z, (time.perf_counter() - t0) * 1000
+            return self.morph_plan(a, b).at(t), (time.perf_counter() - t0) * 1000
 
         def show(result) -> None:
-            pattern, zz, ms = result
+            pattern, ms = result
             self.last_ms = ms
             if abs(self.session.morph_position - t) < 1e-9:  # the slider has not moved on since
-                s.commit(Take(pattern, tuple(float(x) for x in zz), None, "morph"))
+                s.commit(Take(pattern, None, None, "morph"))
                 self.refresh()
 
         return self.run_in_background(work, show)
 
+    def morph_plan(self, a: Pattern, b: Pattern) -> MorphPlan:
+        """The steady morph from A to B (kept while the slots stay the same): the slider, the live morph and
+        the clip all play this one plan, at the longer slot's length (at most the model's)."""
+        key = (a.velocities.tobytes(), a.bars, b.velocities.tobytes(), b.bars)
+        cached = self._morph_plan
+        if cached is None or cached[0] != key:
+            cached = (key, self.engine.plan_morph(a, b))
+            self._morph_plan = cached
+        return cached[1]
+
+    def _live_morph_source(self) -> MorphSource:
+        s = self.session
+        plan = self.morph_plan(s.slot_a.pattern, s.slot_b.pattern)
+        return MorphSource(self.engine, None, None, self.morph_bars.value(), plan.bars, plan=plan, pingpong=True)
+
     def _morph_live_toggled(self, on: bool) -> None:
         s = self.session
-        if on and (s.slot_a is None or s.slot_b is None or s.slot_a.z is None or s.slot_b.z is None or not self.engine):
+        if on and (s.slot_a is None or s.slot_b is None or not self.engine):
             self.morph_over.setChecked(False)
             self._status("fill slots A and B first")
             return
@@ -493,9 +507,7 @@ class MainWindow(QMainWindow):
         if self.player is None:
             return
         if on:
-            bars = min(s.slot_a.pattern.bars, s.slot_b.pattern.bars)
-            self.player.set_source(MorphSource(self.engine, np.array(s.slot_a.z), np.array(s.slot_b.z),
-                                               self.morph_bars.value(), bars, 0.0, 0, pingpong=True))
+            self.player.set_source(self._live_morph_source())
         else:
             self.refresh()
 
@@ -586,9 +598,9 @@ class MainWindow(QMainWindow):
     def clip_patterns(self) -> list[Pattern]:
         """What a clip holds: the pattern, or with the live morph on, the whole morph from A to B."""
         s = self.session
-        if self.morph_live and self.engine and s.slot_a and s.slot_b and s.slot_a.z and s.slot_b.z:
-            bars = min(s.slot_a.pattern.bars, s.slot_b.pattern.bars)
-            return self.engine.interpolate(np.array(s.slot_a.z), np.array(s.slot_b.z), self.morph_bars.value(), bars)
+        if self.morph_live and self.engine and s.slot_a and s.slot_b:
+            source = self._live_morph_source()  # one pass from A to B, a bar per position, as it plays
+            return [Pattern.concat(source.bar(i) for i in range(source.over_bars))]
         return [s.pattern]
 
     def export(self, path: Path) -> bool:

@@ -34,10 +34,12 @@ class Recording:
         return int(self.meta["rate"])
 
     def frame_of(self, perf_ns: int) -> float:
-        """The recording's frame of a perf_counter_ns time, on JACK's clock (fitted on two readings)."""
-        (p0, f0), (p1, f1) = self.meta["start"], self.meta["end"]
-        frames_per_ns = (f1 - f0) / (p1 - p0) if p1 > p0 else self.rate / 1e9
-        return f0 + (perf_ns - p0) * frames_per_ns - self.meta["first_frame"]
+        """The recording's frame of a perf_counter_ns time, on JACK's clock: from the nearest clock reading
+        before it (JACK's frames run at the nominal rate between xruns, and may skip at one)."""
+        pairs = np.asarray(self.meta["pairs"], dtype=np.float64)
+        k = max(0, int(np.searchsorted(pairs[:, 0], perf_ns, side="right")) - 1)
+        p0, f0 = pairs[k]
+        return f0 + (perf_ns - p0) * self.rate / 1e9 - self.meta["first_frame"]
 
     def heard_frame_of(self, perf_ns: int) -> float:
         """Where a sound meant to leave the outputs at `perf_ns` is in the recording: the recorder takes the

@@ -5,8 +5,8 @@ the audio bench.
 
 Waits for the audio output ports whose name holds --connect, connects them to its own inputs, prints "ready",
 and records until SIGTERM or --seconds. Writes rec.npy (frames x 2 float32, from its first connected cycle) and
-rec.json: the JACK frame of the first recorded frame, the frame/perf_counter_ns pairs read at the start and the
-end (so a frame maps to CLOCK_MONOTONIC, the clock of the player's timeline), the server's period and rate,
+rec.json: the JACK frame of the first recorded frame, perf_counter_ns/frame pairs read every half second (so a
+frame maps to CLOCK_MONOTONIC, the clock of the player's timeline), the server's period and rate,
 the playback latency of the physical outputs (what a sound player's block waits before it is heard), and gaps.
 """
 
@@ -95,12 +95,16 @@ def main() -> int:
         playback = client.get_ports("system:playback", is_audio=True, is_input=True)
         latency = playback_latency(playback[0].name) if playback else [0, 0]
         print("ready", flush=True)
-        done.wait(args.seconds)
+        pairs = [start]
+        deadline = time.monotonic() + args.seconds
+        while not done.wait(0.5) and time.monotonic() < deadline:
+            pairs.append(clock_pair(client, tries=50))  # JACK's frames skip at an xrun: map piece by piece
         end = clock_pair(client)
+        pairs.append(end)
         first, n = state["first"], state["n"]
         np.save(f"{args.out}.npy", data[:n])
         with open(f"{args.out}.json", "w") as fh:
-            json.dump({"first_frame": first, "frames": n, "start": start, "end": end, "rate": client.samplerate,
+            json.dump({"first_frame": first, "frames": n, "start": start, "end": end, "pairs": pairs, "rate": client.samplerate,
                        "period": client.blocksize, "playback_latency": list(latency), "gaps": state["gaps"],
                        "ports": [p.name for p in ports]}, fh)
     return 0

@@ -36,6 +36,7 @@ class Mixer:
         self._gain = np.zeros((MAX_VOICES, 2), dtype=np.float32)  # left, right
         self._age = np.zeros(MAX_VOICES, dtype=np.int64)  # when it started: the oldest is taken first
         self._started = 0
+        self._live = 0  # voices sounding
         fade = max(1, int(kit.rate * FADE_S))
         self._ramp = np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
         self._scratch = np.zeros((max_frames, 2), dtype=np.float32)
@@ -43,7 +44,7 @@ class Mixer:
 
     @property
     def sounding(self) -> int:
-        return sum(s is not None for s in self._sample)
+        return self._live
 
     def _release(self, slot: int, at_frame: int) -> None:
         """Fade voice `slot` out from `at_frame` of the next block."""
@@ -63,13 +64,15 @@ class Mixer:
         if slot < 0:
             slot = int(self._age.argmin())
             self.stolen += 1
+        else:
+            self._live += 1
         sample = self.kit.sound(cls, velocity)
         self._sample[slot] = sample
         self._cls[slot] = cls
         self._pos[slot] = -int(frame)
         self._end[slot] = self._fade_at[slot] = len(sample)
         level = self.kit.level(velocity)
-        self._gain[slot] = self.kit.gains[cls] * level
+        np.multiply(self.kit.gains[cls], level, out=self._gain[slot])
         self._started += 1
         self._age[slot] = self._started
 
@@ -78,6 +81,7 @@ class Mixer:
         for i in range(MAX_VOICES):
             self._sample[i] = None
             self._age[i] = 0
+        self._live = 0
 
     def mix(self, out: np.ndarray, gain: float = 1.0) -> None:
         """Overwrite `out` (frames x 2) with the next block of every sounding voice, times `gain`."""
@@ -85,6 +89,8 @@ class Mixer:
         if frames > self.max_frames:
             raise ValueError(f"a block of {frames} frames is more than this mixer's {self.max_frames}")
         out.fill(0.0)
+        if not self._live:
+            return
         for i in range(MAX_VOICES):
             sample = self._sample[i]
             if sample is None:
@@ -106,5 +112,6 @@ class Mixer:
             if pos + frames >= end:
                 self._sample[i] = None
                 self._age[i] = 0
+                self._live -= 1
         if gain != 1.0:
             np.multiply(out, gain, out=out)

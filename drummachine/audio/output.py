@@ -4,7 +4,7 @@ The player's thread pushes each hit (perf_counter_ns, class, velocity) into a lo
 it, ahead of its time. Each callback maps its block onto the perf_counter timeline through the stream's own
 clock (`outputBufferDacTime`, see `clock.py`) and starts every hit due in the block at the frame of its
 time, not at the block's start. The callback creates no arrays and takes no lock: the ring, the voice table
-and the mix buffers are made when the stream opens.
+and the mix buffers are made when the stream opens. PortAudio clips what goes past full scale.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ class AudioOutput:
         try:
             if status.output_underflow:
                 stats.xruns += 1
+                self.clock.restart()
             offset = self.clock.observe(time_info.currentTime, started)
             first_ns = int(time_info.outputBufferDacTime * 1e9) + offset  # when frame 0 leaves the converter
             end_ns = first_ns + frames * self._ns_per_frame
@@ -146,7 +147,6 @@ class AudioOutput:
                 block = self._stereo[:frames]
                 mixer.mix(block, self.volume * 0.5)
                 np.add(block[:, 0], block[:, 1], out=outdata[:, 0])
-            np.clip(outdata, -1.0, 1.0, out=outdata)
         except Exception as exc:  # noqa: BLE001 - the device must get a block; the owner reads first_error
             outdata.fill(0)
             stats.errors += 1

@@ -14,7 +14,8 @@ from midi_mutations import mutate
 
 SEED = 9
 INPUTS_PER_SEED_FILE = 600
-SECONDS_PER_READ = 1.0  # a hang guard, not a speed target: bench/fuzz_midi.py measures speed
+CPU_SECONDS_PER_READ = 1.0  # a guard against runaway work, not a speed target (bench/fuzz_midi.py measures);
+# CPU time, because a shared machine can stall a 30 ms read for over a second of wall time
 
 
 def seed_files(tmp_path):
@@ -36,15 +37,15 @@ def test_mutated_files_raise_only_midi_read_error_quickly(tmp_path, name):
     for i in range(INPUTS_PER_SEED_FILE):
         data, how = mutate(random.Random(SEED + i), original)
         path.write_bytes(data)
-        started = time.perf_counter()
+        started = time.thread_time()
         try:
             read_drum_midi(path)
         except MidiReadError as exc:
             assert str(exc).startswith(str(path)), f"input {i} ({how}): {exc}"
         except Exception as exc:  # noqa: BLE001 - the point: nothing else may escape
             pytest.fail(f"input {i} of {name} ({how}) raised {type(exc).__name__}: {exc}")
-        took = time.perf_counter() - started
-        assert took < SECONDS_PER_READ, f"input {i} of {name} ({how}) took {took:.2f} s"
+        took = time.thread_time() - started
+        assert took < CPU_SECONDS_PER_READ, f"input {i} of {name} ({how}) took {took:.2f} s of CPU"
 
 
 def test_the_mutations_reach_past_the_header(tmp_path):

@@ -19,6 +19,7 @@ for arg in "$@"; do
 done
 # Qt's xcb-independent libraries, needed even offscreen on a minimal image
 apt_pkgs+=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0)
+apt_pkgs+=(libportaudio2)  # the built-in sound: sounddevice plays through PortAudio
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -1,0 +1,503 @@
+"""A robot musician for the real window: the installed `drummachine` on an X server and a JACK server,
+driven by seeded random clicks and keys, watched for crashes, memory, threads and lost notes.
+
+Used by tests/test_window_soak.py (a few minutes, in CI) and bench/soak_window.py (30 minutes). The app
+runs as its own process exactly as a musician starts it; the robot only clicks, types and listens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from jack_server import JackServer, jack_available
+from note_audit import Audit, Expectation, audit_take, is_note_on, notes_after_stop
+from xvfb import XServer, missing_x_tools, request_close
+
+HERE = Path(__file__).resolve().parent
+TAP_CLIENT = "soak-tap"
+APP_PORT = "drummachine:Drum Machine"
+QUIET_S = 3.0  # after the robot's last input, what it asked for has happened (a generation takes ~0.1 s)
+MIN_AUDIT_HITS = 8  # fewer hits in the loop and the robot generates a groove before an audit
+
+
+@dataclass
+class SoakConfig:
+    seconds: float = 150.0  # of robot play, after the window is up
+    warmup_s: float = 20.0  # RSS growth is measured from here: model load, first paints and caches are done
+    seed: int = 1
+    audit_every_s: float = 40.0  # a note audit (stop, play a known pattern, compare) this often, and at the end
+    audit_play_s: float = 4.0
+    sample_every_s: float = 2.0  # RSS and thread samples
+    start_timeout_s: float = 120.0
+    pause_s: tuple[float, float] = (0.05, 0.35)  # between two actions
+    evidence_dir: Optional[Path] = None  # an audit that lost notes leaves its session and MIDI here
+
+
+@dataclass
+class SoakReport:
+    seconds: float = 0.0
+    actions: dict = field(default_factory=dict)
+    # RSS swings by ~100 MiB between samples (a model run allocates, the allocator hands it back later), so
+    # growth compares floors: the lowest sample in the first third after the warm-up with the lowest in the
+    # last third. Leaked memory is never handed back, so a leak lifts the floor; a passing peak does not.
+    rss_start_kb: int = 0  # when the window was up
+    rss_warm_kb: int = 0  # floor of the first third after the warm-up
+    rss_end_kb: int = 0  # floor of the last third
+    rss_max_kb: int = 0
+    threads_start: int = 0
+    threads_end: int = 0
+    threads_max: int = 0
+    notes_received: int = 0
+    audits: int = 0
+    audit_steps: int = 0
+    notes_expected: int = 0  # in the audits
+    notes_lost: int = 0
+    notes_extra: int = 0
+    notes_after_stop: int = 0
+    dialogs_closed: int = 0
+    alive: bool = False  # the app still ran when the robot finished
+    exit_status: Optional[int] = None  # after the robot closed the window as a musician would
+    error: str = ""  # what stopped the soak early, if anything
+    app_output_tail: str = ""
+
+    @property
+    def growth_pct(self) -> float:
+        """RSS growth from the first third after the warm-up to the last third, in percent."""
+        return 100.0 * (self.rss_end_kb - self.rss_warm_kb) / self.rss_warm_kb if self.rss_warm_kb else 0.0
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "rss_growth_pct": round(self.growth_pct, 2)}
+
+
+def soak_unavailable(python: Path = Path(sys.executable)) -> str:
+    """Why a soak cannot run here ('' when it can)."""
+    missing = missing_x_tools() + ([] if jack_available() else ["jackd"])
+    if missing:
+        return f"{', '.join(missing)} not installed (scripts/setup.sh --test installs them)"
+    if not app_command(python).exists():
+        return f"no drummachine console script beside {python} (pip install -e .)"
+    return ""
+
+
+def app_command(python: Path = Path(sys.executable)) -> Path:
+    return python.parent / "drummachine"
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS (kB) and Threads of a live process, from /proc."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "Threads"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+class Tap:
+    """The listening end: midi_tap.py in its own process on JACK port soak-tap:in, read as it streams."""
+
+    def __init__(self, folder: Path, env: dict):
+        self.path, self.env = folder / "tap.jsonl", env
+        with open(folder / "tap.err", "w") as err:
+            self.proc = subprocess.Popen([sys.executable, str(HERE / "midi_tap.py"), "--client", TAP_CLIENT,
+                                          "--out", str(self.path)], stdout=subprocess.PIPE, stderr=err, text=True,
+                                         env=env)
+        if "ready" not in (self.proc.stdout.readline() or ""):
+            raise RuntimeError("the MIDI tap did not start")
+        self.timed: list[tuple[int, list[int]]] = []
+        self._fh = open(self.path)
+        self._partial = ""
+
+    def read(self) -> list[tuple[int, list[int]]]:
+        """Every message so far, as (arrival ns, message)."""
+        self._partial += self._fh.read()
+        *lines, self._partial = self._partial.split("\n")  # the last piece may be a line still being written
+        for line in lines:
+            t, *msg = json.loads(line)
+            self.timed.append((t, msg))
+        return self.timed
+
+    @property
+    def playing(self) -> bool:
+        marks = [m[0] for _, m in self.read() if m[0] in (0xFA, 0xFC)]
+        return bool(marks) and marks[-1] == 0xFA
+
+    def connect(self) -> None:
+        """Connect the app's virtual port to the tap (again: the port is new after a port change)."""
+        listing = subprocess.run(["jack_lsp", "-c"], env=self.env, capture_output=True, text=True).stdout
+        links: dict[str, set[str]] = {}
+        port = ""
+        for line in listing.splitlines():
+            if line.startswith(" "):
+                links[port].add(line.strip())
+            else:
+                port = line.strip()
+                links[port] = set()
+        if APP_PORT in links and f"{TAP_CLIENT}:in" not in links[APP_PORT]:
+            subprocess.run(["jack_connect", APP_PORT, f"{TAP_CLIENT}:in"], env=self.env, capture_output=True)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self._fh.close()
+
+
+class App:
+    """`drummachine` with no arguments (the window), on `display`, with a private config folder and HOME."""
+
+    def __init__(self, folder: Path, display: str, jack_env: dict, python: Path = Path(sys.executable)):
+        self.config, home = folder / "config", folder / "home"
+        for d in (self.config, home, folder / "run"):
+            d.mkdir(mode=0o700, exist_ok=True)
+        self.display = display
+        env = {**os.environ, **jack_env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": str(home),
+               "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(folder / "run"),
+               "DRUMMACHINE_CONFIG": str(self.config), "OMP_NUM_THREADS": "1"}
+        self.log_path = folder / "app.log"
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen([str(app_command(python))], cwd=home, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT)
+        self.window = 0
+
+    def wait_for_window(self, timeout_s: float) -> int:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            found = self.xdo("search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", "^drummachine$")
+            if found.split():
+                self.window = int(found.split()[0])
+                return self.window
+            time.sleep(0.5)
+        status = self.proc.poll()
+        why = f"exited with status {status}" if status is not None else f"did not open within {timeout_s:g} s"
+        raise RuntimeError(f"the window {why}: {self.output_tail()}")
+
+    def xdo(self, *args: str) -> str:
+        return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": self.display},
+                              capture_output=True, text=True).stdout
+
+    def other_windows(self) -> list[int]:
+        """Visible windows of the app besides the main one, with a title: dialogs (a file chooser)."""
+        found = self.xdo("search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", ".")
+        return [int(w) for w in found.split() if int(w) != self.window]
+
+    def session(self) -> dict:
+        return json.loads((self.config / "session.json").read_text())
+
+    def session_age_s(self) -> float:
+        return time.time() - (self.config / "session.json").stat().st_mtime
+
+    def expectation(self) -> Expectation:
+        """What a take should send, from the session the app saved and the note maps it knows."""
+        from drummachine import note_maps
+        from drummachine.session import Session
+
+        s = Session.from_json(self.session())
+        return Expectation(s.pattern.velocities, note_maps.resolve(s.settings.note_map, self.config),
+                           s.settings.channel - 1, s.audible())
+
+    def status(self) -> dict[str, int]:
+        return proc_status(self.proc.pid)
+
+    def output_tail(self, chars: int = 2000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def window_size(self) -> tuple[int, int]:
+        geometry = self.xdo("getwindowgeometry", str(self.window)).split("Geometry:")[-1].strip()
+        w, _, h = geometry.partition("x")
+        return int(w), int(h)
+
+    def close(self, timeout_s: float = 20.0) -> Optional[int]:
+        """Close the window as a musician does; the exit status (None if it had to be killed)."""
+        if self.proc.poll() is None and self.window:
+            request_close(self.display, self.window)
+        try:
+            return self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+
+class Robot:
+    """Seeded random actions on the window: clicks anywhere, buttons, keys, drags on the grid and the morph."""
+
+    def __init__(self, app: App, tap: Tap, layout: dict[str, list[int]], seed: int):
+        self.app, self.tap, self.layout = app, tap, layout
+        self.rng = random.Random(seed)
+        self.actions: Counter = Counter()
+        self.dialogs_closed = 0
+        self.evidence_dir: Optional[Path] = None
+        self.last_input = time.monotonic()
+        self.menu: list[tuple[float, Callable[[], None]]] = [
+            (30, self.click_anywhere), (8, self.generate), (6, self.variation), (8, self.play_stop),
+            (7, self.undo), (3, self.redo), (8, self.morph_drag), (6, self.paint_drag), (5, self.fill_slot),
+            (1, self.live_morph),
+        ]
+
+    # --- aiming ------------------------------------------------------------------------------------------
+    def point_in(self, name: str) -> tuple[int, int]:
+        x, y, w, h = self.layout[name]
+        return self.rng.randint(x + 2, x + w - 3), self.rng.randint(y + 2, y + h - 3)
+
+    def centre(self, name: str) -> tuple[int, int]:
+        x, y, w, h = self.layout[name]
+        return x + w // 2, y + h // 2
+
+    def click(self, x: int, y: int) -> None:
+        self.last_input = time.monotonic()
+        self.app.xdo("mousemove", "--window", str(self.app.window), str(x), str(y), "click", "1")
+
+    def key(self, keys: str) -> None:
+        self.last_input = time.monotonic()
+        self.app.xdo("key", keys)
+
+    def drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+        w = str(self.app.window)
+        self.last_input = time.monotonic()
+        self.app.xdo("mousemove", "--window", w, *map(str, start), "mousedown", "1", "sleep", "0.05",
+                     "mousemove", "--window", w, *map(str, end), "sleep", "0.05", "mouseup", "1")
+
+    # --- what a musician does ----------------------------------------------------------------------------
+    def click_anywhere(self) -> None:
+        """Anywhere but the live-morph box: that one the robot must know the state of (see live_morph)."""
+        x, y, w, h = self.layout["window"]
+        mx, my, mw, mh = self.layout["morph_live"]
+        while True:
+            px, py = self.rng.randrange(x, x + w), self.rng.randrange(y, y + h)
+            if not (mx - 4 <= px <= mx + mw + 4 and my - 4 <= py <= my + mh + 4):
+                break
+        self.click(px, py)
+
+    def generate(self) -> None:
+        self.key("g") if self.rng.random() < 0.5 else self.click(*self.centre("generate"))
+
+    def variation(self) -> None:
+        self.key("v") if self.rng.random() < 0.5 else self.click(*self.centre("variation"))
+
+    def play_stop(self) -> None:
+        self.key("space") if self.rng.random() < 0.7 else self.click(*self.centre("play"))
+
+    def undo(self) -> None:
+        self.key("ctrl+z") if self.rng.random() < 0.7 else self.click(*self.centre("undo"))
+
+    def redo(self) -> None:
+        self.key("ctrl+shift+z") if self.rng.random() < 0.7 else self.click(*self.centre("redo"))
+
+    def morph_drag(self) -> None:
+        y = self.centre("morph_slider")[1]
+        x, _, w, _ = self.layout["morph_slider"]
+        self.drag((self.rng.randint(x, x + w), y), (self.rng.randint(x, x + w), y))
+
+    def paint_drag(self) -> None:
+        self.drag(self.point_in("grid"), self.point_in("grid"))
+
+    def fill_slot(self) -> None:
+        self.click(*self.centre(f"slot_{self.rng.choice('AB')}_{self.rng.choice(['current', 'sample'])}"))
+
+    def live_morph(self) -> None:
+        """Both slots from the model, the live morph on for a few seconds, then off again."""
+        self.click(*self.centre("slot_A_sample"))
+        self.click(*self.centre("slot_B_sample"))
+        if not self.settled() or not all((self.app.session().get(k) or {}).get("z") for k in ("slot_a", "slot_b")):
+            return  # the slots did not fill (the window is busy): no morph this time
+        self.click(*self.centre("morph_live"))
+        time.sleep(self.rng.uniform(1.0, 4.0))
+        self.click(*self.centre("morph_live"))
+
+    def warm_up(self) -> None:
+        """Every kind of action once, a 16-bar groove included, so each model graph has run and allocated
+        before the memory baseline is taken."""
+        self.click(*self.centre("bars"))
+        self.key("End")
+        self.key("Return")
+        for action in (self.generate, self.variation, self.fill_slot, self.morph_drag, self.paint_drag,
+                       self.undo, self.redo, self.live_morph, self.play_stop, self.play_stop):
+            action()
+            self.actions[action.__name__] += 1
+            self.close_dialogs()
+            time.sleep(0.3)
+
+    # --- keeping the robot honest --------------------------------------------------------------------------
+    def step(self) -> None:
+        weights, actions = zip(*self.menu)
+        action = self.rng.choices(actions, weights)[0]
+        action()
+        self.actions[action.__name__] += 1
+        self.close_dialogs()
+
+    def close_dialogs(self) -> None:
+        """A click on Export or a file button opens a modal file chooser: Escape closes it, as a musician would."""
+        for _ in range(3):
+            if not self.app.other_windows():
+                return
+            self.key("Escape")
+            self.dialogs_closed += 1
+            time.sleep(0.2)
+
+    @staticmethod
+    def wait(condition: Callable[[], bool], timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def stop_playing(self) -> None:
+        if self.tap.playing:
+            self.click(*self.centre("play"))
+            if not self.wait(lambda: not self.tap.playing, 5):
+                raise RuntimeError("the Play button did not stop playback within 5 s")
+
+    def settled(self, timeout_s: float = 15) -> bool:
+        """Nothing pending: QUIET_S since the robot's last input (a generation it asked for has landed, the
+        autosave 0.4 s after it written) and the session file untouched for 1.5 s."""
+        time.sleep(max(0.0, self.last_input + QUIET_S - time.monotonic()))
+        return self.wait(lambda: self.app.session_age_s() > 1.5, timeout_s)
+
+    def make_audible(self) -> bool:
+        """Before an audit: unmute and unsolo everything and, if the groove is nearly empty, generate one, so
+        the audit has notes to count. False if the window did not settle."""
+        settings = self.app.session()["settings"]
+        for flag, key in (("mute", "muted"), ("solo", "soloed")):
+            for cls in settings[key]:
+                self.click(*self.centre(f"{flag}_{cls}"))
+        if self.app.expectation().velocities.astype(bool).sum() < MIN_AUDIT_HITS:
+            self.click(*self.centre("generate"))
+        return self.settled()
+
+    def audit(self, play_s: float) -> Optional[Audit]:
+        """Stop, let the window settle, play the saved pattern for `play_s`, stop, compare the notes."""
+        self.close_dialogs()
+        self.stop_playing()
+        if not self.settled() or not self.make_audible() or not self.settled():
+            return None
+        expect, session = self.app.expectation(), self.app.session()
+        self.tap.connect()
+        first = len(self.tap.read())
+        self.click(*self.centre("play"))
+        if not self.wait(lambda: self.tap.playing, 5):
+            raise RuntimeError("the Play button did not start playback within 5 s")
+        time.sleep(play_s)
+        self.stop_playing()
+        take = [m for _, m in self.tap.read()[first:]]
+        result = audit_take(take, expect)
+        if (result.lost or result.extra) and self.evidence_dir is not None:
+            self.evidence_dir.mkdir(parents=True, exist_ok=True)
+            path = self.evidence_dir / f"audit-{time.strftime('%H%M%S')}.json"
+            path.write_text(json.dumps({"audit": asdict(result), "session": session, "midi": take}))
+        return result
+
+
+def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[Path] = None,
+             progress: Callable[[str], None] = lambda line: None) -> SoakReport:
+    """Start X, JACK, the tap and the app; let the robot play for config.seconds; report what was measured."""
+    report = SoakReport()
+    with tempfile.TemporaryDirectory(prefix="soak-", dir=folder) as tmp, XServer() as x:
+        tmp = Path(tmp)
+        jack = JackServer(f"dmsoak{uuid.uuid4().hex[:8]}", period=128).start()
+        tap = app = None
+        try:
+            env = {**os.environ, **jack.env}
+            tap = Tap(tmp, env)
+            app = App(tmp, x.display, jack.env)
+            app.wait_for_window(config.start_timeout_s)
+            if not Robot.wait(lambda: (app.config / "session.json").exists(), config.start_timeout_s):
+                raise RuntimeError(f"the window saved no session: {app.output_tail()}")
+            if app.window_size() != tuple(layout["window"][2:]):
+                raise RuntimeError(f"the window is {app.window_size()}, the layout was taken at {layout['window'][2:]}")
+            tap.connect()
+            robot = Robot(app, tap, layout, config.seed)
+            robot.evidence_dir = config.evidence_dir
+            _run_robot(config, report, app, tap, robot, progress)
+        except RuntimeError as exc:
+            report.error = str(exc)
+        finally:
+            if app is not None:
+                report.alive = app.proc.poll() is None
+                report.exit_status = app.close()
+                report.app_output_tail = app.output_tail()
+            if tap is not None:
+                tap.close()
+                timed = tap.timed
+                report.notes_received = sum(1 for _, m in timed if is_note_on(m))
+                report.notes_after_stop = notes_after_stop([m for _, m in timed])
+            jack.stop()
+    return report
+
+
+def _run_robot(config: SoakConfig, report: SoakReport, app: App, tap: Tap, robot: Robot,
+               progress: Callable[[str], None]) -> None:
+    samples: list[tuple[float, int, int]] = []  # (seconds since start, RSS kB, threads)
+    started = time.monotonic()
+
+    def sample() -> None:
+        st = app.status()
+        samples.append((time.monotonic() - started, st["VmRSS"], st["Threads"]))
+
+    sample()
+    robot.warm_up()
+    next_sample = next_audit = started + config.warmup_s
+    while time.monotonic() - started < config.seconds:
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"the app exited ({app.proc.returncode}) after {time.monotonic() - started:.0f} s")
+        robot.step()
+        now = time.monotonic()
+        if now >= next_sample:
+            sample()
+            next_sample = now + config.sample_every_s
+        if now >= next_audit:
+            _audit(robot, report, config)
+            next_audit = time.monotonic() + config.audit_every_s
+            progress(f"{now - started:6.0f} s  {sum(robot.actions.values()):6d} actions  "
+                     f"RSS {samples[-1][1] / 1024:.0f} MiB  threads {samples[-1][2]}  audits {report.audits}, "
+                     f"notes {report.notes_expected} expected, {report.notes_lost} lost")
+        time.sleep(robot.rng.uniform(*config.pause_s))
+    _audit(robot, report, config)
+    sample()
+    _summarise(report, samples, config.warmup_s)
+    report.seconds = round(time.monotonic() - started, 1)
+    report.actions = dict(robot.actions)
+    report.dialogs_closed = robot.dialogs_closed
+
+
+def _summarise(report: SoakReport, samples: list[tuple[float, int, int]], warmup_s: float) -> None:
+    report.rss_start_kb, report.threads_start = samples[0][1], samples[0][2]
+    report.threads_end = samples[-1][2]
+    report.rss_max_kb = max(s[1] for s in samples)
+    report.threads_max = max(s[2] for s in samples)
+    warm = [s for s in samples if s[0] >= warmup_s] or samples[-1:]
+    third = max(len(warm) // 3, 1)
+    report.rss_warm_kb = min(s[1] for s in warm[:third])
+    report.rss_end_kb = min(s[1] for s in warm[-third:])
+
+
+def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
+    result = robot.audit(config.audit_play_s)
+    if result is None:
+        return
+    report.audits += 1
+    report.audit_steps += result.steps
+    report.notes_expected += result.expected
+    report.notes_lost += result.lost
+    report.notes_extra += result.extra
+
+
+def control_layout(python: Path = Path(sys.executable)) -> dict[str, list[int]]:
+    """The window's control rectangles, from window_layout.py run offscreen in its own process."""
+    done = subprocess.run([str(python), str(HERE / "window_layout.py")], capture_output=True, text=True,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"window_layout.py failed: {done.stderr[-1000:]}")
+    return json.loads(done.stdout)

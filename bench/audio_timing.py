@@ -9,8 +9,8 @@ process) while `tests/audio_recorder.py` records the stream's output ports:
   can be found and checked against its note-on's scheduled time (error = heard - scheduled, in ms; the
   goal is within one period plus 1 ms);
 - dense: a generated 16-bar groove with a closed hat on every 16th (many voices at once): the callback's cost.
-Each phase takes half of --minutes. For both: xruns PortAudio reported, hits that reached their block late,
-and the callback's CPU share of one core (its thread's CPU time over wall time; goal < 5 %).
+Each phase takes half of --minutes. For both: xruns PortAudio reported, hits that reached their block late
+(and how many of those came within 64 blocks after an xrun), and the callback's CPU share of one core (its thread's CPU time over wall time; goal < 5 %).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def phase(name: str, groove: Path, seconds: float, bpm: float, swing: float, tmp
     played = json.loads(out.strip().splitlines()[-1])
     stats = played["stats"]
     row = {"phase": name, "seconds": seconds, "hits": stats["hits"], "xruns": stats["xruns"],
-           "late_hits": stats["late_hits"], "callbacks": stats["callbacks"],
+           "late_hits": stats["late_hits"], "late_near_xrun": stats["late_near_xrun"], "callbacks": stats["callbacks"],
            "cpu_share_pct": round(100 * stats["cpu_share"], 3),
            "mean_callback_us": round(stats["callback_ns"] / max(1, stats["callbacks"]) / 1e3, 1),
            "max_callback_ms": round(stats["max_callback_ns"] / 1e6, 3), "stream_latency_ms": round(1000 * stats["latency_s"], 3),
@@ -113,10 +113,10 @@ def main() -> None:
         server.stop()
     print(f"JACK dummy driver, {args.period} frames at 48 kHz ({'realtime' if server.realtime else 'not realtime'}); "
           f"{args.bpm:g} BPM, swing {args.swing:g} %; {args.minutes:g} minutes in all")
-    print(f"{'phase':<7} {'min':>5} {'hits':>6} {'xruns':>5} {'late':>4} {'cpu %':>6} {'mean us':>7} {'max ms':>6} | "
+    print(f"{'phase':<7} {'min':>5} {'hits':>6} {'xruns':>5} {'late/near xrun':>14} {'cpu %':>6} {'mean us':>7} {'max ms':>6} | "
           f"{'onsets':>6} {'heard':>6} {'err med':>7} {'p99|e|':>7} {'max|e|':>7} {'> bound':>7} (ms)")
     for r in rows:
-        line = (f"{r['phase']:<7} {r['seconds'] / 60:>5.1f} {r['hits']:>6} {r['xruns']:>5} {r['late_hits']:>4} "
+        line = (f"{r['phase']:<7} {r['seconds'] / 60:>5.1f} {r['hits']:>6} {r['xruns']:>5} {r['late_hits']:>6}/{r['late_near_xrun']:<7} "
                 f"{r['cpu_share_pct']:>6.2f} {r['mean_callback_us']:>7.1f} {r['max_callback_ms']:>6.2f} | ")
         if "onset_error_ms" in r:
             e = r["onset_error_ms"]

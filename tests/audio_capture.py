@@ -41,6 +41,10 @@ class Recording:
         p0, f0 = pairs[k]
         return f0 + (perf_ns - p0) * self.rate / 1e9 - self.meta["first_frame"]
 
+    def settled(self, frame: float, seconds: float = 1.0) -> bool:
+        """Whether `frame` is not within `seconds` after a cycle the recorder missed (an xrun)."""
+        return not any(0 <= frame - gap < seconds * self.rate for gap in self.meta["gap_frames"])
+
     def heard_frame_of(self, perf_ns: int) -> float:
         """Where a sound meant to leave the outputs at `perf_ns` is in the recording: the recorder takes the
         block as the player writes it, one playback latency before the outputs play it."""

@@ -7,7 +7,8 @@ Waits for the audio output ports whose name holds --connect, connects them to it
 and records until SIGTERM or --seconds. Writes rec.npy (frames x 2 float32, from its first connected cycle) and
 rec.json: the JACK frame of the first recorded frame, perf_counter_ns/frame pairs read every half second (so a
 frame maps to CLOCK_MONOTONIC, the clock of the player's timeline), the server's period and rate,
-the playback latency of the physical outputs (what a sound player's block waits before it is heard), and gaps.
+the playback latency of the physical outputs (what a sound player's block waits before it is heard), and the
+frames where cycles were missed (an xrun: the server's clock and the player's re-settle after one).
 """
 
 import argparse
@@ -57,7 +58,7 @@ def main() -> int:
     ins = [client.inports.register(f"in_{k}") for k in (1, 2)]
     capacity = int(client.samplerate * (args.seconds + 5))
     data = np.zeros((capacity, 2), dtype=np.float32)
-    state = {"first": None, "n": 0, "last": None, "gaps": 0}
+    state = {"first": None, "n": 0, "last": None, "gaps": 0, "gap_frames": []}
 
     @client.set_process_callback
     def process(frames):
@@ -68,6 +69,7 @@ def main() -> int:
         at = client.last_frame_time - state["first"]
         if state["last"] is not None and at != state["last"]:
             state["gaps"] += 1
+            state["gap_frames"].append(at)
         n = min(frames, capacity - at)
         if n > 0:
             for ch, port in enumerate(ins):
@@ -105,7 +107,7 @@ def main() -> int:
         np.save(f"{args.out}.npy", data[:n])
         with open(f"{args.out}.json", "w") as fh:
             json.dump({"first_frame": first, "frames": n, "start": start, "end": end, "pairs": pairs, "rate": client.samplerate,
-                       "period": client.blocksize, "playback_latency": list(latency), "gaps": state["gaps"],
+                       "period": client.blocksize, "playback_latency": list(latency), "gaps": state["gaps"], "gap_frames": state["gap_frames"],
                        "ports": [p.name for p in ports]}, fh)
     return 0
 

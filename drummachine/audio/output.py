@@ -46,6 +46,7 @@ class StreamStats:
     xruns: int = 0  # blocks PortAudio reports as under-run (the device ran dry)
     hits: int = 0
     late_hits: int = 0  # hits whose time had passed when their block was mixed: they start at its first frame
+    late_near_xrun: int = 0  # of those, the ones within 64 blocks after an xrun (the stream's clock re-settling)
     max_late_ns: int = 0
     callback_ns: int = 0  # wall time spent inside the callback
     callback_cpu_ns: int = 0  # CPU time the callback's thread spent in it (what it costs the machine)
@@ -101,6 +102,7 @@ class AudioOutput:
         self._mixer = Mixer(self.kit, MAX_BLOCK)
         self._stereo = np.zeros((MAX_BLOCK, 2), dtype=np.float32)  # for a one-channel device
         self._ns_per_frame = 1e9 / self.rate
+        self._since_xrun = 1 << 30  # blocks since the last xrun
         try:
             self._stream = sd.OutputStream(samplerate=self.rate, device=info["index"], channels=self.channels,
                                            dtype="float32", latency=config.latency, callback=self._callback)
@@ -123,8 +125,10 @@ class AudioOutput:
         started, cpu = time.perf_counter_ns(), time.thread_time_ns()
         stats = self.stats
         try:
+            self._since_xrun += 1
             if status.output_underflow:
                 stats.xruns += 1
+                self._since_xrun = 0
                 self.clock.restart()
             offset = self.clock.observe(time_info.currentTime, started)
             first_ns = int(time_info.outputBufferDacTime * 1e9) + offset  # when frame 0 leaves the converter
@@ -136,6 +140,7 @@ class AudioOutput:
                 frame = round((at - first_ns) / self._ns_per_frame)
                 if frame < 0:
                     stats.late_hits += 1
+                    stats.late_near_xrun += self._since_xrun < 64
                     stats.max_late_ns = max(stats.max_late_ns, first_ns - at)
                     frame = 0
                 mixer.trigger(cls, velocity, frame)

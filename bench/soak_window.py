@@ -41,6 +41,7 @@ def table(report: SoakReport, config: SoakConfig) -> str:
         ("audit notes expected", str(report.notes_expected)),
         ("audit notes lost / extra", f"{report.notes_lost} / {report.notes_extra}"),
         ("notes while stopped", str(report.notes_after_stop)),
+        ("incidents", "; ".join(report.incidents) or "none"),
         ("alive at the end", "yes" if report.alive else f"NO: {report.error}"),
         ("exit status on close", str(report.exit_status)),
     ]

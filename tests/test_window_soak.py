@@ -5,6 +5,7 @@ Variation, play/stop, undo/redo, morph drags, painting, morph slots, the live mo
 One soak, several findings, each its own test. About 2.5 minutes; bench/soak_window.py runs it for 30.
 """
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -18,7 +19,9 @@ CONFIG = SoakConfig(seconds=120, warmup_s=20, audit_every_s=30, seed=20261125)
 @pytest.fixture(scope="module")
 def soak(tmp_path_factory):
     """The report of one soak; an audit that lost notes leaves its session and MIDI in the evidence folder."""
-    return run_soak(replace(CONFIG, evidence_dir=tmp_path_factory.mktemp("soak-evidence")), control_layout())
+    report = run_soak(replace(CONFIG, evidence_dir=tmp_path_factory.mktemp("soak-evidence")), control_layout())
+    print(json.dumps(report.to_json()))  # the figures, in the log of a run with -s or -rA
+    return report
 
 
 def test_the_app_lives_through_the_whole_soak(soak):
@@ -50,3 +53,7 @@ def test_every_note_of_every_audit_arrives(soak):
 
 def test_no_note_sounds_while_stopped(soak):
     assert soak.notes_received > 0 and soak.notes_after_stop == 0, soak.to_json()
+
+
+def test_play_and_stop_always_answer(soak):
+    assert soak.incidents == [], soak.to_json()

@@ -21,18 +21,19 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from jack_server import JackServer, jack_available
-from note_audit import Audit, Expectation, audit_take, is_note_on, notes_after_stop
-from xvfb import XServer, missing_x_tools, request_close
+from note_audit import Audit, audit_take, is_note_on, notes_after_stop
+from soak_app import App, Tap, app_command
+from xvfb import XServer, missing_x_tools, screenshot
 
 HERE = Path(__file__).resolve().parent
-TAP_CLIENT = "soak-tap"
-APP_PORT = "drummachine:Drum Machine"
 QUIET_S = 3.0  # after the robot's last input, what it asked for has happened (a generation takes ~0.1 s)
 MIN_AUDIT_HITS = 8  # fewer hits in the loop and the robot generates a groove before an audit
 
 
 @dataclass
 class SoakConfig:
+    """How long and how the robot plays; the CI test and the bench differ only in these."""
+
     seconds: float = 150.0  # of robot play, after the window is up
     warmup_s: float = 20.0  # RSS growth is measured from here: model load, first paints and caches are done
     seed: int = 1
@@ -46,6 +47,8 @@ class SoakConfig:
 
 @dataclass
 class SoakReport:
+    """What a soak measured (nothing here is estimated: every figure is a sample, a count or a comparison)."""
+
     seconds: float = 0.0
     actions: dict = field(default_factory=dict)
     # RSS swings by ~100 MiB between samples (a model run allocates, the allocator hands it back later), so
@@ -66,6 +69,7 @@ class SoakReport:
     notes_extra: int = 0
     notes_after_stop: int = 0
     dialogs_closed: int = 0
+    incidents: list = field(default_factory=list)  # what a musician would have noticed (see Robot.incident)
     alive: bool = False  # the app still ran when the robot finished
     exit_status: Optional[int] = None  # after the robot closed the window as a musician would
     error: str = ""  # what stopped the soak early, if anything
@@ -90,154 +94,16 @@ def soak_unavailable(python: Path = Path(sys.executable)) -> str:
     return ""
 
 
-def app_command(python: Path = Path(sys.executable)) -> Path:
-    return python.parent / "drummachine"
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS (kB) and Threads of a live process, from /proc."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "Threads"):
-            out[key] = int(value.split()[0])
-    return out
-
-
-class Tap:
-    """The listening end: midi_tap.py in its own process on JACK port soak-tap:in, read as it streams."""
-
-    def __init__(self, folder: Path, env: dict):
-        self.path, self.env = folder / "tap.jsonl", env
-        with open(folder / "tap.err", "w") as err:
-            self.proc = subprocess.Popen([sys.executable, str(HERE / "midi_tap.py"), "--client", TAP_CLIENT,
-                                          "--out", str(self.path)], stdout=subprocess.PIPE, stderr=err, text=True,
-                                         env=env)
-        if "ready" not in (self.proc.stdout.readline() or ""):
-            raise RuntimeError("the MIDI tap did not start")
-        self.timed: list[tuple[int, list[int]]] = []
-        self._fh = open(self.path)
-        self._partial = ""
-
-    def read(self) -> list[tuple[int, list[int]]]:
-        """Every message so far, as (arrival ns, message)."""
-        self._partial += self._fh.read()
-        *lines, self._partial = self._partial.split("\n")  # the last piece may be a line still being written
-        for line in lines:
-            t, *msg = json.loads(line)
-            self.timed.append((t, msg))
-        return self.timed
-
-    @property
-    def playing(self) -> bool:
-        marks = [m[0] for _, m in self.read() if m[0] in (0xFA, 0xFC)]
-        return bool(marks) and marks[-1] == 0xFA
-
-    def connect(self) -> None:
-        """Connect the app's virtual port to the tap (again: the port is new after a port change)."""
-        listing = subprocess.run(["jack_lsp", "-c"], env=self.env, capture_output=True, text=True).stdout
-        links: dict[str, set[str]] = {}
-        port = ""
-        for line in listing.splitlines():
-            if line.startswith(" "):
-                links[port].add(line.strip())
-            else:
-                port = line.strip()
-                links[port] = set()
-        if APP_PORT in links and f"{TAP_CLIENT}:in" not in links[APP_PORT]:
-            subprocess.run(["jack_connect", APP_PORT, f"{TAP_CLIENT}:in"], env=self.env, capture_output=True)
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-        self._fh.close()
-
-
-class App:
-    """`drummachine` with no arguments (the window), on `display`, with a private config folder and HOME."""
-
-    def __init__(self, folder: Path, display: str, jack_env: dict, python: Path = Path(sys.executable)):
-        self.config, home = folder / "config", folder / "home"
-        for d in (self.config, home, folder / "run"):
-            d.mkdir(mode=0o700, exist_ok=True)
-        self.display = display
-        env = {**os.environ, **jack_env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": str(home),
-               "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(folder / "run"),
-               "DRUMMACHINE_CONFIG": str(self.config), "OMP_NUM_THREADS": "1"}
-        self.log_path = folder / "app.log"
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen([str(app_command(python))], cwd=home, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT)
-        self.window = 0
-
-    def wait_for_window(self, timeout_s: float) -> int:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            found = self.xdo("search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", "^drummachine$")
-            if found.split():
-                self.window = int(found.split()[0])
-                return self.window
-            time.sleep(0.5)
-        status = self.proc.poll()
-        why = f"exited with status {status}" if status is not None else f"did not open within {timeout_s:g} s"
-        raise RuntimeError(f"the window {why}: {self.output_tail()}")
-
-    def xdo(self, *args: str) -> str:
-        return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": self.display},
-                              capture_output=True, text=True).stdout
-
-    def other_windows(self) -> list[int]:
-        """Visible windows of the app besides the main one, with a title: dialogs (a file chooser)."""
-        found = self.xdo("search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", ".")
-        return [int(w) for w in found.split() if int(w) != self.window]
-
-    def session(self) -> dict:
-        return json.loads((self.config / "session.json").read_text())
-
-    def session_age_s(self) -> float:
-        return time.time() - (self.config / "session.json").stat().st_mtime
-
-    def expectation(self) -> Expectation:
-        """What a take should send, from the session the app saved and the note maps it knows."""
-        from drummachine import note_maps
-        from drummachine.session import Session
-
-        s = Session.from_json(self.session())
-        return Expectation(s.pattern.velocities, note_maps.resolve(s.settings.note_map, self.config),
-                           s.settings.channel - 1, s.audible())
-
-    def status(self) -> dict[str, int]:
-        return proc_status(self.proc.pid)
-
-    def output_tail(self, chars: int = 2000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-    def window_size(self) -> tuple[int, int]:
-        geometry = self.xdo("getwindowgeometry", str(self.window)).split("Geometry:")[-1].strip()
-        w, _, h = geometry.partition("x")
-        return int(w), int(h)
-
-    def close(self, timeout_s: float = 20.0) -> Optional[int]:
-        """Close the window as a musician does; the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None and self.window:
-            request_close(self.display, self.window)
-        try:
-            return self.proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-
-
 class Robot:
     """Seeded random actions on the window: clicks anywhere, buttons, keys, drags on the grid and the morph."""
 
-    def __init__(self, app: App, tap: Tap, layout: dict[str, list[int]], seed: int):
-        self.app, self.tap, self.layout = app, tap, layout
+    def __init__(self, app: App, tap: Tap, layout: dict[str, list[int]], seed: int,
+                 evidence_dir: Optional[Path] = None):
+        self.app, self.tap, self.layout, self.evidence_dir = app, tap, layout, evidence_dir
         self.rng = random.Random(seed)
         self.actions: Counter = Counter()
         self.dialogs_closed = 0
-        self.evidence_dir: Optional[Path] = None
+        self.incidents: list[str] = []
         self.last_input = time.monotonic()
         self.menu: list[tuple[float, Callable[[], None]]] = [
             (30, self.click_anywhere), (8, self.generate), (6, self.variation), (8, self.play_stop),
@@ -354,16 +220,32 @@ class Robot:
             time.sleep(0.1)
         return True
 
-    def press_play_until(self, playing: bool) -> None:
+    def press_play_until(self, playing: bool) -> bool:
         """Click Play until the MIDI says it plays (or stopped). A click can be spent closing a combo box's
-        list that a random click opened, as for a musician, so up to three clicks."""
+        list that a random click opened, as for a musician, so up to three clicks. False (and the evidence
+        kept as an incident) if the MIDI never said so."""
         for _ in range(3):
             if self.tap.playing == playing:
-                return
+                return True
             self.click(*self.centre("play"))
             self.wait(lambda: self.tap.playing == playing, 2)
-        if self.tap.playing != playing:
-            raise RuntimeError(f"three clicks on Play did not {'start' if playing else 'stop'} playback")
+        if self.tap.playing == playing:
+            return True
+        self.incident(f"three clicks on Play did not {'start' if playing else 'stop'} playback")
+        return False
+
+    def incident(self, what: str) -> None:
+        """Something a musician would notice: counted, and with an evidence folder, the screen, the JACK
+        connections and the last MIDI kept beside it."""
+        self.incidents.append(f"{time.strftime('%H:%M:%S')} {what}")
+        if self.evidence_dir is None:
+            return
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.evidence_dir / f"incident-{len(self.incidents)}"
+        screenshot(self.app.display, stem.with_suffix(".png"))
+        stem.with_suffix(".json").write_text(json.dumps({
+            "what": what, "jack_connections": self.tap.connections(), "other_windows": self.app.other_windows(),
+            "session": self.app.session(), "last_midi": self.tap.read()[-50:]}))
 
     def settled(self, timeout_s: float = 15) -> bool:
         """Nothing pending: QUIET_S since the robot's last input (a generation it asked for has landed, the
@@ -386,15 +268,16 @@ class Robot:
         """Stop, let the window settle, play the saved pattern for `play_s`, stop, compare the notes."""
         self.close_dialogs()
         self.key("Escape")  # a combo box's open list
-        self.press_play_until(False)
-        if not self.settled() or not self.make_audible() or not self.settled():
+        if not self.press_play_until(False) or not self.settled() or not self.make_audible() or not self.settled():
             return None
         expect, session = self.app.expectation(), self.app.session()
         self.tap.connect()
         first = len(self.tap.read())
-        self.press_play_until(True)
+        if not self.press_play_until(True):
+            return None
         time.sleep(play_s)
-        self.press_play_until(False)
+        if not self.press_play_until(False):
+            return None
         timed = self.tap.read()[first:]
         result = audit_take([m for _, m in timed], expect)
         if (result.lost or result.extra) and self.evidence_dir is not None:
@@ -410,7 +293,7 @@ def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[
     report = SoakReport()
     with tempfile.TemporaryDirectory(prefix="soak-", dir=folder) as tmp, XServer() as x:
         tmp = Path(tmp)
-        jack = JackServer(f"dmsoak{uuid.uuid4().hex[:8]}", period=128).start()
+        jack = _start_jack()
         tap = app = None
         try:
             env = {**os.environ, **jack.env}
@@ -422,8 +305,7 @@ def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[
             if app.window_size() != tuple(layout["window"][2:]):
                 raise RuntimeError(f"the window is {app.window_size()}, the layout was taken at {layout['window'][2:]}")
             tap.connect()
-            robot = Robot(app, tap, layout, config.seed)
-            robot.evidence_dir = config.evidence_dir
+            robot = Robot(app, tap, layout, config.seed, config.evidence_dir)
             _run_robot(config, report, app, tap, robot, progress)
         except RuntimeError as exc:
             report.error = str(exc)
@@ -439,6 +321,19 @@ def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[
                 report.notes_after_stop = notes_after_stop([m for _, m in timed])
             jack.stop()
     return report
+
+
+def _start_jack(tries: int = 6, pause_s: float = 10.0) -> JackServer:
+    """A JACK server of our own. jackd refuses with 'Too many servers already active' while other test runs
+    on this machine hold the registry's eight server slots (seen here), so wait for one to free up."""
+    for attempt in range(tries):
+        try:
+            return JackServer(f"dmsoak{uuid.uuid4().hex[:8]}", period=128).start()
+        except RuntimeError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")
 
 
 def _run_robot(config: SoakConfig, report: SoakReport, app: App, tap: Tap, robot: Robot,
@@ -474,6 +369,7 @@ def _run_robot(config: SoakConfig, report: SoakReport, app: App, tap: Tap, robot
     report.seconds = round(time.monotonic() - started, 1)
     report.actions = dict(robot.actions)
     report.dialogs_closed = robot.dialogs_closed
+    report.incidents = robot.incidents
 
 
 def _summarise(report: SoakReport, samples: list[tuple[float, int, int]], warmup_s: float) -> None:

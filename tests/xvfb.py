@@ -12,7 +12,11 @@ import os
 import select
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 from typing import Optional
+
+from processes import end
 
 X_TOOLS = ("Xvfb", "xdotool")
 
@@ -50,13 +54,7 @@ class XServer:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end(self.proc)
         self.proc = None
         if self._fd is not None:
             os.close(self._fd)
@@ -102,3 +100,12 @@ class _ClientMessage(ctypes.Structure):
     _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
                 ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
                 ("format", ctypes.c_int), ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
+
+
+def screenshot(display: str, path: Path) -> bool:
+    """The whole screen of `display` as a PNG, through Qt in a process of its own; False if that failed."""
+    grab = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
+            "sys.exit(0 if app.primaryScreen().grabWindow(0).save(sys.argv[1]) else 1)")
+    done = subprocess.run([sys.executable, "-c", grab, str(path)], capture_output=True, timeout=60,
+                          env={**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+    return done.returncode == 0

@@ -1,0 +1,171 @@
+"""The two processes a window soak watches: the installed app with its window, and a MIDI tap that hears it.
+
+`App` starts `drummachine` (no arguments: the window) on an X display with a private config folder and
+HOME, reads its memory and threads from /proc and its session from disk, and closes it as a musician would.
+`Tap` runs tests/midi_tap.py on JACK port soak-tap:in and keeps the app's virtual port connected to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+from note_audit import START, STOP, Expectation
+from processes import end
+from xvfb import request_close
+
+HERE = Path(__file__).resolve().parent
+TAP_CLIENT = "soak-tap"
+APP_PORT = "drummachine:Drum Machine"
+
+
+def app_command(python: Path = Path(sys.executable)) -> Path:
+    return python.parent / "drummachine"
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS (kB) and Threads of a live process, from /proc."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "Threads"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+class Tap:
+    """The listening end: midi_tap.py in its own process on JACK port soak-tap:in, read as it streams."""
+
+    def __init__(self, folder: Path, env: dict):
+        self.path, self.env = folder / "tap.jsonl", env
+        with open(folder / "tap.err", "w") as err:
+            self.proc = subprocess.Popen([sys.executable, str(HERE / "midi_tap.py"), "--client", TAP_CLIENT,
+                                          "--out", str(self.path)], stdout=subprocess.PIPE, stderr=err, text=True,
+                                         env=env)
+        if "ready" not in (self.proc.stdout.readline() or ""):
+            raise RuntimeError("the MIDI tap did not start")
+        self.timed: list[tuple[int, list[int]]] = []
+        self._fh = open(self.path)
+        self._partial = ""
+        self._playing = False
+
+    def read(self) -> list[tuple[int, list[int]]]:
+        """Every message so far, as (arrival ns, message)."""
+        self._partial += self._fh.read()
+        *lines, self._partial = self._partial.split("\n")  # the last piece may be a line still being written
+        for line in lines:
+            t, *msg = json.loads(line)
+            self.timed.append((t, msg))
+            if msg[0] in (START, STOP):
+                self._playing = msg[0] == START
+        return self.timed
+
+    @property
+    def playing(self) -> bool:
+        """Whether the last of Start and Stop that arrived was Start."""
+        self.read()
+        return self._playing
+
+    def connections(self) -> dict[str, list[str]]:
+        """Every JACK port of the server and the ports it is connected to."""
+        listing = subprocess.run(["jack_lsp", "-c"], env=self.env, capture_output=True, text=True).stdout
+        links: dict[str, list[str]] = {}
+        port = ""
+        for line in listing.splitlines():
+            if line.startswith(" "):
+                links[port].append(line.strip())
+            else:
+                port = line.strip()
+                links[port] = []
+        return links
+
+    def connect(self) -> None:
+        """Connect the app's virtual port to the tap (again: the port is new after a port change)."""
+        links = self.connections()
+        if APP_PORT in links and f"{TAP_CLIENT}:in" not in links[APP_PORT]:
+            subprocess.run(["jack_connect", APP_PORT, f"{TAP_CLIENT}:in"], env=self.env, capture_output=True)
+
+    def close(self) -> None:
+        end(self.proc)
+        self._fh.close()
+
+
+class App:
+    """`drummachine` with no arguments (the window), on `display`, with a private config folder and HOME."""
+
+    def __init__(self, folder: Path, display: str, jack_env: dict, python: Path = Path(sys.executable)):
+        self.config, home = folder / "config", folder / "home"
+        for d in (self.config, home, folder / "run"):
+            d.mkdir(mode=0o700, exist_ok=True)
+        self.display = display
+        env = {**os.environ, **jack_env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": str(home),
+               "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(folder / "run"),
+               "DRUMMACHINE_CONFIG": str(self.config), "OMP_NUM_THREADS": "1"}
+        self.log_path = folder / "app.log"
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen([str(app_command(python))], cwd=home, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT)
+        self.window = 0
+
+    def wait_for_window(self, timeout_s: float) -> int:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            found = self.xdo("search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", "^drummachine$")
+            if found.split():
+                self.window = int(found.split()[0])
+                return self.window
+            time.sleep(0.5)
+        status = self.proc.poll()
+        why = f"exited with status {status}" if status is not None else f"did not open within {timeout_s:g} s"
+        raise RuntimeError(f"the window {why}: {self.output_tail()}")
+
+    def xdo(self, *args: str) -> str:
+        return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": self.display},
+                              capture_output=True, text=True).stdout
+
+    def other_windows(self) -> list[int]:
+        """Visible windows of the app besides the main one, with a title: dialogs (a file chooser)."""
+        found = self.xdo("search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", ".")
+        return [int(w) for w in found.split() if int(w) != self.window]
+
+    def session(self) -> dict:
+        return json.loads((self.config / "session.json").read_text())
+
+    def session_age_s(self) -> float:
+        return time.time() - (self.config / "session.json").stat().st_mtime
+
+    def expectation(self) -> Expectation:
+        """What a take should send, from the session the app saved and the note maps it knows."""
+        from drummachine import note_maps
+        from drummachine.session import Session
+
+        s = Session.from_json(self.session())
+        return Expectation(s.pattern.velocities, note_maps.resolve(s.settings.note_map, self.config),
+                           s.settings.channel - 1, s.audible())
+
+    def status(self) -> dict[str, int]:
+        return proc_status(self.proc.pid)
+
+    def output_tail(self, chars: int = 2000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def window_size(self) -> tuple[int, int]:
+        geometry = self.xdo("getwindowgeometry", str(self.window)).split("Geometry:")[-1].strip()
+        w, _, h = geometry.partition("x")
+        return int(w), int(h)
+
+    def close(self, timeout_s: float = 20.0) -> Optional[int]:
+        """Close the window as a musician does; the exit status (None if it had to be killed)."""
+        if self.proc.poll() is None and self.window:
+            request_close(self.display, self.window)
+        try:
+            return self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None

@@ -77,3 +77,17 @@ def test_play_goes_on_with_midi_when_the_audio_device_is_missing(jack, tmp_path)
     warnings = [line for line in play.text("stderr").splitlines() if "no such card" in line]
     assert len(warnings) == 1 and "MIDI only" in warnings[0], play.text("stderr")
     assert len(notes) >= 3
+
+
+def test_closing_after_the_sound_server_stopped_does_not_hang(jack):
+    script = ("import sys; from drummachine.audio.output import AudioOutput; a = AudioOutput(); print('open', flush=True); "
+              "sys.stdin.readline(); print('lost', a.lost, flush=True); a.close(); print('closed', a.closed, flush=True)")
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    assert child.stdout.readline().strip() == "open"
+    jack.stop()
+    try:
+        out, _ = child.communicate("\n", timeout=15)
+    finally:
+        child.kill()
+    assert out.split() == ["lost", "True", "closed", "True"] and child.returncode == 0  # closed, and exited

@@ -164,8 +164,23 @@ class AudioOutput:
         stats.max_callback_ns = max(stats.max_callback_ns, took)
 
     # --- life ---------------------------------------------------------------------------------------------
+    @property
+    def lost(self) -> bool:
+        """Whether the device went away under the open stream (its server stopped, it was unplugged)."""
+        return not self.closed and not self._stream.active
+
     def close(self) -> None:
         if self.closed:
+            return
+        if self.lost:
+            # PortAudio would wait forever for a device that is gone, here and in the Pa_Terminate sounddevice
+            # runs at exit: leave the stream be, and let the process's end free it
+            self.closed = True
+            import atexit
+
+            import sounddevice as sd
+
+            atexit.unregister(getattr(sd, "_exit_handler", lambda: None))
             return
         self.closed = True
         self._stream.stop()

@@ -171,11 +171,6 @@ class Player:
         return self._output.port is not None
 
     @property
-    def input_ok(self) -> bool:
-        """Whether the clock input we follow is open (False when not following)."""
-        return self._input is not None and self._input.port is not None
-
-    @property
     def output_name(self) -> str:
         port = self._output.port
         return port.name if port is not None else "(no port)"

@@ -146,7 +146,7 @@ class _Presence:
 class MidiOutput:
     """One output: a virtual port others connect to, or a connection to an existing port by name.
 
-    `alive()` costs a tenth of a millisecond and no server round trip. A port is only reported gone when
+    `alive()` costs microseconds and no server round trip. A port is only reported gone when
     its server died or the server no longer lists it, so it is never re-created while the old one exists.
     """
 

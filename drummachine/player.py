@@ -377,7 +377,7 @@ class Player:
         except Exception as exc:
             self._output.failed(out)
             self.dropped += 1
-            self._fault("output", f"sending to {out.name} failed ({exc}); reconnecting")
+            self._fault("output", f"sending to {out.name} failed ({exc})")
             return
         if self.sends is not None:
             self.sends.append(SendRecord(scheduled, time.perf_counter_ns(), tuple(message)))

@@ -143,7 +143,37 @@ class _Presence:
             self._watch.close()
 
 
-class MidiOutput:
+class _ClientPort:
+    """What an output and an input share: one rtmidi client, watched by a `_Presence`, closed once (parked
+    if its server died), under the lock that `send` holds."""
+
+    _client = None
+    _presence: _Presence
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @property
+    def closed(self) -> bool:
+        return self._client is None
+
+    def server_alive(self) -> bool:
+        return self._client is not None and self._presence.server_alive()
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            self._presence.release([client])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class MidiOutput(_ClientPort):
     """One output: a virtual port others connect to, or a connection to an existing port by name.
 
     `alive()` costs microseconds and no server round trip. A port is only reported gone when
@@ -151,9 +181,9 @@ class MidiOutput:
     """
 
     def __init__(self, api: str, port: Optional[str] = None, virtual_name: str = VIRTUAL_PORT):
+        super().__init__()
         self.api, self.port = api, port
         self.name = port or virtual_name
-        self._lock = threading.Lock()
         with quiet(api):
             self._open(port, virtual_name)
 
@@ -185,18 +215,11 @@ class MidiOutput:
             raise
         self._client = client
 
-    @property
-    def closed(self) -> bool:
-        return self._client is None
-
     def send(self, message) -> None:
         with self._lock:
             if self._client is None:
                 raise PortError(f"MIDI port {self.name} is closed")
             self._client.send_message(message)
-
-    def server_alive(self) -> bool:
-        return self._client is not None and self._presence.server_alive()
 
     def alive(self) -> bool:
         """Whether our port (or the named peer) is still there."""
@@ -206,23 +229,12 @@ class MidiOutput:
             return bool(self._presence.jack_ports(self._pattern))
         return self._presence.exists(self._full_name)
 
-    def close(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            self._presence.release([client])
 
-    def __enter__(self) -> "MidiOutput":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class MidiInput:
+class MidiInput(_ClientPort):
     """An input port whose messages (clock included) go to `callback(message_bytes)`."""
 
     def __init__(self, api: str, port: str, callback):
+        super().__init__()
         self.api = api
         with quiet(api):
             self._open(port, callback)
@@ -244,24 +256,6 @@ class MidiInput:
             raise
         self._client = client
 
-    @property
-    def closed(self) -> bool:
-        return self._client is None
-
-    def server_alive(self) -> bool:
-        return self._client is not None and self._presence.server_alive()
-
     def alive(self) -> bool:
         """Whether the port we listen to is still there (on a server that still runs)."""
         return self._client is not None and self._presence.exists(self.name)
-
-    def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            self._presence.release([client])
-
-    def __enter__(self) -> "MidiInput":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

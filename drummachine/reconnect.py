@@ -74,6 +74,8 @@ class ReconnectingPort:
         """One watchdog round: close what failed, drop a port that has gone, reopen one that is missing."""
         with self._lock:
             failed, self._failed = self._failed, []
+            if failed and self.port is None and failed[-1].alive():
+                self.port = failed.pop()  # a send raised, yet the port is there: keep the DAW's connection
             port = self.port
         stopped = [not dead.server_alive() for dead in failed]
         for dead in failed:

@@ -170,3 +170,16 @@ def test_word_dropout_acts_in_training_batches_only():
     valid, _ = batch_loss(model, tokens, cfg, 0, gen(), use_mean=True, sample_prob=0.0)
     assert not torch.isclose(train_a, plain)
     assert torch.isclose(valid, plain)
+
+
+def test_context_dropout_one_decodes_every_bar_as_if_nothing_came_before():
+    torch.manual_seed(3)
+    model = build_model(model_config("hier", 2, "tiny", bar_context=True)).eval()
+    tokens = torch.randint(0, 512, (2, 32))
+    with torch.no_grad():
+        z = model.encoder(tokens)[0]
+        dropped = model.decoder(z, tokens, context_dropout=1.0)
+        dec = model.decoder
+        emb = dec.conductor(z, 2).reshape(4, -1)
+        alone = dec.bar.core(tokens.reshape(4, 16), emb, dec.bar.init(emb), context=torch.full((4, 16), START))
+    assert torch.allclose(dropped, alone.view(2, 32, 512), atol=1e-5)

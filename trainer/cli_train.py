@@ -21,6 +21,7 @@ TRAIN_FLAGS = {
     "sampling_p": "with --sampling fixed (0.5 in the seed paper)",
     "sampling_rate": "k of the inverse-sigmoid schedule",
     "word_dropout": "share of decoder input tokens zeroed while training",
+    "context_dropout": "share of bars a --bar-context decoder trains without the bar before",
     "valid_windows": "validation windows scored (0: all)",
     "log_every": "steps between log rows",
     "eval_every": "steps between validations",

@@ -246,13 +246,17 @@ class HierarchicalDecoder(nn.Module):
         self.conductor = Conductor(cfg)
         self.bar = BarDecoder(cfg)
 
-    def forward(self, z, targets, sample_prob=0.0, generator=None, word_dropout=0.0):
+    def forward(self, z, targets, sample_prob=0.0, generator=None, word_dropout=0.0, context_dropout=0.0):
         n, t = targets.shape
         bars = t // STEPS_PER_BAR
         emb = self.conductor(z, bars).reshape(n * bars, -1)
         # bars never share state, so all bars of the batch decode side by side (the bar context, when the model
         # reads one, is the true bar before: teacher-forced at the bar level)
         context = previous_bars(targets) if self.bar.core.context is not None else None
+        if context is not None and context_dropout > 0.0:
+            # whole bars decoded as if nothing came before: those must come from the code alone
+            drop = torch.rand(context.shape[0], device=context.device, generator=generator) < context_dropout
+            context = torch.where(drop[:, None], torch.full_like(context, START), context)
         logits = self.bar.core(targets.reshape(n * bars, STEPS_PER_BAR), emb, self.bar.init(emb), sample_prob,
                                generator, context, word_dropout)
         return logits.view(n, t, NUM_TOKENS)
@@ -277,14 +281,15 @@ class VAE(nn.Module):
         self.encoder = Encoder(cfg)
         self.decoder = HierarchicalDecoder(cfg) if cfg.model == "hier" else FlatDecoder(cfg)
 
-    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False, word_dropout=0.0):
+    def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False, word_dropout=0.0, context_dropout=0.0):
         mu, sigma = self.encoder(tokens)
         if use_mean:
             z = mu
         else:
             eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
             z = mu + sigma * eps
-        return ModelOutput(self.decoder(z, tokens, sample_prob, generator, word_dropout), mu, sigma)
+        extra = {"context_dropout": context_dropout} if context_dropout else {}
+        return ModelOutput(self.decoder(z, tokens, sample_prob, generator, word_dropout, **extra), mu, sigma)
 
 
 @dataclass

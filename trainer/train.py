@@ -46,6 +46,7 @@ class TrainConfig:
     sampling_p: float = 0.5
     sampling_rate: float = 1000.0
     word_dropout: float = 0.0  # share of decoder input tokens zeroed while training
+    context_dropout: float = 0.0  # share of bars a bar-context decoder trains without the bar before
     log_every: int = 10
     eval_every: int = 200
     checkpoint_every: int = 200
@@ -83,8 +84,9 @@ def batch_loss(model, tokens, cfg: TrainConfig, step: int, generator, use_mean: 
     A training batch (sample_prob None) gets scheduled sampling and word dropout; validation gets neither."""
     training = sample_prob is None
     p = sampling_probability(step, cfg.sampling, cfg.sampling_p, cfg.sampling_rate) if training else sample_prob
+    extra = {"context_dropout": cfg.context_dropout} if training and cfg.context_dropout else {}
     out = model(tokens, sample_prob=p, generator=generator, use_mean=use_mean,
-                word_dropout=cfg.word_dropout if training else 0.0)
+                word_dropout=cfg.word_dropout if training else 0.0, **extra)
     logits = out.logits.float()
     recon = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1), reduction="none")
     recon = recon.view(tokens.shape).sum(1).mean()

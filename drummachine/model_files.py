@@ -12,8 +12,23 @@ import numpy as np
 
 from drummachine import model_format as fmt
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "assets" / "model"
 MODEL_ENV = "DRUMMACHINE_MODEL"
+MODEL_PACKAGE = "drummachine_model"  # the bundled model as the wheel installs it (pyproject: package-dir)
+
+
+def bundled_model_folder() -> Path:
+    """The bundled model: assets/model in a checkout, else the data package an installed wheel carries."""
+    checkout = Path(__file__).resolve().parent.parent / "assets" / "model"
+    if checkout.is_dir():
+        return checkout
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else checkout
+
+
+DEFAULT_MODEL = bundled_model_folder()
 
 
 class ModelError(Exception):

@@ -235,3 +235,12 @@ def test_the_morph_slider_moves_steadily_and_the_live_morph_clip_is_what_plays(q
     clip = window.clip_patterns()
     assert len(clip) == 1 and clip[0].bars == 6
     assert clip[0].bar_slice(0, 1) == a.bar_slice(0, 1)
+
+
+def test_the_window_s_number_boxes_take_the_ranges_of_the_limits_table(window):
+    from drummachine import limits
+
+    for box, of in ((window.bpm, limits.BPM), (window.swing, limits.SWING), (window.temperature, limits.TEMPERATURE),
+                    (window.amount, limits.VARIATION_AMOUNT), (window.channel, limits.CHANNEL),
+                    (window.morph_bars, limits.MORPH_BARS), (window.seed, limits.SEED)):
+        assert (box.minimum(), box.maximum()) == (of.low, of.high)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from drummachine import note_maps
+from drummachine import limits, note_maps
 from drummachine.bar_sources import LoopSource, MorphSource
 from drummachine.clip import ClipWriteError, write_clip
 from drummachine.engine import Engine, Lock, new_seed
@@ -126,8 +126,8 @@ class MainWindow(QMainWindow):
         self.generate_button.setObjectName("primary")
         self.generate_button.setToolTip("A new groove from the model (G); locked instruments keep their hits")
         self.generate_button.clicked.connect(self.generate)
-        self.temperature = self._dspin(0.0, 2.0, 0.05, s.temperature, "temperature: 0 is the likeliest groove")
-        self.seed = QSpinBox(maximum=2**31 - 1, value=self.session.take.seed or 0)
+        self.temperature = self._dspin(limits.TEMPERATURE, 0.05, s.temperature, "temperature: 0 is the likeliest groove")
+        self.seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=self.session.take.seed or 0)
         self.seed.setToolTip("the seed of the groove shown; Generate uses this seed when 'fixed seed' is on")
         self.fixed_seed = QCheckBox("fixed seed")
         self.bars = QComboBox()
@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.variations_button = QPushButton("Variation")
         self.variations_button.setToolTip("a groove near this one (V)")
         self.variations_button.clicked.connect(self.variation)
-        self.amount = self._dspin(0.05, 3.0, 0.05, s.variation_amount, "how far a variation may wander")
+        self.amount = self._dspin(limits.VARIATION_AMOUNT, 0.05, s.variation_amount, "how far a variation may wander")
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self.undo)
         self.redo_button = QPushButton("Redo")
@@ -187,7 +187,8 @@ class MainWindow(QMainWindow):
                 live = QHBoxLayout()
                 self.morph_over = QCheckBox("morph while playing, over")
                 self.morph_over.toggled.connect(self._morph_live_toggled)
-                self.morph_bars = QSpinBox(minimum=2, maximum=64, value=self.session.settings.morph_bars)
+                self.morph_bars = QSpinBox(minimum=limits.MORPH_BARS.low, maximum=limits.MORPH_BARS.high,
+                                           value=self.session.settings.morph_bars)
                 live.addStretch(1)
                 live.addWidget(self.morph_over)
                 live.addWidget(self.morph_bars)
@@ -205,17 +206,17 @@ class MainWindow(QMainWindow):
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("play / stop (space)")
         self.play_button.clicked.connect(self.toggle_play)
-        self.bpm = self._dspin(40, 300, 1, s.bpm, "tempo, BPM")
+        self.bpm = self._dspin(limits.BPM, 1, s.bpm, "tempo, BPM")
         self.bpm.setDecimals(1)
         self.bpm.valueChanged.connect(self._transport_changed)
-        self.swing = self._dspin(50, 75, 1, s.swing, "swing, % (50 straight, 66 triplet)")
+        self.swing = self._dspin(limits.SWING, 1, s.swing, "swing, % (50 straight, 66 triplet)")
         self.swing.setDecimals(0)
         self.swing.valueChanged.connect(self._transport_changed)
         self.port = QComboBox()
         self.port.setMinimumWidth(220)
         self._fill_ports()
         self.port.activated.connect(self._port_changed)
-        self.channel = QSpinBox(minimum=1, maximum=16, value=s.channel)
+        self.channel = QSpinBox(minimum=limits.CHANNEL.low, maximum=limits.CHANNEL.high, value=s.channel)
         self.channel.valueChanged.connect(self._transport_changed)
         self.note_map = QComboBox()
         self.note_map.addItems(list(note_maps.all_maps(self.config)))
@@ -244,8 +245,9 @@ class MainWindow(QMainWindow):
         label.setObjectName("dim")
         return label
 
-    def _dspin(self, lo: float, hi: float, step: float, value: float, tip: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox(minimum=lo, maximum=hi, singleStep=step, value=value)
+    def _dspin(self, of: limits.Range, step: float, value: float, tip: str) -> QDoubleSpinBox:
+        """A number box bounded by the limits table, as the command line and the session file are."""
+        box = QDoubleSpinBox(minimum=of.low, maximum=of.high, singleStep=step, value=value)
         box.setToolTip(tip)
         return box
 

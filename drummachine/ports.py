@@ -50,7 +50,7 @@ def _client(kind: str, api: str, name: str = CLIENT):
     try:
         return cls(rtapi=ids[api], name=name)
     except (SystemError, RuntimeError, rt.RtMidiError) as exc:
-        raise PortError(f"cannot start a {api} MIDI client: {exc}") from exc
+        raise PortError(f"cannot start a MIDI client on {api}: {exc}") from exc
 
 
 def pick_api(forced: Optional[str] = None) -> str:

@@ -34,7 +34,7 @@ def create_window(model: Optional[Path] = None, config: Optional[Path] = None, a
         engine, error = Engine(model), ""
     except ModelError as exc:
         engine, error = None, f"model not loaded: {exc}"
-    window = MainWindow(engine, session, config, api, engine_error=error or note)
+    window = MainWindow(engine, session, config, api, engine_error="; ".join(filter(None, (error, note))))
     if engine is not None and not session.pattern.hits.any():
         window.fixed_seed.setChecked(True)
         window.seed.setValue(7)

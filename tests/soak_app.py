@@ -21,7 +21,7 @@ from xvfb import request_close
 
 HERE = Path(__file__).resolve().parent
 TAP_CLIENT = "soak-tap"
-APP_PORT = "drummachine:Drum Machine"
+APP_PORT = ":Drum Machine"  # the app's virtual port, whichever client name it has
 
 
 def app_command(python: Path = Path(sys.executable)) -> Path:
@@ -85,10 +85,11 @@ class Tap:
         return links
 
     def connect(self) -> None:
-        """Connect the app's virtual port to the tap (again: the port is new after a port change)."""
-        links = self.connections()
-        if APP_PORT in links and f"{TAP_CLIENT}:in" not in links[APP_PORT]:
-            subprocess.run(["jack_connect", APP_PORT, f"{TAP_CLIENT}:in"], env=self.env, capture_output=True)
+        """Connect the app's virtual port to the tap (again: the port is new after a port change or a
+        reconnection, and its client may then carry another name, such as drummachine-01)."""
+        for port, peers in self.connections().items():
+            if port.endswith(APP_PORT) and f"{TAP_CLIENT}:in" not in peers:
+                subprocess.run(["jack_connect", port, f"{TAP_CLIENT}:in"], env=self.env, capture_output=True)
 
     def close(self) -> None:
         end(self.proc)

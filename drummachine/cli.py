@@ -122,7 +122,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     from drummachine import note_maps
     from drummachine.bar_sources import GrooveSource, LoopSource, MorphSource
-    from drummachine.player import Player, PlayerSettings
+    from drummachine.audio.choice import choice_from_args, open_player  # the built-in sound
+    from drummachine.player import PlayerSettings
     from drummachine.ports import MidiInput, MidiOutput, list_ports, pick_api
 
     _maps, notice = note_maps.read_user_maps()  # a damaged file is repaired (and kept aside), never fatal
@@ -151,7 +152,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     faults = lambda f: print(f"[{f.kind}] {f.message}", file=sys.stderr, flush=True)  # noqa: E731
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with Player(lambda: MidiOutput(api, args.port), source, settings, on_fault=faults) as player:
+    say = lambda m: print(f"drummachine: {m}", file=sys.stderr, flush=True)  # noqa: E731
+    with open_player(choice_from_args(args), lambda: MidiOutput(api, args.port), source, settings, say,
+                     on_fault=faults) as player:
         if args.follow:
             player.follow(lambda cb: MidiInput(api, args.follow, cb))
             print(f"following the clock of {args.follow}; playing {what} on {player.output_name} ({api})", flush=True)
@@ -211,6 +214,9 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from drummachine.audio.choice import add_output_options  # the built-in sound: play's options, and render
+    from drummachine.audio.render_command import add_render_command
+
     ap = _Parser(prog="drummachine", description="A generative drum machine.", exit_on_error=False)
     sub = ap.add_subparsers(dest="command", parser_class=_Parser)
     g = sub.add_parser("generate", help="sample a new groove and write it as a MIDI clip", exit_on_error=False)
@@ -256,7 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--no-clock", action="store_true", help="do not send MIDI clock and Start/Stop")
     pl.add_argument("--follow", metavar="INPUT", help="follow the MIDI clock of this input port (DAW as master)")
     _add_model_options(pl)
+    add_output_options(pl)
     pl.set_defaults(run=cmd_play)
+    add_render_command(sub)
     nm = sub.add_parser("note-map", exit_on_error=False,
                         help="list note maps, save your own (note-map NAME 36,38,42,46,45,48,50,49,51), or delete one")
     nm.add_argument("name", nargs="?")

@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from drummachine import limits, note_maps
+from drummachine.audio.sound_control import SoundControl
+from drummachine.audio.sounding_player import SoundingPlayer
 from drummachine.bar_sources import LoopSource, MorphSource
 from drummachine.clip import ClipWriteError, write_clip
 from drummachine.engine import Engine, Lock, new_seed
 from drummachine.gui import theme
 from drummachine.gui.grid import BarStrip, StepGrid
+from drummachine.gui.sound_panel import SoundPanel
 from drummachine.morph import MorphPlan
 from drummachine.midi_reader import MidiReadError, read_groove
 from drummachine.pattern import Pattern
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         self.morph_live = False
         self._morph_plan: Optional[tuple] = None  # (slots key, MorphPlan)
         self._autosave = QTimer(self, singleShot=True, interval=400, timeout=self.save_session)
+        self.sound = SoundControl(lambda message: self._status(message))  # the built-in kit: both outputs at first
         self.setWindowTitle("drummachine")
         self.setStyleSheet(theme.STYLE)
         self._build()
@@ -232,6 +236,8 @@ class MainWindow(QMainWindow):
         transport.addWidget(self.export_button)
         transport.addWidget(self.drag)
         layout.addLayout(transport)
+        self.sound_panel = SoundPanel(self.sound, self.clip_patterns, self._player_settings, self._status)
+        layout.addWidget(self.sound_panel)
         self.setCentralWidget(root)
         # space is play/stop everywhere, as in a DAW: buttons never take the focus (and the space) from it
         for kind in (QPushButton, QCheckBox, QSlider, QComboBox):
@@ -530,9 +536,10 @@ class MainWindow(QMainWindow):
 
     def ensure_player(self) -> Player:
         if self.player is None:
-            self.player = Player(self._open_output, LoopSource(self.session.pattern), self._player_settings(),
-                                 on_fault=lambda f: self.bridge.fault.emit(f.message),
-                                 on_step=lambda bar, step: self.bridge.step.emit(bar, step))
+            self.player = SoundingPlayer(self._open_output, LoopSource(self.session.pattern), self._player_settings(),
+                                         on_fault=lambda f: self.bridge.fault.emit(f.message),
+                                         on_step=lambda bar, step: self.bridge.step.emit(bar, step))
+            self.sound.attach(self.player)
             self.port_state = f"{self.player.output_name}" if self.player.output_ok else "unavailable"
         return self.player
 
@@ -546,6 +553,7 @@ class MainWindow(QMainWindow):
             self.strip.set_playing(-1)
         else:
             player.set_source(LoopSource(self.session.pattern))
+            self.sound.apply(opening=True)  # the sound device opens at the first Play
             player.start()
             if self.morph_live:
                 self._morph_live_toggled(True)

@@ -40,8 +40,11 @@ class SoundPanel(QWidget):
         self.export_button = QPushButton("Export audio…")
         self.export_button.setToolTip("render the pattern (or the whole morph) with the built-in kit to a WAV file")
         self.export_button.clicked.connect(self.export_dialog)
-        for w in (QLabel("sound"), self.output, self.device, QLabel("volume"), self.volume, self.export_button):
+        self.device.setMinimumWidth(220)
+        for w in (QLabel("sound"), self.output, self.device, QLabel("volume"), self.volume):
             layout.addWidget(w)
+        layout.addStretch(1)
+        layout.addWidget(self.export_button)
 
     def fill_devices(self) -> None:
         self.device.clear()

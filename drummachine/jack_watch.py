@@ -110,6 +110,21 @@ def _open_quietly(jack: _Jack, name: bytes) -> Optional[int]:
         return jack.lib.jack_client_open(name, JACK_NO_START_SERVER_OPTION, ctypes.byref(ctypes.c_int())) or None
 
 
+CLOSE_TIMEOUT_S = 2.0  # a live server closes a client in milliseconds
+
+
+def _closed_within(lib, client, seconds: float) -> bool:
+    """jack_client_close on a daemon thread (ctypes lets go of the GIL): True when it returned in time."""
+    done = threading.Event()
+
+    def close() -> None:
+        lib.jack_client_close(client)
+        done.set()
+
+    threading.Thread(target=close, name="jack-watch-close", daemon=True).start()
+    return done.wait(seconds)
+
+
 def park(obj) -> None:
     """Keep a client of a dead MIDI server forever: closing or freeing it, even at interpreter exit, lets
     rtmidi and libjack touch memory the server took with it (a segfault once a new server answers)."""
@@ -169,15 +184,19 @@ class JackWatch:
         lib.jack_free(ctypes.cast(found, ctypes.c_void_p))
         return names
 
-    def close(self) -> None:
+    def close(self) -> bool:
+        """Close the watch client; False when its server is gone (or its close hung, which means the same)."""
         if self._client is None:
-            return
+            return False
         alive = self.server_alive()
         client, self._client = self._client, None
-        if alive:
-            self._jack.lib.jack_client_close(client)
-        else:  # a dead server's client is never closed (see `park`); its semaphore is kept with it
-            park(self._died)
+        if alive and _closed_within(self._jack.lib, client, CLOSE_TIMEOUT_S):
+            return True
+        # a dead server's client is never closed (see `park`); its semaphore is kept with it. A server killed
+        # without the shutdown callback having fired yet looks alive, and closing its client then blocks in
+        # libjack for good: that close is left to a daemon thread, and the client counts as dead.
+        park(self._died)
+        return False
 
     def __enter__(self) -> "JackWatch":
         return self

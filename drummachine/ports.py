@@ -131,16 +131,19 @@ class _Presence:
             return False
 
     def release(self, clients: list) -> None:
-        """Close our rtmidi clients (parking them instead if their server died), then the watch itself."""
+        """Close the watch, then our rtmidi clients (parking them instead if their server died).
+
+        The watch goes first: a server killed a moment ago may not have told us yet, and then closing the
+        watch hangs; it gives up after a moment and says so, and the rtmidi clients are parked, not closed."""
         alive = self.server_alive()
+        if self._watch is not None:
+            alive = self._watch.close() and alive
         for c in clients + ([self._probe] if self._probe is not None else []):
             if not alive:
                 park(c)
                 continue
             c.close_port()
             c.delete()
-        if self._watch is not None:
-            self._watch.close()
 
 
 class _ClientPort:

@@ -16,6 +16,38 @@ RECORDER = Path(__file__).with_name("midi_recorder.py")
 CLOCK_SOURCE = Path(__file__).with_name("clock_source.py")
 
 
+REGISTRY = Path("/dev/shm/jack-shm-registry")
+# jack2's shm registry: a 24-byte header (magic, protocol, type, size, hdr_len, entry_len), then 8 server slots
+# of (pid_t pid, char name[257]) padded to 264 bytes
+REGISTRY_HEADER, SERVER_SLOT, SERVER_SLOTS = 24, 264, 8
+
+
+def reclaim_dead_server_slots(registry: Path = REGISTRY) -> int:
+    """Free the registry slots of JACK servers whose process is gone; returns how many.
+
+    jack2 has 8 server slots per machine and reclaims a dead server's slot only when a server of the same
+    name starts again, so servers killed with -9 (as the fault tests do) would use them all up and every
+    later jackd would fail with 'Too many servers already active'."""
+    import struct
+
+    try:
+        with open(registry, "r+b") as fh:
+            data = bytearray(fh.read(REGISTRY_HEADER + SERVER_SLOT * SERVER_SLOTS))
+            if len(data) < REGISTRY_HEADER + SERVER_SLOT * SERVER_SLOTS:
+                return 0
+            freed = 0
+            for i in range(SERVER_SLOTS):
+                at = REGISTRY_HEADER + i * SERVER_SLOT
+                (pid,) = struct.unpack_from("<i", data, at)
+                if pid > 0 and not Path(f"/proc/{pid}").exists():
+                    fh.seek(at)
+                    fh.write(bytes(SERVER_SLOT))
+                    freed += 1
+            return freed
+    except OSError:
+        return 0
+
+
 class JackServer:
     def __init__(self, name: str, period: int = 256):
         self.name, self.period = name, period
@@ -23,6 +55,7 @@ class JackServer:
 
     def start(self, clean: bool = True) -> "JackServer":
         if clean:  # stale files of a killed server with this name would stop a new one
+            reclaim_dead_server_slots()
             for path in glob.glob(f"/dev/shm/jack_sem.*_{self.name}_*") + glob.glob(f"/dev/shm/jack_{self.name}_*"):
                 Path(path).unlink(missing_ok=True)
         # Realtime where the system allows it (root, or rtprio granted): the server's and every client's

@@ -330,7 +330,7 @@ def test_the_port_vanishing_is_reported_and_play_recovers(jack, tmp_path):
             time.sleep(0.1)
         assert player.output_ok and faults[-1].message == "MIDI output Drum Machine is back"
         rec = Recorder(tmp_path)
-        time.sleep(1.0)
+        time.sleep(2.5)  # 8 note-ons take 0.7 s at 180 BPM; the rest is room for a loaded machine
         got = rec.stop()
         player.stop()
     assert len(ons(got)) >= 8

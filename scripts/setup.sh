@@ -24,6 +24,9 @@ done
 # Qt's xcb-independent libraries, needed even offscreen on a minimal image
 apt_pkgs+=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0)
 apt_pkgs+=(libportaudio2)  # the built-in sound: sounddevice plays through PortAudio
+# python-rtmidi has no wheel for Python 3.13 (yet): pip builds it there, with a compiler and the MIDI headers
+PY_MINOR=$("${PYTHON:-python3}" -c 'import sys; print(sys.version_info[1])' 2>/dev/null || echo 0)
+[ "$PY_MINOR" -ge 13 ] && apt_pkgs+=(g++ pkg-config libasound2-dev libjack-jackd2-dev)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -10,7 +10,6 @@ from pathlib import Path
 from drummachine import model_format as fmt
 from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
 from trainer.cli_dataset import format_skipped
-from trainer.dataset import load_windows
 from trainer.evaluate import evaluation_windows, format_table, rebuild, scores_from_rebuild
 from trainer.evaluate_onnx import is_model_folder, rebuild_onnx
 from trainer.groove_report import build_report
@@ -52,21 +51,19 @@ def run(args: argparse.Namespace) -> int:
     for path in args.model:
         if is_model_folder(path):  # an exported model, scored with onnxruntime
             bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
-            tokens = windows(bars)
+            tokens, file_index, files = windows(bars)
             record, name = rebuild_onnx(path, tokens), f"hier onnx ({path.name})"
             extras.append({"model_folder": str(path),
                            **{k: record["training"].get(k) for k in ("steps", "seconds", "hardware", "parameters")}})
         else:
             model, ckpt = load_model(resolve_checkpoint(path))
-            tokens = windows(model.cfg.bars)
+            tokens, file_index, files = windows(model.cfg.bars)
             record, name = rebuild(model, tokens, progress=True), f"{model.cfg.model} ({path.name})"
             extras.append({"checkpoint": str(path), "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
                            "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
         rows.append(scores_from_rebuild(record, tokens, name))
-        if args.data:  # held-out windows with their source files: intervals, drummers, baselines
-            held_out = load_windows(args.data, rows[-1].bars, args.split)
-            keep = slice(0, args.limit or None)
-            reports.append(build_report(name, tokens, held_out.file_index[keep], held_out.files, record))
+        if file_index is not None:  # held-out windows with their source files: intervals, drummers, baselines
+            reports.append(build_report(name, tokens, file_index, files, record))
     if args.midi:
         print("\n".join(skipped_lines(skipped)))
     print(format_table(rows))

@@ -146,9 +146,15 @@ def windows_from_midi(folder: Path, bars: int, skipped: Optional[dict[str, tuple
 
 
 def evaluation_windows(bars: int, data: Optional[Path], midi: Optional[Path], split: str, limit: int,
-                       skipped: Optional[dict[str, tuple[str, str]]] = None) -> np.ndarray:
-    tokens = load_windows(data, bars, split).tokens if data else windows_from_midi(midi, bars, skipped)
-    return tokens[:limit] if limit else tokens
+                       skipped: Optional[dict[str, tuple[str, str]]] = None
+                       ) -> tuple[np.ndarray, Optional[np.ndarray], Optional[list[str]]]:
+    """Held-out tokens (the first `limit`, 0 for all) with each window's source file index and the file list;
+    a MIDI folder gives tokens only (its windows' files are not tracked)."""
+    keep = slice(0, limit or None)
+    if data:
+        held = load_windows(data, bars, split)
+        return held.tokens[keep], held.file_index[keep], held.files
+    return windows_from_midi(midi, bars, skipped)[keep], None, None
 
 
 def format_table(rows: list[Scores]) -> str:

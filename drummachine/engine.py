@@ -189,7 +189,7 @@ class Engine:
         else:
             bias = np.zeros((n, u, STEPS_PER_BAR, NUM_TOKENS), np.float32)
         context = None
-        if previous is not None:
+        if previous is not None and self.reads_previous_bar:
             context = np.broadcast_to(previous.bar_slice(previous.bars - 1, previous.bars).tokens().astype(np.int64),
                                       (n, STEPS_PER_BAR))
         tokens = run_bar_decoder(self._bar, emb[:, bar_ids], h0[:, bar_ids], c0[:, bar_ids], uniforms, bias,

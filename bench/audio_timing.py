@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from audio_capture import AudioRecorder, onsets  # noqa: E402
 from jack_server import JackServer  # noqa: E402
 
-from drummachine.clip import write_clip  # noqa: E402
-from drummachine.pattern import Pattern  # noqa: E402
+from drummachine.midi.clip import write_clip  # noqa: E402
+from drummachine.groove.pattern import Pattern  # noqa: E402
 
 PROBE = ROOT / "tests" / "audio_play_probe.py"
 
@@ -44,8 +44,8 @@ def sparse_groove(path: Path) -> Path:
 
 
 def dense_groove(path: Path) -> Path:
-    from drummachine.engine import Engine
-    from drummachine.model_files import DEFAULT_MODEL
+    from drummachine.model.engine import Engine
+    from drummachine.model.folder import DEFAULT_MODEL
 
     p = Engine(DEFAULT_MODEL).sample(16, 0.9, seed=11).pattern
     v = p.velocities.copy()

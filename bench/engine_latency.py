@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from drummachine.engine import Engine  # noqa: E402
-from drummachine.model_files import DEFAULT_MODEL  # noqa: E402
+from drummachine.model.engine import Engine  # noqa: E402
+from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
 
 
 def timings(fn, runs: int) -> dict:
@@ -63,7 +63,7 @@ def onnx_cases(engine: Engine) -> dict:
 def torch_cases(checkpoint: Path, patterns, bars_total: int) -> dict:
     import torch
 
-    from drummachine.latent import slerp
+    from drummachine.model.latent import slerp
     from trainer.checkpoint import load_model, resolve_checkpoint
     from trainer.models import START
 

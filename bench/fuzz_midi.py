@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from drummachine.midi_reader import MidiReadError, read_drum_midi  # noqa: E402
+from drummachine.midi.reader import MidiReadError, read_drum_midi  # noqa: E402
 from midi_mutations import mutate  # noqa: E402
 from trainer.dataset import find_midi_files  # noqa: E402
 

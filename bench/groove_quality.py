@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from drummachine.engine import Engine  # noqa: E402
-from drummachine.model_files import DEFAULT_MODEL  # noqa: E402
-from drummachine.pattern import Pattern  # noqa: E402
+from drummachine.model.engine import Engine  # noqa: E402
+from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
+from drummachine.groove.pattern import Pattern  # noqa: E402
 from trainer.dataset import load_windows  # noqa: E402
 from trainer.groove_report import grooves_of  # noqa: E402
 from trainer.grooves import (  # noqa: E402

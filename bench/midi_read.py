@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from drummachine.midi_reader import MidiReadError, read_drum_midi  # noqa: E402
+from drummachine.midi.reader import MidiReadError, read_drum_midi  # noqa: E402
 from midi_builders import raw_smf, varint  # noqa: E402
 
 END = b"\x00\xff\x2f\x00"

@@ -27,12 +27,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from jack_server import JackServer, Recorder  # noqa: E402
 
-from drummachine.bar_sources import LoopSource  # noqa: E402
-from drummachine.engine import Engine  # noqa: E402
-from drummachine.model_files import DEFAULT_MODEL  # noqa: E402
-from drummachine.pattern import Pattern  # noqa: E402
-from drummachine.player import Player, PlayerSettings  # noqa: E402
-from drummachine.ports import MidiOutput  # noqa: E402
+from drummachine.live.sources import LoopSource  # noqa: E402
+from drummachine.model.engine import Engine  # noqa: E402
+from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
+from drummachine.groove.pattern import Pattern  # noqa: E402
+from drummachine.live.player import Player, PlayerSettings  # noqa: E402
+from drummachine.midi.ports import MidiOutput  # noqa: E402
 
 
 def dense_groove(engine: Engine) -> Pattern:

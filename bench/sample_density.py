@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from drummachine.engine import Engine  # noqa: E402
-from drummachine.model_files import DEFAULT_MODEL  # noqa: E402
-from drummachine.vocabulary import CLASS_NAMES, tokens_to_rows  # noqa: E402
+from drummachine.model.engine import Engine  # noqa: E402
+from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
+from drummachine.groove.vocabulary import CLASS_NAMES, tokens_to_rows  # noqa: E402
 
 
 def stats(hits: np.ndarray) -> dict:

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Callable
 
 from drummachine import limits
-from drummachine.clip import ClipWriteError, write_clip
-from drummachine.midi_reader import MidiReadError, read_groove
-from drummachine.model_files import ModelError
-from drummachine.ports import PortError
-from drummachine.vocabulary import CLASS_NAMES
+from drummachine.midi.clip import ClipWriteError, write_clip
+from drummachine.midi.reader import MidiReadError, read_groove
+from drummachine.model.folder import ModelError
+from drummachine.midi.ports import PortError
+from drummachine.groove.vocabulary import CLASS_NAMES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +47,7 @@ def plural(n: int, word: str) -> str:
 
 
 def _engine(args: argparse.Namespace):
-    from drummachine.engine import Engine
+    from drummachine.model.engine import Engine
 
     return Engine(args.model, threads=args.threads)
 
@@ -67,7 +67,7 @@ def parse_classes(text: str) -> frozenset[int]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from drummachine.engine import Lock
+    from drummachine.model.engine import Lock
 
     engine = _engine(args)
     lock = None
@@ -102,7 +102,7 @@ def cmd_morph(args: argparse.Namespace) -> int:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    from drummachine.ports import compiled_apis, list_ports, pick_api
+    from drummachine.midi.ports import compiled_apis, list_ports, pick_api
 
     api = pick_api(args.api)
     print(f"MIDI API: {api} (compiled: {', '.join(compiled_apis())})")
@@ -120,11 +120,11 @@ def cmd_play(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from drummachine import note_maps
-    from drummachine.bar_sources import GrooveSource, LoopSource, MorphSource
+    from drummachine.midi import note_maps
+    from drummachine.live.sources import GrooveSource, LoopSource, MorphSource
     from drummachine.audio.choice import choice_from_args, open_player  # the built-in sound
-    from drummachine.player import PlayerSettings
-    from drummachine.ports import MidiInput, MidiOutput, list_ports, pick_api
+    from drummachine.live.player import PlayerSettings
+    from drummachine.midi.ports import MidiInput, MidiOutput, list_ports, pick_api
 
     _maps, notice = note_maps.read_user_maps()  # a damaged file is repaired (and kept aside), never fatal
     if notice:
@@ -144,7 +144,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                                  args.temperature, args.seed or 0)
             what = f"morph {args.morph[0].name} -> {args.morph[1].name} over {args.morph_bars} bars"
         else:
-            from drummachine.engine import new_seed
+            from drummachine.model.engine import new_seed
 
             seed = new_seed() if args.seed is None else args.seed
             source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed)
@@ -177,7 +177,7 @@ def check_port(flag: str, port: str | None, names: list[str]) -> None:
 
 
 def cmd_note_map(args: argparse.Namespace) -> int:
-    from drummachine import note_maps
+    from drummachine.midi import note_maps
 
     if args.delete:
         if args.name or args.notes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR
+from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
 from trainer.models import START, VAE, HierarchicalDecoder
 
 

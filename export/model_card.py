@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drummachine import model_format as fmt
+from drummachine.model import format as fmt
 
 GMD_CITATION = ('Jon Gillick, Adam Roberts, Jesse Engel, Douglas Eck, David Bamman, "Learning to Groove with Inverse '
                 'Sequence Transformations", ICML 2019')

@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 import torch
 
-from drummachine import model_format as fmt
+from drummachine.model import format as fmt
 from export.model_card import model_card
 from export.graphs import BarDecodeGraph, BarStepGraph, ConductorGraph, EncoderGraph
 from trainer.checkpoint import load_model, resolve_checkpoint

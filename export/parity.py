@@ -9,8 +9,8 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from drummachine import model_format as fmt
-from drummachine.engine import run_bar_decoder
+from drummachine.model import format as fmt
+from drummachine.model.engine import run_bar_decoder
 from trainer.evaluate import greedy_bars
 from trainer.models import VAE
 

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from drummachine.audio.output import AudioConfig, AudioOutput  # noqa: E402
 from drummachine.audio.sounding_player import SilentOutput, SoundingPlayer  # noqa: E402
-from drummachine.bar_sources import LoopSource  # noqa: E402
-from drummachine.midi_reader import read_groove  # noqa: E402
-from drummachine.player import PlayerSettings  # noqa: E402
+from drummachine.live.sources import LoopSource  # noqa: E402
+from drummachine.midi.reader import read_groove  # noqa: E402
+from drummachine.live.player import PlayerSettings  # noqa: E402
 
 
 def main() -> int:

@@ -47,7 +47,7 @@ def paint_window(out: Path) -> tuple[int, int, int]:
 def main() -> int:
     out = Path(sys.argv[1])
     clip = generate_clip(out)
-    from drummachine.midi_reader import read_groove
+    from drummachine.midi.reader import read_groove
 
     groove = read_groove(clip)
     width, height, colours = paint_window(out)

@@ -142,8 +142,8 @@ class App:
 
     def expectation(self) -> Expectation:
         """What a take should send, from the session the app saved and the note maps it knows."""
-        from drummachine import note_maps
-        from drummachine.session import Session
+        from drummachine.midi import note_maps
+        from drummachine.studio.session import Session
 
         s = Session.from_json(self.session())
         return Expectation(s.pattern.velocities, note_maps.resolve(s.settings.note_map, self.config),

@@ -9,8 +9,8 @@ import pytest
 
 from audio_capture import onsets
 from drummachine.cli import main
-from drummachine.clip import write_clip
-from drummachine.pattern import Pattern
+from drummachine.midi.clip import write_clip
+from drummachine.groove.pattern import Pattern
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from audio_capture import AudioRecorder, onsets
-from drummachine.clip import write_clip
-from drummachine.pattern import Pattern
+from drummachine.midi.clip import write_clip
+from drummachine.groove.pattern import Pattern
 from jack_server import jack_available
 
 if not jack_available():

@@ -17,8 +17,8 @@ from drummachine.audio.kit import KitConfig, synthesize_kit  # noqa: E402
 from drummachine.audio.render import RenderSettings, render  # noqa: E402
 from drummachine.audio.ring import HitRing  # noqa: E402
 from drummachine.audio.wav import write_wav  # noqa: E402
-from drummachine.pattern import Pattern  # noqa: E402
-from drummachine.player import PlayerSettings  # noqa: E402
+from drummachine.groove.pattern import Pattern  # noqa: E402
+from drummachine.live.player import PlayerSettings  # noqa: E402
 
 KICK, SNARE, CLOSED_HAT, OPEN_HAT, LOW_TOM = 0, 1, 2, 3, 4
 

@@ -10,9 +10,9 @@ import pytest
 from audio_capture import onsets
 from drummachine.audio.sound_control import SoundControl
 from drummachine.audio.sounding_player import SilentOutput, SoundingPlayer
-from drummachine.bar_sources import LoopSource
-from drummachine.pattern import Pattern
-from drummachine.player import PlayerSettings
+from drummachine.live.sources import LoopSource
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import PlayerSettings
 
 
 def kick_and_snare() -> Pattern:

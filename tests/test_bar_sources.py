@@ -1,8 +1,8 @@
 import pytest
 
-from drummachine.bar_sources import GrooveSource, LoopSource, MorphSource
-from drummachine.engine import Engine
-from drummachine.pattern import Pattern
+from drummachine.live.sources import GrooveSource, LoopSource, MorphSource
+from drummachine.model.engine import Engine
+from drummachine.groove.pattern import Pattern
 
 
 @pytest.fixture(scope="module")

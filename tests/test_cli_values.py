@@ -9,7 +9,7 @@ from jack_server import Recorder, jack_available
 
 from drummachine import limits
 from drummachine.cli import main
-from drummachine.midi_reader import read_drum_midi
+from drummachine.midi.reader import read_drum_midi
 
 
 def refusal(capsys, argv: list[str]) -> str:
@@ -70,8 +70,8 @@ def test_every_tempo_the_cli_takes_reads_back_from_its_clip(tmp_path, tiny_model
 
 
 def test_the_clip_writer_refuses_a_tempo_its_reader_would_refuse(tmp_path):
-    from drummachine.clip import write_clip
-    from drummachine.pattern import Pattern
+    from drummachine.midi.clip import write_clip
+    from drummachine.groove.pattern import Pattern
 
     with pytest.raises(ValueError, match=r"the clip's tempo must be between 40 and 300 BPM \(got 10000\)"):
         write_clip(Pattern.empty(1), tmp_path / "fast.mid", bpm=10000)

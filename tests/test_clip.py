@@ -2,9 +2,9 @@ import mido
 import numpy as np
 import pytest
 
-from drummachine.clip import ClipWriteError, patterns_to_midi, write_clip
-from drummachine.midi_reader import read_drum_midi
-from drummachine.pattern import Pattern
+from drummachine.midi.clip import ClipWriteError, patterns_to_midi, write_clip
+from drummachine.midi.reader import read_drum_midi
+from drummachine.groove.pattern import Pattern
 
 
 def random_pattern(bars: int, seed: int) -> Pattern:

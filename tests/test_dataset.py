@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from drummachine.pattern import Pattern
+from drummachine.groove.pattern import Pattern
 from midi_builders import drum_file, groove_notes, save
 from trainer.dataset import DatasetConfig, build_dataset, load_windows
 from trainer.splits import assign_split, path_fraction

@@ -7,12 +7,12 @@ import numpy as np
 import onnx
 import pytest
 
-from drummachine import model_format as fmt
+from drummachine.model import format as fmt
 from drummachine.cli import main as cli_main
-from drummachine.engine import Engine, Lock
-from drummachine.midi_reader import read_drum_midi
-from drummachine.model_files import DEFAULT_MODEL, ModelError, choose_providers
-from drummachine.pattern import Pattern
+from drummachine.model.engine import Engine, Lock
+from drummachine.midi.reader import read_drum_midi
+from drummachine.model.folder import DEFAULT_MODEL, ModelError, choose_providers
+from drummachine.groove.pattern import Pattern
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,7 +142,7 @@ def test_the_cli_writes_a_clip_and_reports_bad_input(tiny_model, tmp_path, capsy
 
 
 def test_the_app_never_imports_torch():
-    code = "import sys, drummachine.engine, drummachine.cli, drummachine.clip; sys.exit('torch' in sys.modules)"
+    code = "import sys, drummachine.model.engine, drummachine.cli, drummachine.midi.clip; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
@@ -167,7 +167,7 @@ def test_a_missing_latent_prior_is_named(tiny_model, tmp_path):
 
 
 def test_a_model_that_reads_the_bar_before_decodes_the_same_bar_by_bar_and_at_once(tiny_context_model):
-    from drummachine.bar_sources import GrooveSource
+    from drummachine.live.sources import GrooveSource
 
     engine = Engine(tiny_context_model)
     assert engine.reads_previous_bar

@@ -4,7 +4,7 @@ import onnx
 import pytest
 import torch
 
-from drummachine import model_format as fmt
+from drummachine.model import format as fmt
 from export.onnx_export import export_checkpoint
 from export.parity import check_parity
 from trainer.checkpoint import load_model, save_checkpoint

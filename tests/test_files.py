@@ -6,16 +6,16 @@ import time
 
 import pytest
 
-from drummachine.files import STALE_SECONDS, atomic_write, remove_stale_temps, set_aside
-from drummachine.session import Session
+from drummachine.safe_files import STALE_SECONDS, atomic_write, remove_stale_temps, set_aside
+from drummachine.studio.session import Session
 
 # Saves a session with a long history (about 300 kB) over and over until killed: an autosave caught mid-write.
 AUTOSAVER = """
 import sys
 from pathlib import Path
 import numpy as np
-from drummachine.pattern import Pattern
-from drummachine.session import Session, Take
+from drummachine.groove.pattern import Pattern
+from drummachine.studio.session import Session, Take
 rng = np.random.default_rng(0)
 s = Session()
 for i in range(101):

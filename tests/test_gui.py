@@ -9,8 +9,8 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
 from drummachine.gui.app import create_window  # noqa: E402
-from drummachine.midi_reader import read_drum_midi  # noqa: E402
-from drummachine.pattern import Pattern  # noqa: E402
+from drummachine.midi.reader import read_drum_midi  # noqa: E402
+from drummachine.groove.pattern import Pattern  # noqa: E402
 from jack_server import Recorder, jack_available  # noqa: E402
 
 

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from drummachine.midi_reader import read_groove  # noqa: E402
+from drummachine.midi.reader import read_groove  # noqa: E402
 from midi_builders import drum_file, groove_notes, save  # noqa: E402
 from test_gui import wait_idle, window  # noqa: E402,F401 - the window fixture, shared
 

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from drummachine.bar_sources import LoopSource
-from drummachine.pattern import Pattern
-from drummachine.player import Player, PlayerSettings
-from drummachine.ports import MidiInput, MidiOutput, PortError, list_ports, pick_api
+from drummachine.live.sources import LoopSource
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import Player, PlayerSettings
+from drummachine.midi.ports import MidiInput, MidiOutput, PortError, list_ports, pick_api
 from jack_server import DawClock, Recorder, jack_available
 
 if not jack_available():

@@ -12,11 +12,11 @@ import time
 import numpy as np
 import pytest
 
-from drummachine.bar_sources import LoopSource
-from drummachine.clip import write_clip
-from drummachine.pattern import Pattern
-from drummachine.player import Player, PlayerSettings
-from drummachine.ports import MidiInput, MidiOutput, list_ports
+from drummachine.live.sources import LoopSource
+from drummachine.midi.clip import write_clip
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import Player, PlayerSettings
+from drummachine.midi.ports import MidiInput, MidiOutput, list_ports
 from jack_server import DawClock, PlayProcess, Recorder, jack_available
 
 if not jack_available():

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from drummachine.midi_reader import MidiReadError, read_drum_midi
+from drummachine.midi.reader import MidiReadError, read_drum_midi
 from midi_builders import drum_file, groove_notes, save
 from midi_mutations import mutate
 

@@ -2,7 +2,7 @@ import mido
 import numpy as np
 import pytest
 
-from drummachine.midi_reader import MidiReadError, read_drum_midi
+from drummachine.midi.reader import MidiReadError, read_drum_midi
 from midi_builders import drum_file, groove_notes, raw_smf, save, varint
 
 KICK, SNARE, HAT = 0, 1, 2

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from drummachine.morph import MorphPlan, loop_to, plan_morph
-from drummachine.pattern import Pattern
+from drummachine.groove.morph import MorphPlan, loop_to, plan_morph
+from drummachine.groove.pattern import Pattern
 from trainer.grooves import morph_smoothness
 
 
@@ -51,7 +51,7 @@ def test_lengths_must_agree_and_looping_makes_them():
 
 
 def test_the_engine_plans_a_morph_between_two_grooves(tiny_model):
-    from drummachine.engine import Engine
+    from drummachine.model.engine import Engine
 
     engine = Engine(tiny_model)
     a, b = two_grooves()
@@ -62,8 +62,8 @@ def test_the_engine_plans_a_morph_between_two_grooves(tiny_model):
 
 
 def test_a_live_morph_with_a_plan_moves_bar_by_bar_from_a_to_b(tiny_model):
-    from drummachine.bar_sources import MorphSource
-    from drummachine.engine import Engine
+    from drummachine.live.sources import MorphSource
+    from drummachine.model.engine import Engine
 
     engine = Engine(tiny_model)
     a, b = two_grooves()
@@ -76,8 +76,8 @@ def test_a_live_morph_with_a_plan_moves_bar_by_bar_from_a_to_b(tiny_model):
 
 def test_drummachine_morph_writes_a_steady_morph_from_a_to_b(tiny_model, tmp_path):
     from drummachine.cli import main as cli_main
-    from drummachine.clip import write_clip
-    from drummachine.midi_reader import read_drum_midi
+    from drummachine.midi.clip import write_clip
+    from drummachine.midi.reader import read_drum_midi
 
     a, b = two_grooves()
     write_clip(a, tmp_path / "a.mid", bpm=120)

@@ -1,6 +1,6 @@
 import pytest
 
-from drummachine import note_maps
+from drummachine.midi import note_maps
 
 
 def test_general_midi_is_the_default_and_presets_are_complete():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from drummachine.pattern import Pattern
+from drummachine.groove.pattern import Pattern
 
 
 def test_pattern_is_immutable_and_compares_by_value():

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from drummachine.pattern import Pattern
-from drummachine.session import Session, Settings, Slot, Take
+from drummachine.groove.pattern import Pattern
+from drummachine.studio.session import Session, Settings, Slot, Take
 
 
 def test_toggle_paint_undo_redo():

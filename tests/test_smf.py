@@ -5,7 +5,7 @@ import random
 import mido
 import pytest
 
-from drummachine.smf import parse_smf
+from drummachine.midi.smf import parse_smf
 from midi_builders import raw_smf, varint
 
 

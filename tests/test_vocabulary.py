@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from drummachine import vocabulary as v
+from drummachine.groove import vocabulary as v
 
 
 def test_every_token_round_trips_through_rows():

@@ -23,7 +23,7 @@ def control_rects() -> dict[str, Rect]:
     from PySide6.QtWidgets import QApplication, QPushButton
 
     from drummachine.gui.main_window import MainWindow
-    from drummachine.vocabulary import NUM_CLASSES
+    from drummachine.groove.vocabulary import NUM_CLASSES
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as config:

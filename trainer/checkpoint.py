@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from drummachine.files import atomic_write
+from drummachine.safe_files import atomic_write
 from trainer.models import ModelConfig, build_model
 
 

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from drummachine import model_format as fmt
+from drummachine.model import format as fmt
 from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
 from trainer.cli_dataset import format_skipped
 from trainer.evaluate import evaluation_windows, format_table, rebuild, scores_from_rebuild

@@ -17,10 +17,10 @@ from typing import Iterable, Optional
 import numpy as np
 from tqdm import tqdm
 
-from drummachine.files import atomic_write
-from drummachine.midi_reader import DrumTake, MidiReadError, read_drum_midi
-from drummachine.pattern import Pattern
-from drummachine.vocabulary import CLASS_NAMES, NUM_TOKENS, token_name
+from drummachine.safe_files import atomic_write
+from drummachine.midi.reader import DrumTake, MidiReadError, read_drum_midi
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import CLASS_NAMES, NUM_TOKENS, token_name
 from trainer.splits import SPLITS, assign_split, read_listed_splits
 from trainer.windows import WINDOW_BARS, max_empty_bars, stack, windows
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from drummachine.vocabulary import STEPS_PER_BAR
+from drummachine.groove.vocabulary import STEPS_PER_BAR
 from trainer.dataset import find_midi_files, load_windows, read_folder
 from trainer.models import START, VAE, HierarchicalDecoder
 from trainer.windows import stack, windows

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from drummachine import model_format as fmt
-from drummachine.engine import run_bar_decoder
-from drummachine.model_files import open_model
-from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR
+from drummachine.model import format as fmt
+from drummachine.model.engine import run_bar_decoder
+from drummachine.model.folder import open_model
+from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
 from trainer.evaluate import Scores, scores_from_rebuild
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drummachine.vocabulary import CLASS_NAMES, STEPS_PER_BAR, tokens_to_rows
+from drummachine.groove.vocabulary import CLASS_NAMES, STEPS_PER_BAR, tokens_to_rows
 from trainer.grooves import f1_from_counts, hit_counts
 from trainer.grooves import FIGURES as GROOVE_FIGURES
 from trainer.intervals import Estimate, difference_estimate, drummer_of, file_bootstrap, mean_estimate, ratio_estimate

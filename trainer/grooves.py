@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from drummachine.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BAR
+from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BAR
 
 BACKBEAT_STEPS = (4, 12)  # beats 2 and 4 of a 16-step bar
 BEAT_STEPS = (0, 4, 8, 12)

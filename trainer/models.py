@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR
+from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
 
 START = NUM_TOKENS  # the 'previous token' before the first step (and before each bar's first step)
 LN2 = math.log(2.0)

@@ -6,7 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
-from drummachine.pattern import Pattern
+from drummachine.groove.pattern import Pattern
 
 WINDOW_BARS = (2, 16)
 

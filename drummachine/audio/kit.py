@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drummachine.vocabulary import CLASS_NAMES, NUM_CLASSES
+from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES
 
 # the 808's six square-wave oscillators (Hz): inharmonic, so together they ring like metal
 METAL_HZ = (205.3, 304.4, 369.6, 522.7, 540.0, 800.0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from drummachine.audio.kit import Kit
-from drummachine.vocabulary import NUM_CLASSES
+from drummachine.groove.vocabulary import NUM_CLASSES
 
 CLOSED_HAT, OPEN_HAT = 2, 3
 MAX_VOICES = 2 * NUM_CLASSES + 2  # one ringing and one fading per class, and a spare pair

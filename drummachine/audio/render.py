@@ -13,8 +13,8 @@ import numpy as np
 from drummachine.audio.kit import Kit, KitConfig, synthesize_kit
 from drummachine.audio.mixer import Mixer
 from drummachine.audio.timeline import hits, length_s
-from drummachine.pattern import Pattern
-from drummachine.player import PlayerSettings
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import PlayerSettings
 
 RATES = (44100, 48000)
 BLOCK = 1024

@@ -31,8 +31,8 @@ def add_render_command(sub) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from drummachine.cli import parse_classes, plural
-    from drummachine.midi_reader import read_groove
-    from drummachine.player import PlayerSettings
+    from drummachine.midi.reader import read_groove
+    from drummachine.live.player import PlayerSettings
 
     out = args.output or args.groove.with_suffix(".wav")
     pattern = read_groove(args.groove, args.bars)

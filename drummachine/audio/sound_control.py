@@ -16,8 +16,8 @@ from drummachine.audio.output import AudioConfig, AudioOutput, AudioUnavailable,
 from drummachine.audio.render import RenderSettings, render
 from drummachine.audio.sounding_player import SoundingPlayer
 from drummachine.audio.wav import write_wav
-from drummachine.pattern import Pattern
-from drummachine.player import PlayerSettings
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import PlayerSettings
 
 CHOICES = {"MIDI port": "midi", "Built-in sound": "audio", "Both": "both"}
 DEFAULT_CHOICE = "both"

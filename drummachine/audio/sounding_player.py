@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Optional
 
 from drummachine.audio.output import AudioOutput
-from drummachine.player import Player
-from drummachine.vocabulary import NUM_CLASSES, STEPS_PER_BAR
+from drummachine.live.player import Player
+from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 
 
 class SilentOutput:

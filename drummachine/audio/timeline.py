@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
-from drummachine.pattern import Pattern
-from drummachine.player import PlayerSettings
-from drummachine.vocabulary import NUM_CLASSES, STEPS_PER_BAR
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import PlayerSettings
+from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 
 
 class Hit(NamedTuple):

@@ -9,7 +9,7 @@ from typing import Union
 
 import numpy as np
 
-from drummachine.files import atomic_write
+from drummachine.safe_files import atomic_write
 
 FORMATS = ("int16", "float32")
 _PCM, _IEEE_FLOAT = 1, 3

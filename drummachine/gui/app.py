@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from drummachine import note_maps
-from drummachine.engine import Engine
-from drummachine.model_files import ModelError
-from drummachine.session import Session
+from drummachine.midi import note_maps
+from drummachine.model.engine import Engine
+from drummachine.model.folder import ModelError
+from drummachine.studio.session import Session
 
 
 def load_session(config: Optional[Path] = None) -> tuple[Session, str]:

@@ -9,8 +9,8 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from drummachine.gui import theme
-from drummachine.pattern import Pattern
-from drummachine.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BAR
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BAR
 
 NAME_W = 104
 FLAG_W = 22

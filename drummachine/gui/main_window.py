@@ -17,21 +17,23 @@ from PySide6.QtWidgets import (
     QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from drummachine import limits, note_maps
+from drummachine import limits
+
+from drummachine.midi import note_maps
 from drummachine.audio.sound_control import SoundControl
 from drummachine.audio.sounding_player import SoundingPlayer
-from drummachine.bar_sources import LoopSource, MorphSource
-from drummachine.clip import ClipWriteError, write_clip
-from drummachine.engine import Engine, Lock, new_seed
+from drummachine.live.sources import LoopSource, MorphSource
+from drummachine.midi.clip import ClipWriteError, write_clip
+from drummachine.model.engine import Engine, Lock, new_seed
 from drummachine.gui import theme
 from drummachine.gui.grid import BarStrip, StepGrid
 from drummachine.gui.sound_panel import SoundPanel
-from drummachine.morph import MorphPlan
-from drummachine.midi_reader import MidiReadError, read_groove
-from drummachine.pattern import Pattern
-from drummachine.player import Player, PlayerSettings
-from drummachine.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
-from drummachine.session import BAR_CHOICES, Session, Slot, Take
+from drummachine.groove.morph import MorphPlan
+from drummachine.midi.reader import MidiReadError, read_groove
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import Player, PlayerSettings
+from drummachine.midi.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
+from drummachine.studio.session import BAR_CHOICES, Session, Slot, Take
 
 VIRTUAL_LABEL = f"{VIRTUAL_PORT} (virtual port)"
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPush
 
 from drummachine.audio.sound_control import CHOICES, SoundControl
 from drummachine.audio.wav import WavWriteError
-from drummachine.pattern import Pattern
-from drummachine.player import PlayerSettings
+from drummachine.groove.pattern import Pattern
+from drummachine.live.player import PlayerSettings
 
 DEFAULT_DEVICE = "System default"
 

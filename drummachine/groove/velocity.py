@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drummachine.vocabulary import STEPS_PER_BAR
+from drummachine.groove.vocabulary import STEPS_PER_BAR
 
 # by position in the bar: beats loudest, then 8ths, then 16ths
 _ACCENT = np.array([112 if s % 4 == 0 else 96 if s % 2 == 0 else 82 for s in range(STEPS_PER_BAR)], dtype=np.int16)

@@ -12,13 +12,13 @@ from typing import Iterator, Optional, Union
 
 import numpy as np
 
-from drummachine import model_format as fmt
-from drummachine.latent import interpolation_points, slerp
-from drummachine.model_files import ModelFiles, open_model
-from drummachine.morph import MorphPlan, loop_to, plan_morph
-from drummachine.pattern import Pattern
-from drummachine.velocity import accent_velocities
-from drummachine.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_to_pattern
+from drummachine.model import format as fmt
+from drummachine.model.latent import interpolation_points, slerp
+from drummachine.model.folder import ModelFiles, open_model
+from drummachine.groove.morph import MorphPlan, loop_to, plan_morph
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.velocity import accent_velocities
+from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_to_pattern
 
 START_TOKEN = NUM_TOKENS  # 'no bar before' for a decoder that reads the previous bar
 LOCK_BIAS = -1e9  # added to the logits of tokens that break a lock: their probability becomes 0
@@ -234,7 +234,7 @@ class Engine:
 
     def plan_morph(self, a: Pattern, b: Pattern, bars: Optional[int] = None, guide_steps: int = 9,
                    seed: int = 0) -> MorphPlan:
-        """A steady morph from groove a to groove b (see drummachine.morph): the model's greedy decodes at
+        """A steady morph from groove a to groove b (see drummachine.groove.morph): the model's greedy decodes at
         `guide_steps` codes along the great circle between theirs order the change; the ends are a and b
         themselves (looped to `bars`, by default the longer of the two, at most the model's length)."""
         bars = self._check_bars(bars if bars is not None else min(max(a.bars, b.bars), self.bars))

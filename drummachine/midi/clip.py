@@ -7,10 +7,12 @@ from typing import Sequence, Union
 
 import mido
 
-from drummachine import limits, note_maps
-from drummachine.files import atomic_write
-from drummachine.pattern import Pattern
-from drummachine.vocabulary import DRUM_CHANNEL, NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT
+from drummachine import limits
+
+from drummachine.midi import note_maps
+from drummachine.safe_files import atomic_write
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import DRUM_CHANNEL, NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT
 
 DEFAULT_TICKS_PER_BEAT = 480
 

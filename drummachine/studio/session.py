@@ -14,12 +14,14 @@ from typing import Optional
 
 import numpy as np
 
-from drummachine import limits, note_maps
-from drummachine.files import atomic_write, remove_stale_temps, set_aside
-from drummachine.pattern import Pattern
-from drummachine.session_repair import Repairs, kind
-from drummachine.settings import config_dir
-from drummachine.vocabulary import NUM_CLASSES
+from drummachine import limits
+
+from drummachine.midi import note_maps
+from drummachine.safe_files import atomic_write, remove_stale_temps, set_aside
+from drummachine.groove.pattern import Pattern
+from drummachine.studio.session_repair import Repairs, kind
+from drummachine.config_folder import config_dir
+from drummachine.groove.vocabulary import NUM_CLASSES
 
 SESSION_FILE = "session.json"
 SESSION_VERSION = 1

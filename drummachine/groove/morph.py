@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drummachine.pattern import Pattern
+from drummachine.groove.pattern import Pattern
 
 
 def loop_to(pattern: Pattern, bars: int) -> Pattern:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from drummachine.vocabulary import CLASS_NAMES, CLASS_PITCHES, NUM_TOKENS, OUTPUT_PITCHES, STEPS_PER_BAR
+from drummachine.groove.vocabulary import CLASS_NAMES, CLASS_PITCHES, NUM_TOKENS, OUTPUT_PITCHES, STEPS_PER_BAR
 
 FORMAT_VERSION = 1
 ENCODER = "encoder.onnx"

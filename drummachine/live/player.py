@@ -23,10 +23,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Protocol
 
-from drummachine import note_maps
-from drummachine.pattern import Pattern
-from drummachine.reconnect import Change, ReconnectingPort
-from drummachine.vocabulary import NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR
+from drummachine.midi import note_maps
+from drummachine.groove.pattern import Pattern
+from drummachine.midi.reconnect import Change, ReconnectingPort
+from drummachine.groove.vocabulary import NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR
 
 CLOCKS_PER_STEP = 6  # MIDI clock is 24 per quarter note, a step is a 16th
 HORIZON_NS = 20_000_000  # steps are scheduled this far ahead of their time

@@ -15,8 +15,8 @@ from typing import Optional
 import numpy as np
 
 from drummachine.limits import SEED, SESSION_BARS, Number, Range
-from drummachine.pattern import Pattern
-from drummachine.vocabulary import NUM_CLASSES, STEPS_PER_BAR
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 
 
 class Repairs:

@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Optional
 
-from drummachine.jack_watch import JackError, JackWatch, park, quiet
+from drummachine.midi.jack_watch import JackError, JackWatch, park, quiet
 
 VIRTUAL_PORT = "Drum Machine"
 CLIENT = "drummachine"

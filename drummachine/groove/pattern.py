@@ -7,7 +7,7 @@ from typing import Iterable
 
 import numpy as np
 
-from drummachine.vocabulary import (
+from drummachine.groove.vocabulary import (
     NUM_CLASSES,
     STEPS_PER_BAR,
     pattern_to_tokens,

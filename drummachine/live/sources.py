@@ -7,10 +7,10 @@ from typing import Optional
 
 import numpy as np
 
-from drummachine.engine import Engine, Lock
-from drummachine.latent import slerp
-from drummachine.morph import MorphPlan
-from drummachine.pattern import Pattern
+from drummachine.model.engine import Engine, Lock
+from drummachine.model.latent import slerp
+from drummachine.groove.morph import MorphPlan
+from drummachine.groove.pattern import Pattern
 
 
 @dataclass(frozen=True)

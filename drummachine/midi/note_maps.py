@@ -9,10 +9,10 @@ from typing import Optional
 import numpy as np
 
 from drummachine import limits
-from drummachine.files import atomic_write, remove_stale_temps, set_aside
-from drummachine.session_repair import kind
-from drummachine.settings import config_dir
-from drummachine.vocabulary import CLASS_NAMES, NUM_CLASSES, OUTPUT_PITCHES
+from drummachine.safe_files import atomic_write, remove_stale_temps, set_aside
+from drummachine.studio.session_repair import kind
+from drummachine.config_folder import config_dir
+from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES, OUTPUT_PITCHES
 
 # class order: kick, snare, closed hat, open hat, low tom, mid tom, high tom, crash, ride
 PRESETS: dict[str, tuple[int, ...]] = {

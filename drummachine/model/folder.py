@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from drummachine import model_format as fmt
+from drummachine.model import format as fmt
 
 MODEL_ENV = "DRUMMACHINE_MODEL"
 MODEL_PACKAGE = "drummachine_model"  # the bundled model as the wheel installs it (pyproject: package-dir)
@@ -18,7 +18,7 @@ MODEL_PACKAGE = "drummachine_model"  # the bundled model as the wheel installs i
 
 def bundled_model_folder() -> Path:
     """The bundled model: assets/model in a checkout, else the data package an installed wheel carries."""
-    checkout = Path(__file__).resolve().parent.parent / "assets" / "model"
+    checkout = Path(__file__).resolve().parents[2] / "assets" / "model"
     if checkout.is_dir():
         return checkout
     import importlib.util

@@ -13,9 +13,9 @@ from typing import Union
 
 import numpy as np
 
-from drummachine.pattern import Pattern
-from drummachine.smf import Smf, SmfError, parse_smf
-from drummachine.vocabulary import DRUM_CHANNEL, NUM_CLASSES, PITCH_TO_CLASS, STEPS_PER_BAR, STEPS_PER_BEAT
+from drummachine.groove.pattern import Pattern
+from drummachine.midi.smf import Smf, SmfError, parse_smf
+from drummachine.groove.vocabulary import DRUM_CHANNEL, NUM_CLASSES, PITCH_TO_CLASS, STEPS_PER_BAR, STEPS_PER_BEAT
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0

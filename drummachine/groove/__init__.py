@@ -1,0 +1,1 @@
+"""Grooves: the token vocabulary, the Pattern every part speaks, velocities and the morph rules."""

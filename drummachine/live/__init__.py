@@ -1,0 +1,1 @@
+"""Live playing: the real-time player, its clocks and the sources its bars come from."""

@@ -21,14 +21,14 @@ except ImportError:
 import pytest  # noqa: E402
 
 
-def _tiny_checkpoint(folder, **overrides):
+def _tiny_checkpoint(folder, bars=16, **overrides):
     import torch
 
     from trainer.checkpoint import save_checkpoint
     from trainer.models import build_model, count_parameters, model_config
 
     torch.manual_seed(0)
-    cfg = model_config("hier", 16, "tiny", **overrides)
+    cfg = model_config("hier", bars, "tiny", **overrides)
     model = build_model(cfg)
     path = folder / "checkpoint.pt"
     save_checkpoint(path, {"model": model.state_dict(), "model_config": cfg.to_dict(), "step": 0, "seconds": 0.0,
@@ -64,6 +64,17 @@ def tiny_model(tiny_checkpoint, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("model") / "tiny"
     export_checkpoint(tiny_checkpoint, out, {"teacher_forced_accuracy": 0.5}, progress=lambda m: None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_two_bar_model(tmp_path_factory):
+    """A tiny 2-bar model: shorter than the 16-bar grooves a musician may put in the morph slots."""
+    from export.onnx_export import export_checkpoint
+
+    checkpoint = _tiny_checkpoint(tmp_path_factory.mktemp("ckpt2"), bars=2)
+    out = tmp_path_factory.mktemp("model2") / "tiny2"
+    export_checkpoint(checkpoint, out, {}, progress=lambda m: None)
     return out
 
 

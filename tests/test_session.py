@@ -3,7 +3,8 @@ import json
 import pytest
 
 from drummachine.groove.pattern import Pattern
-from drummachine.studio.session import Session, Settings, Slot, Take
+from drummachine.groove.take import Take
+from drummachine.studio.session import Session, Settings
 
 
 def test_toggle_paint_undo_redo():
@@ -49,8 +50,8 @@ def test_mute_and_solo_decide_what_is_silent():
 def test_the_session_saves_and_loads_whole(tmp_path):
     s = Session(settings=Settings(bpm=97.0, locked=[0]))
     s.toggle(1, 3, 4)
-    s.commit(Take(s.pattern.with_hit(0, 0, 8, 55), (0.5, -1.0), 42, "sample"))
-    s.slot_a = Slot(Pattern.empty(1).with_hit(0, 2, 2, 90), (1.0, 2.0))
+    s.commit(Take(s.pattern.with_hit(0, 0, 8, 55), (0.5, -1.0), 42, label="sample"))
+    s.slot_a = Take(Pattern.empty(1).with_hit(0, 2, 2, 90), (1.0, 2.0))
     s.morph_position = 0.25
     s.save(tmp_path)
     back, notice = Session.load(tmp_path)

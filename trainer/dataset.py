@@ -18,9 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from drummachine.safe_files import atomic_write
-from drummachine.midi.reader import DrumTake, MidiReadError, read_drum_midi
+from drummachine.midi.reader import DrumFile, MidiReadError, read_drum_midi
 from drummachine.groove.pattern import Pattern
-from drummachine.groove.vocabulary import CLASS_NAMES, NUM_TOKENS, token_name
+from drummachine.groove.vocabulary import CLASS_NAMES, NUM_TOKENS, token_name, tokens_with_class
 from trainer.splits import SPLITS, assign_split, read_listed_splits
 from trainer.windows import WINDOW_BARS, max_empty_bars, stack, windows
 
@@ -65,7 +65,7 @@ def find_midi_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES)
 
 
-def _read_one(args: tuple[str, str]) -> tuple[str, Optional[DrumTake], Optional[str], Optional[str]]:
+def _read_one(args: tuple[str, str]) -> tuple[str, Optional[DrumFile], Optional[str], Optional[str]]:
     path, relpath = args
     try:
         return relpath, read_drum_midi(path), None, None
@@ -73,7 +73,7 @@ def _read_one(args: tuple[str, str]) -> tuple[str, Optional[DrumTake], Optional[
         return relpath, None, exc.reason, str(exc)
 
 
-def read_folder(root: Path, workers: int = 0, progress: bool = True) -> Iterable[tuple[str, Optional[DrumTake], Optional[str], Optional[str]]]:
+def read_folder(root: Path, workers: int = 0, progress: bool = True) -> Iterable[tuple[str, Optional[DrumFile], Optional[str], Optional[str]]]:
     """(relpath, take or None, skip reason, message) for every MIDI file, read on all cores, in path order."""
     files = find_midi_files(root)
     jobs = [(str(p), p.relative_to(root).as_posix()) for p in files]
@@ -172,7 +172,7 @@ def build_dataset(midi_root: Path, out: Path, config: DatasetConfig = DatasetCon
         atomic_write(window_file(out, bars), lambda fh: np.savez_compressed(fh, **arrays))
 
     steps = int(token_hist.sum())
-    class_hits = [int(token_hist[[t for t in range(NUM_TOKENS) if t >> c & 1]].sum()) for c in range(len(CLASS_NAMES))]
+    class_hits = [int(token_hist[tokens_with_class(c)].sum()) for c in range(len(CLASS_NAMES))]
     top = np.argsort(-token_hist, kind="stable")[:10]
     summary = {
         "format_version": FORMAT_VERSION,

@@ -95,6 +95,25 @@ def tokens_to_pattern(tokens: np.ndarray) -> np.ndarray:
     return tokens_to_rows(tokens).reshape(-1, STEPS_PER_BAR, NUM_CLASSES)
 
 
+def class_mask(classes) -> int:
+    """The bits of `classes` in a token: a token keeps class c as another does when their bits under the
+    mask agree."""
+    return sum(1 << int(c) for c in set(classes))
+
+
+def tokens_with_class(cls: int) -> np.ndarray:
+    """The tokens (indices into 0..511) in which class `cls` is hit."""
+    return np.flatnonzero(np.arange(NUM_TOKENS) >> cls & 1)
+
+
+def tokens_keeping(reference: np.ndarray, classes) -> np.ndarray:
+    """(len(reference), 512) booleans: which tokens hit exactly the `classes` that each reference token hits
+    (the other classes free). What a lock on those classes allows at each step."""
+    mask = class_mask(classes)
+    reference = np.asarray(reference, dtype=np.int64)
+    return (np.arange(NUM_TOKENS)[None, :] & mask) == (reference[:, None] & mask)
+
+
 def token_name(token: int) -> str:
     """Readable name of a token, e.g. 'kick+closed hat', or 'rest' for 0."""
     names = [CLASS_NAMES[c] for c in range(NUM_CLASSES) if token >> c & 1]

@@ -32,7 +32,7 @@ class MidiReadError(Exception):
 
 
 @dataclass(frozen=True)
-class DrumTake:
+class DrumFile:
     """What one MIDI file holds: its 4/4 stretches as patterns, and facts about the reading."""
 
     spans: list[Pattern]
@@ -122,7 +122,7 @@ def read_groove(source: Union[str, Path], bars: int = 16) -> Pattern:
     return pattern.bar_slice(0, min(bars, pattern.bars))
 
 
-def read_drum_midi(source: Union[str, Path]) -> DrumTake:
+def read_drum_midi(source: Union[str, Path]) -> DrumFile:
     """Drum hits on channel 10, onsets quantized to the nearest 16th, split into runs of whole 4/4 bars.
 
     Raises `MidiReadError` (never anything else for a bad file) with a reason key and a sentence naming the file.
@@ -168,7 +168,7 @@ def read_drum_midi(source: Union[str, Path]) -> DrumTake:
             run_start = None
     if not spans or all(not s.hits.any() for s in spans):
         raise MidiReadError("not_4_4", f"{name}: no drum hits in 4/4 bars")
-    return DrumTake(
+    return DrumFile(
         spans=spans,
         bpm=bpm,
         ticks_per_beat=smf.ticks_per_beat,

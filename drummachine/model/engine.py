@@ -17,12 +17,12 @@ from drummachine.model.latent import interpolation_points, slerp
 from drummachine.model.folder import ModelFiles, open_model
 from drummachine.groove.morph import MorphPlan, loop_to, plan_morph
 from drummachine.groove.pattern import Pattern
+from drummachine.groove.take import Take, code_tuple
 from drummachine.groove.velocity import accent_velocities
-from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_to_pattern
+from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_keeping, tokens_to_pattern
 
 START_TOKEN = NUM_TOKENS  # 'no bar before' for a decoder that reads the previous bar
 LOCK_BIAS = -1e9  # added to the logits of tokens that break a lock: their probability becomes 0
-_ALL_TOKENS = np.arange(NUM_TOKENS)
 
 
 def new_seed() -> int:
@@ -72,25 +72,10 @@ class Lock:
     pattern: Pattern
     classes: frozenset[int] = field(default_factory=frozenset)
 
-    def mask(self) -> int:
-        return sum(1 << c for c in self.classes)
-
     def bias(self, bar: int) -> np.ndarray:
         """(16, 512) logit bias for one bar: 0 where a token keeps the locked classes as they are, else -1e9."""
         ref = self.pattern.bar_slice(bar % self.pattern.bars, bar % self.pattern.bars + 1).tokens()
-        mask = self.mask()
-        ok = (_ALL_TOKENS[None, :] & mask) == (ref[:, None].astype(np.int64) & mask)
-        return np.where(ok, 0.0, LOCK_BIAS).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class Groove:
-    """A generated pattern with what made it, so it can be remade, varied or morphed."""
-
-    pattern: Pattern
-    z: np.ndarray
-    seed: int
-    temperature: float
+        return np.where(tokens_keeping(ref, self.classes), 0.0, LOCK_BIAS).astype(np.float32)
 
 
 Endpoint = Union[Pattern, np.ndarray]
@@ -219,11 +204,11 @@ class Engine:
 
     # --- what the musician asks for -------------------------------------------------------------------------
     def sample(self, bars: Optional[int] = None, temperature: float = 1.0, seed: Optional[int] = None,
-               lock: Optional[Lock] = None) -> Groove:
-        """A new groove from the prior: z ~ N(0, I), decoded at `temperature` (0 = greedy)."""
+               lock: Optional[Lock] = None) -> Take:
+        """A new groove from the latent prior, decoded at `temperature` (0 = greedy)."""
         seed = new_seed() if seed is None else int(seed)
         z = self.random_latent(seed)
-        return Groove(self.decode(z, bars, temperature, seed, lock), z, seed, temperature)
+        return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample")
 
     def interpolate(self, a: Endpoint, b: Endpoint, steps: int, bars: Optional[int] = None,
                     temperature: float = 0.0, seed: int = 0) -> list[Pattern]:
@@ -245,12 +230,13 @@ class Engine:
         return plan_morph(a, b, guide, seed)
 
     def variations(self, pattern: Pattern, amount: float = 0.5, n: int = 4, temperature: float = 0.0,
-                   seed: Optional[int] = None, lock: Optional[Lock] = None) -> list[Groove]:
+                   seed: Optional[int] = None, lock: Optional[Lock] = None) -> list[Take]:
         """`n` grooves near a pattern: its code plus `amount` times noise shaped like the data's codes."""
         seed = new_seed() if seed is None else int(seed)
         mu = self.encode(pattern)
         noise = np.random.default_rng([seed, 2]).standard_normal((n, self.latent)).astype(np.float32)
         noise = noise @ self.model.prior_chol.T
         bars = min(pattern.bars, self.bars)
-        return [Groove(self.decode(mu + amount * noise[i], bars, temperature, seed + i, lock),
-                       mu + amount * noise[i], seed + i, temperature) for i in range(n)]
+        codes = mu + amount * noise
+        return [Take(self.decode(codes[i], bars, temperature, seed + i, lock), code_tuple(codes[i]), seed + i,
+                     temperature, "variation") for i in range(n)]

@@ -19,6 +19,7 @@ from drummachine import limits
 from drummachine.midi import note_maps
 from drummachine.safe_files import atomic_write, remove_stale_temps, set_aside
 from drummachine.groove.pattern import Pattern
+from drummachine.groove.take import Take
 from drummachine.studio.session_repair import Repairs, kind
 from drummachine.config_folder import config_dir
 from drummachine.groove.vocabulary import NUM_CLASSES
@@ -27,24 +28,6 @@ SESSION_FILE = "session.json"
 SESSION_VERSION = 1
 BAR_CHOICES = (1, 2, 4, 8, 16)
 UNDO_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A morph end: a groove and its latent code (None until encoded)."""
-
-    pattern: Pattern
-    z: Optional[tuple[float, ...]] = None
-
-
-@dataclass(frozen=True)
-class Take:
-    """What undo/redo moves between: the pattern, the code it came from and how it was made."""
-
-    pattern: Pattern
-    z: Optional[tuple[float, ...]] = None
-    seed: Optional[int] = None
-    label: str = ""
 
 
 @dataclass
@@ -69,8 +52,8 @@ class Session:
         self.take = take or Take(Pattern.empty(self.settings.bars), label="empty")
         self.undo_stack: list[Take] = []
         self.redo_stack: list[Take] = []
-        self.slot_a: Optional[Slot] = None
-        self.slot_b: Optional[Slot] = None
+        self.slot_a: Optional[Take] = None  # the morph's ends
+        self.slot_b: Optional[Take] = None
         self.morph_position = 0.0
         self.view_bar = 0
 
@@ -113,20 +96,19 @@ class Session:
         self.commit(replace(self.take, pattern=Pattern(self.pattern.velocities[idx]), label="length"))
 
     def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        self.redo_stack.append(self.take)
-        self.take = self.undo_stack.pop()
-        self.settings.bars = self.pattern.bars
-        self.view_bar = min(self.view_bar, self.pattern.bars - 1)
-        return True
+        return self._step(self.undo_stack, self.redo_stack)
 
     def redo(self) -> bool:
-        if not self.redo_stack:
+        return self._step(self.redo_stack, self.undo_stack)
+
+    def _step(self, back: list[Take], forth: list[Take]) -> bool:
+        """Undo and redo are one move in two directions: take from one history, keep the current in the other."""
+        if not back:
             return False
-        self.undo_stack.append(self.take)
-        self.take = self.redo_stack.pop()
+        forth.append(self.take)
+        self.take = back.pop()
         self.settings.bars = self.pattern.bars
+        self.view_bar = min(self.view_bar, self.pattern.bars - 1)
         return True
 
     # --- instruments ---------------------------------------------------------------------------------------
@@ -147,8 +129,8 @@ class Session:
             "take": _take_json(self.take),
             "undo": [_take_json(t) for t in self.undo_stack[-50:]],
             "redo": [_take_json(t) for t in self.redo_stack[-50:]],
-            "slot_a": _slot_json(self.slot_a),
-            "slot_b": _slot_json(self.slot_b),
+            "slot_a": _take_json(self.slot_a),
+            "slot_b": _take_json(self.slot_b),
             "morph_position": self.morph_position,
             "view_bar": self.view_bar,
             "settings": asdict(self.settings),
@@ -249,9 +231,11 @@ def _settings_from(d: object, r: Repairs) -> Settings:
     return Settings(**values)
 
 
-def _take_json(t: Take) -> dict:
+def _take_json(t: Optional[Take]) -> Optional[dict]:
+    if t is None:
+        return None
     return {"pattern": _pattern_json(t.pattern), "z": list(t.z) if t.z is not None else None, "seed": t.seed,
-            "label": t.label}
+            "temperature": t.temperature, "label": t.label}
 
 
 def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
@@ -261,8 +245,11 @@ def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
     pattern = r.pattern(name, d.get("pattern"))
     if pattern is None:
         return None
+    temperature = d.get("temperature")
+    if temperature is not None:
+        temperature = r.number(f"{name}'s temperature", temperature, limits.TEMPERATURE, limits.TEMPERATURE.default)
     return Take(pattern, r.code(f"{name}'s code", d.get("z")), r.seed(f"{name}'s seed", d.get("seed")),
-                r.text(f"{name}'s label", d.get("label", ""), ""))
+                temperature, r.text(f"{name}'s label", d.get("label", ""), ""))
 
 
 def _takes_from(items: object, name: str, r: Repairs) -> list[Take]:
@@ -273,12 +260,8 @@ def _takes_from(items: object, name: str, r: Repairs) -> list[Take]:
     return [t for t in takes if t is not None][-UNDO_LIMIT:]
 
 
-def _slot_json(s: Optional[Slot]) -> Optional[dict]:
-    return None if s is None else {"pattern": _pattern_json(s.pattern), "z": list(s.z) if s.z else None}
-
-
-def _slot_from(d: object, name: str, r: Repairs) -> Optional[Slot]:
+def _slot_from(d: object, name: str, r: Repairs) -> Optional[Take]:
+    """A morph slot: a take (sessions before takes filled the slots held only a pattern and its code)."""
     if d is None:
         return None
-    pattern = r.pattern(name, d.get("pattern") if isinstance(d, dict) else d)
-    return None if pattern is None else Slot(pattern, r.code(f"{name}'s code", d.get("z") or None))
+    return _take_from(d, name, r)

@@ -1,0 +1,38 @@
+"""`Take`: a pattern and where it came from. The one record for a generated groove, an edit in the undo
+history, and a morph end in slot A or B, so a groove moves between them without being converted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from drummachine.groove.pattern import Pattern
+
+
+@dataclass(frozen=True)
+class Take:
+    """`pattern`, the latent code it was decoded from (None for an edit or a file until it is encoded), the
+    seed and temperature that made it (None when no sampler did), and how it was made (`label`: "sample",
+    "variation", "edit", "file", "morph", ...)."""
+
+    pattern: Pattern
+    z: Optional[tuple[float, ...]] = None
+    seed: Optional[int] = None
+    temperature: Optional[float] = None
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.z is not None and not isinstance(self.z, tuple):
+            object.__setattr__(self, "z", code_tuple(self.z))
+
+    @property
+    def code(self) -> Optional[np.ndarray]:
+        """The latent code as the engine takes it (float32), or None."""
+        return None if self.z is None else np.asarray(self.z, dtype=np.float32)
+
+
+def code_tuple(z: Sequence[float] | np.ndarray) -> tuple[float, ...]:
+    """A code as plain floats: hashable, comparable and written to JSON as it is."""
+    return tuple(float(x) for x in np.asarray(z, dtype=np.float64).reshape(-1))

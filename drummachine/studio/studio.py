@@ -1,0 +1,556 @@
+"""The studio: the session, the model, the player and the morph rules in one object that owns every decision.
+
+The window and the command line only drive a `Studio` and draw what it reports, so every button is a
+method here, tested without a window (tests/test_studio.py). Two things come from the owner:
+- `post`: how to run a callable on the owner's thread (the window's Qt signal). Model work then runs on
+  the studio's own worker thread and lands through `post`; without `post` (the CLI, tests) it runs inline.
+  Player callbacks (a step sounded, a port fault) also arrive through `post`.
+- `on_change` / `on_status`: told when the session changed (redraw, and save soon) or only the status line.
+
+The studio hands the player a new bar source only when what should sound changed (the pattern, the live
+morph), never on a redraw, and writes every setting the musician changes into the session, so a restart
+keeps them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+from drummachine import limits
+from drummachine.groove.morph import MorphPlan
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.take import Take
+from drummachine.live.player import Player, PlayerSettings
+from drummachine.live.sources import LoopSource, MorphSource
+from drummachine.midi import note_maps
+from drummachine.midi.clip import ClipWriteError, write_clip
+from drummachine.midi.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
+from drummachine.midi.reader import MidiReadError, read_groove
+from drummachine.model.engine import Engine, Lock, new_seed
+from drummachine.studio.session import BAR_CHOICES, Session
+
+SLOTS = ("A", "B")
+FLAGS = {"lock": "locked", "mute": "muted", "solo": "soloed"}
+VARIATION_MAX_TEMPERATURE = 0.5  # a variation stays near its groove: sampled no hotter than this
+
+
+@dataclass(frozen=True)
+class Job:
+    """Model or file work the studio wants done off the owner's thread, and where its result lands.
+
+    `finish` takes the result of `work`, or the exception it raised, on the owner's thread."""
+
+    what: str  # shown while it runs: "generating", "reading a file", ...
+    work: Callable[[], object]
+    finish: Callable[[object], None]
+
+
+def run_now(job: Job) -> None:
+    """Run a job inline (the command line, tests): its failure is handed to it like a result."""
+    try:
+        result = job.work()
+    except Exception as exc:  # noqa: BLE001 - a model or file failure is reported, never a crash
+        result = exc
+    job.finish(result)
+
+
+MakePlayer = Callable[..., Player]
+
+
+def _default_player(open_output, source, settings, **options) -> Player:
+    from drummachine.audio.sounding_player import SoundingPlayer  # the built-in sound rides on the player
+
+    return SoundingPlayer(open_output, source, settings, **options)
+
+
+class Studio:
+    def __init__(self, engine: Optional[Engine], session: Optional[Session] = None, config: Optional[Path] = None,
+                 api: Optional[str] = "auto", post: Optional[Callable[[Callable[[], None]], None]] = None,
+                 on_change: Callable[[], None] = lambda: None, on_status: Callable[[], None] = lambda: None,
+                 on_step: Callable[[int, int], None] = lambda bar, step: None,
+                 make_player: MakePlayer = _default_player):
+        self.engine = engine
+        self.session = session or Session()
+        self.config = config
+        self.api = self._pick_api(api)
+        self._post = post
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio") if post else None
+        self.on_change, self.on_status, self.on_step = on_change, on_status, on_step
+        self._make_player = make_player
+        self.player: Optional[Player] = None
+        self.sound = None  # the built-in sound's SoundControl, when the owner gives one (see attach_sound)
+        self.jobs: list[str] = []  # what runs now, for the status line
+        self.last_ms: Optional[float] = None
+        self.notice = ""
+        self.port_state = "stopped"
+        self.morph_live = False
+        self.unsaved = False
+        self._morph_plan: Optional[tuple[tuple, MorphPlan]] = None
+        self._sounding: Optional[object] = None  # what the player was last given to play
+
+    @staticmethod
+    def _pick_api(api: Optional[str]) -> Optional[str]:
+        if api != "auto":
+            return api
+        try:
+            return pick_api()
+        except PortError:
+            return None
+
+    # --- reporting -------------------------------------------------------------------------------------------
+    @property
+    def pattern(self) -> Pattern:
+        return self.session.pattern
+
+    @property
+    def pending(self) -> int:
+        return len(self.jobs)
+
+    def say(self, message: str) -> None:
+        """A notice for the status line, kept until the next one."""
+        self.notice = message
+        self.on_status()
+
+    def status_line(self) -> str:
+        info = self.engine.model if self.engine else None
+        parts = [f"model {info.name}: {info.config['bars']}-bar {info.config['model']} VAE "
+                 f"({info.provider.replace('ExecutionProvider', '')})" if info else "no model"]
+        if self.last_ms is not None:
+            parts.append(f"last generation {self.last_ms:.1f} ms")
+        parts.append(f"MIDI: {self.port_state}" + (f" via {self.api}" if self.api else " (no MIDI system found)"))
+        if self.jobs:
+            parts.append(f"{self.jobs[-1]}…")
+        if self.notice:
+            parts.append(self.notice)
+        return "   ·   ".join(parts)
+
+    def _changed(self, sound: bool = True) -> None:
+        """The session changed: the player hears it from the next bar line, the owner redraws and saves."""
+        self.unsaved = True
+        if sound:
+            self._resound()
+        self.on_change()
+
+    # --- background work -------------------------------------------------------------------------------------
+    def _submit(self, what: str, work: Callable[[], object], land: Callable[[object], None],
+                failed: str = "generation failed") -> None:
+        self.jobs.append(what)
+        self.on_status()
+
+        def finish(result: object) -> None:
+            self.jobs.remove(what)
+            if isinstance(result, Exception):
+                self.say(f"{failed}: {result}")
+                return
+            land(result)
+            self.on_status()
+
+        job = Job(what, work, finish)
+        if self._worker is None:
+            run_now(job)
+            return
+
+        def off_thread() -> None:
+            try:
+                result = job.work()
+            except Exception as exc:  # noqa: BLE001
+                result = exc
+            self._post(lambda: job.finish(result))
+
+        self._worker.submit(off_thread)
+
+    def _timed(self, make: Callable[[], object]) -> Callable[[], tuple[object, float]]:
+        def work():
+            t0 = time.perf_counter()
+            out = make()
+            return out, (time.perf_counter() - t0) * 1000
+
+        return work
+
+    # --- generating ------------------------------------------------------------------------------------------
+    def _lock(self) -> Optional[Lock]:
+        locked = self.session.settings.locked
+        return Lock(self.pattern, frozenset(locked)) if locked else None
+
+    def generate(self, seed: Optional[int] = None) -> bool:
+        """A new groove at the session's bars and temperature (locked instruments keep their hits).
+        False when there is no model."""
+        if self.engine is None:
+            return False
+        st, engine, lock = self.session.settings, self.engine, self._lock()
+        bars, temperature = st.bars, st.temperature
+        seed = new_seed() if seed is None else seed
+        self._submit("generating", self._timed(lambda: engine.sample(bars, temperature, seed, lock)), self._generated)
+        return True
+
+    def variation(self) -> bool:
+        """A groove near this one, `variation_amount` away."""
+        if self.engine is None:
+            return False
+        st, engine, lock, pattern = self.session.settings, self.engine, self._lock(), self.pattern
+        amount, temperature, seed = st.variation_amount, min(st.temperature, VARIATION_MAX_TEMPERATURE), new_seed()
+        self._submit("generating", self._timed(lambda: engine.variations(pattern, amount, 1, temperature, seed,
+                                                                         lock)[0]), self._generated)
+        return True
+
+    def _generated(self, result) -> None:
+        take, ms = result
+        self.last_ms = ms
+        self.session.commit(take)
+        self._changed()
+
+    # --- settings the musician turns -----------------------------------------------------------------------------
+    def set_temperature(self, value: float) -> None:
+        self.session.settings.temperature = limits.TEMPERATURE.check("temperature", value)
+        self._changed(sound=False)
+
+    def set_variation_amount(self, value: float) -> None:
+        self.session.settings.variation_amount = limits.VARIATION_AMOUNT.check("variation amount", value)
+        self._changed(sound=False)
+
+    def set_bars(self, bars: int) -> None:
+        """The loop length: shorter cuts, longer repeats what is there (undoable)."""
+        if bars not in BAR_CHOICES:
+            raise ValueError(f"bars must be one of {', '.join(map(str, BAR_CHOICES))}, not {bars}")
+        self.session.set_bars(bars)
+        self._changed()
+
+    # --- editing ---------------------------------------------------------------------------------------------
+    def toggle(self, step: int, cls: int) -> bool:
+        """Click a cell of the bar shown; whether it is now hit."""
+        on = self.session.toggle(self.session.view_bar, step, cls)
+        self._changed()
+        return on
+
+    def paint(self, cells: list[tuple[int, int]], on: bool) -> None:
+        """A drag over cells (step, class) of the bar shown: one undoable edit."""
+        self.session.paint([(self.session.view_bar, step, cls) for step, cls in cells], on)
+        self._changed()
+
+    def show_bar(self, bar: int) -> None:
+        self.session.view_bar = min(max(int(bar), 0), self.pattern.bars - 1)
+        self._changed(sound=False)
+
+    def flip(self, flag: str, cls: int) -> None:
+        """Lock, mute or solo a class (again: undo it). Mutes and solos are heard from the next step."""
+        st = self.session.settings
+        key = FLAGS[flag]
+        setattr(st, key, Session.flip(getattr(st, key), cls))
+        if self.player is not None and key != "locked":
+            self.player.update(muted=self.session.audible())
+        self._changed(sound=False)
+
+    def undo(self) -> bool:
+        if not self.session.undo():
+            return False
+        self._changed()
+        return True
+
+    def redo(self) -> bool:
+        if not self.session.redo():
+            return False
+        self._changed()
+        return True
+
+    # --- morph slots ------------------------------------------------------------------------------------------
+    def slot(self, name: str) -> Optional[Take]:
+        return self.session.slot_a if name == "A" else self.session.slot_b
+
+    def _set_slot(self, name: str, take: Optional[Take]) -> None:
+        if name not in SLOTS:
+            raise ValueError(f"the morph slots are A and B, not {name!r}")
+        setattr(self.session, "slot_a" if name == "A" else "slot_b", take)
+
+    def fill_slot(self, name: str, how: str, path: Optional[Path] = None) -> bool:
+        """Slot A or B from the current groove, a new sample, or a MIDI file (read off the owner's thread).
+        A groove without a code is encoded, so that the morph can follow the model's path."""
+        if how == "current":
+            self._slot_filled(name, self.session.take)
+        elif how == "sample":
+            if self.engine is None:
+                return False
+            engine, bars, temperature, seed = self.engine, self.pattern.bars, self.session.settings.temperature, new_seed()
+            self._submit("generating", lambda: engine.sample(bars, temperature, seed),
+                         lambda take: self._slot_filled(name, take))
+        elif how == "file":
+            if path is None:
+                raise ValueError("a slot from a file needs the file")
+            self._submit("reading a file", lambda: _read_file(path), lambda read: self._slot_file_read(name, read),
+                         failed="the file could not be read")
+        else:
+            raise ValueError(f"a slot is filled from 'current', 'sample' or 'file', not {how!r}")
+        return True
+
+    def _slot_file_read(self, name: str, read) -> None:
+        if isinstance(read, MidiReadError):
+            self.say(str(read))  # names the file and the reason
+            return
+        self._slot_filled(name, Take(read, label="file"))
+
+    def _slot_filled(self, name: str, take: Take) -> None:
+        self._set_slot(name, take)
+        self._morph_changed()
+        if take.z is None and self.engine is not None:
+            engine, pattern = self.engine, take.pattern
+            self._submit("encoding", lambda: engine.encode(pattern), lambda mu: self._encoded(name, take, mu))
+
+    def _encoded(self, name: str, take: Take, mu) -> None:
+        current = self.slot(name)
+        if current is not None and current.pattern == take.pattern:  # not refilled meanwhile
+            self._set_slot(name, replace(current, z=mu))
+            self._changed(sound=False)
+
+    def _morph_changed(self) -> None:
+        """The slots changed: a live morph moves on to the new ends at the next bar line."""
+        if self.morph_live and not self.morph_ready():
+            self.morph_live = False
+        self._changed()
+
+    # --- morphing --------------------------------------------------------------------------------------------
+    def morph_ready(self) -> bool:
+        """The one answer to "can we morph?": both slots filled and a model to order the change."""
+        return self.engine is not None and self.session.slot_a is not None and self.session.slot_b is not None
+
+    def morph_plan(self, a: Optional[Pattern] = None, b: Optional[Pattern] = None) -> MorphPlan:
+        """The steady morph from A to B (the slots' grooves unless given), kept while they stay the same: the
+        slider, the live morph and the clip all play this one plan, at the longer slot's length (at most the
+        model's). Safe on the worker: the cache is swapped whole."""
+        if a is None or b is None:
+            a, b = self.session.slot_a.pattern, self.session.slot_b.pattern
+        key = (a.velocities.tobytes(), a.bars, b.velocities.tobytes(), b.bars)
+        if self._morph_plan is None or self._morph_plan[0] != key:
+            self._morph_plan = (key, self.engine.plan_morph(a, b))
+        return self._morph_plan[1]
+
+    def set_morph(self, t: float) -> bool:
+        """Show the groove at `t` between A and B (an undoable take); the ends are A and B themselves.
+        False (and a notice) when the slots are not both filled."""
+        s = self.session
+        s.morph_position = limits.MORPH_POSITION.check("morph position", t)
+        if s.slot_a is None or s.slot_b is None:
+            self.say("fill slots A and B to morph")
+            return False
+        if t in (0.0, 1.0):
+            end = s.slot_a if t == 0 else s.slot_b
+            s.commit(replace(end, label="morph end"))
+            self._changed()
+            return True
+        if self.engine is None:
+            return False
+        a, b = s.slot_a.pattern, s.slot_b.pattern
+        key = (a.velocities.tobytes(), b.velocities.tobytes())
+
+        def land(result) -> None:
+            pattern, ms = result
+            self.last_ms = ms
+            now = (s.slot_a, s.slot_b)
+            if abs(s.morph_position - t) > 1e-9 or None in now or key != (now[0].pattern.velocities.tobytes(),
+                                                                           now[1].pattern.velocities.tobytes()):
+                return  # the slider (or a slot) has moved on since: this result is stale
+            s.commit(Take(pattern, label="morph"))
+            self._changed()
+
+        self._submit("morphing", self._timed(lambda: self.morph_plan(a, b).at(t)), land)  # the plan decodes 9 codes
+        return True
+
+    def live_morph_source(self) -> MorphSource:
+        """The morph as the player plays it: A to B and back, a step of the plan per bar."""
+        plan = self.morph_plan()
+        return MorphSource(self.engine, None, None, self.session.settings.morph_bars, plan.bars, plan=plan,
+                           pingpong=True)
+
+    def set_morph_live(self, on: bool) -> bool:
+        """Morph while playing (A to B and back over `morph_bars` bars). False (and a notice) when not ready."""
+        if on and not self.morph_ready():
+            self.say("fill slots A and B first")
+            return False
+        self.morph_live = on
+        self._resound()
+        self.on_change()
+        return True
+
+    def set_morph_bars(self, bars: int) -> None:
+        self.session.settings.morph_bars = limits.MORPH_BARS.check("morph bars", bars)
+        self._changed()
+
+    # --- transport -------------------------------------------------------------------------------------------
+    def player_settings(self) -> PlayerSettings:
+        st = self.session.settings
+        try:
+            notes = note_maps.resolve(st.note_map, self.config)
+        except ValueError:
+            notes = note_maps.PRESETS["General MIDI"]
+        return PlayerSettings(bpm=st.bpm, swing=st.swing, channel=st.channel - 1, note_map=notes,
+                              muted=self.session.audible())
+
+    def _source(self):
+        if self.morph_live and self.morph_ready():
+            return ("morph", self.morph_plan(), self.session.settings.morph_bars), self.live_morph_source
+        return ("loop", self.pattern), lambda: LoopSource(self.pattern)
+
+    def _resound(self) -> None:
+        """Give the player what should sound now, only when that changed (it lands at the next bar line)."""
+        if self.player is None:
+            return
+        key, make = self._source()
+        if key != self._sounding:
+            self._sounding = key
+            self.player.set_source(make())
+
+    def _open_output(self) -> MidiOutput:
+        if self.api is None:
+            raise PortError("no MIDI system found (ALSA, JACK, CoreMIDI or Windows MM)")
+        port = self.session.settings.port
+        return MidiOutput(self.api, port or None)
+
+    def ensure_player(self) -> Player:
+        """The player on the chosen port (the virtual port by default), made once and kept."""
+        if self.player is None:
+            key, make = self._source()
+            self.player = self._make_player(self._open_output, make(), self.player_settings(),
+                                            on_fault=lambda fault: self._from_player(self._fault, fault.message),
+                                            on_step=lambda bar, step: self._from_player(self.on_step, bar, step))
+            self._sounding = key
+            if self.sound is not None:
+                self.sound.attach(self.player)
+            self.port_state = self.player.output_name if self.player.output_ok else "unavailable"
+            self.on_status()
+        return self.player
+
+    def _from_player(self, handler: Callable, *args) -> None:
+        """Player callbacks come on its threads: hand them to the owner's thread."""
+        if self._post is None:
+            handler(*args)
+        else:
+            self._post(lambda: handler(*args))
+
+    def _fault(self, message: str) -> None:
+        if self.player is not None:
+            self.port_state = self.player.output_name if self.player.output_ok else "lost, reconnecting"
+        self.say(message)
+
+    @property
+    def playing(self) -> bool:
+        return self.player is not None and self.player.playing
+
+    def play(self) -> None:
+        player = self.ensure_player()
+        if player.playing:
+            return
+        self._sounding = None
+        self._resound()
+        if self.sound is not None:
+            self.sound.apply(opening=True)  # the sound device opens at the first Play
+        player.start()
+        self.on_status()
+
+    def stop(self) -> None:
+        if self.player is not None and self.player.playing:
+            self.player.stop()
+        self.on_status()
+
+    def toggle_play(self) -> bool:
+        """Play or stop; whether it plays now."""
+        (self.stop if self.playing else self.play)()
+        return self.playing
+
+    def playhead(self, bar: int, step: int) -> tuple[int, int]:
+        """Where a sounded (bar, step) shows: the bar of the loop, and the step if that bar is on screen (else -1)."""
+        shown = bar % self.pattern.bars
+        return shown, step if shown == self.session.view_bar else -1
+
+    def set_transport(self, bpm: Optional[float] = None, swing: Optional[float] = None,
+                      channel: Optional[int] = None, note_map: Optional[str] = None) -> None:
+        """Tempo, swing, MIDI channel (1-16) and note map: saved, and heard from the next step."""
+        st = self.session.settings
+        if bpm is not None:
+            st.bpm = limits.BPM.check("BPM", bpm)
+        if swing is not None:
+            st.swing = limits.SWING.check("swing", swing)
+        if channel is not None:
+            st.channel = limits.CHANNEL.check("channel", channel)
+        if note_map is not None:
+            note_maps.resolve(note_map, self.config)  # an unknown map is refused here, with its name
+            st.note_map = note_map
+        if self.player is not None:
+            ps = self.player_settings()
+            self.player.update(bpm=ps.bpm, swing=ps.swing, channel=ps.channel, note_map=ps.note_map)
+        self._changed(sound=False)
+
+    def ports(self) -> list[str]:
+        """The ports the player can play into, besides its own virtual port."""
+        if not self.api:
+            return []
+        try:
+            return [p for p in list_ports(self.api, "out") if not p.endswith(":" + VIRTUAL_PORT)]
+        except PortError:
+            return []
+
+    def set_port(self, port: str) -> None:
+        """Play into `port` ("" for the virtual port): the player is remade on it, still playing if it was."""
+        self.session.settings.port = port
+        if self.player is not None:
+            playing = self.player.playing
+            self.player.close()
+            self.player = None
+            if playing:
+                self.play()
+        self._changed(sound=False)
+
+    # --- clips -----------------------------------------------------------------------------------------------
+    def clip_patterns(self) -> list[Pattern]:
+        """What a clip holds: the pattern, or with the live morph on, one pass of the morph from A to B."""
+        if self.morph_live and self.morph_ready():
+            source = self.live_morph_source()
+            return [Pattern.concat(source.bar(i) for i in range(source.over_bars))]
+        return [self.pattern]
+
+    def export(self, path: Path) -> bool:
+        try:
+            write_clip(self.clip_patterns(), path, bpm=self.session.settings.bpm, track_name="drummachine")
+        except ClipWriteError as exc:
+            self.say(str(exc))
+            return False
+        self.say(f"exported {path}")
+        return True
+
+    def temp_clip(self) -> Path:
+        """A clip in the temporary folder, for dragging into a DAW."""
+        folder = Path(tempfile.gettempdir()) / "drummachine-clips"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"groove-{self.session.take.seed or 'edit'}-{time.time_ns()}.mid"
+        write_clip(self.clip_patterns(), path, bpm=self.session.settings.bpm, track_name="drummachine")
+        return path
+
+    # --- lifetime --------------------------------------------------------------------------------------------
+    def save(self) -> bool:
+        try:
+            self.session.save(self.config)
+        except OSError as exc:
+            self.say(f"could not save the session: {exc}")
+            return False
+        self.unsaved = False
+        return True
+
+    def close(self) -> None:
+        self.save()
+        if self.player is not None:
+            self.player.close()
+            self.player = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_file(path: Path):
+    """A slot's groove from a file: a bad file comes back as its error (a notice), not as a failure."""
+    try:
+        return read_groove(path)
+    except MidiReadError as exc:
+        return exc

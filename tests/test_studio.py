@@ -1,0 +1,260 @@
+"""The studio without a window: every button of the window, driven as a method, with the real engine
+(a tiny exported model), real session files and a real player (on no MIDI port, or a real JACK server)."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from drummachine.audio.sounding_player import SilentOutput
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.take import Take
+from drummachine.live.player import Player
+from drummachine.midi import note_maps
+from drummachine.midi.reader import read_drum_midi
+from drummachine.model.engine import Engine
+from drummachine.studio.session import Session
+from drummachine.studio.studio import Studio
+from jack_server import Recorder, jack_available
+
+
+class CountingPlayer(Player):
+    """A real player on no MIDI port that counts the bar sources it is handed."""
+
+    def __init__(self, open_output, source, settings, **options):
+        self.sources = [source]
+        super().__init__(SilentOutput, source, settings, **options)
+
+    def set_source(self, source) -> None:
+        self.sources.append(source)
+        super().set_source(source)
+
+
+def counting(open_output, source, settings, **options) -> CountingPlayer:
+    return CountingPlayer(open_output, source, settings, **options)
+
+
+@pytest.fixture
+def engine(tiny_model):
+    return Engine(tiny_model)
+
+
+@pytest.fixture
+def studio(engine, tmp_path):
+    s = Studio(engine, Session(), tmp_path / "config", api=None, make_player=counting)
+    yield s
+    s.close()
+
+
+def groove(bars: int, seed: int) -> Pattern:
+    rng = np.random.default_rng(seed)
+    return Pattern(np.where(rng.random((bars, 16, 9)) < 0.2, 100, 0))
+
+
+def test_generate_commits_a_take_with_its_seed_temperature_and_code(studio):
+    studio.session.settings.bars = 4
+    assert studio.generate(seed=11)
+    take = studio.session.take
+    assert (take.seed, take.temperature, take.label, take.pattern.bars) == (11, 0.8, "sample", 4)
+    assert take.z is not None and len(take.z) == studio.engine.latent
+    assert "last generation" in studio.status_line()
+    first = take.pattern
+    studio.generate(seed=11)
+    assert studio.session.take.pattern == first  # same seed, same groove
+    assert studio.undo() and studio.undo() and studio.session.take.label == "empty"
+
+
+def test_without_a_model_the_buttons_say_no_and_nothing_changes(tmp_path):
+    s = Studio(None, Session(), tmp_path, api=None)
+    before = s.session.take
+    assert not s.generate() and not s.variation() and not s.fill_slot("A", "sample")
+    assert s.session.take is before
+    assert s.status_line().startswith("no model")
+
+
+def test_locked_instruments_keep_their_hits_through_generate_and_variation(studio):
+    studio.session.commit(Take(groove(2, 1)))
+    kick = studio.pattern.hits[..., 0].copy()
+    studio.flip("lock", 0)
+    studio.generate(seed=3)
+    assert np.array_equal(studio.pattern.hits[..., 0], kick)
+    studio.variation()
+    assert studio.session.take.label == "variation" and np.array_equal(studio.pattern.hits[..., 0], kick)
+
+
+def test_temperature_amount_and_morph_bars_are_saved_with_the_session(studio, tmp_path):
+    """The bug: the window set 1.7 and 2.5, the file kept 0.8 and 0.5."""
+    studio.set_temperature(1.7)
+    studio.set_variation_amount(2.5)
+    studio.set_morph_bars(12)
+    studio.set_transport(bpm=97.5, swing=62, channel=3, note_map="General MIDI")
+    assert studio.unsaved and studio.save() and not studio.unsaved
+    loaded, notice = Session.load(tmp_path / "config")
+    st = loaded.settings
+    assert notice == ""
+    assert (st.temperature, st.variation_amount, st.morph_bars, st.bpm, st.swing, st.channel) == (1.7, 2.5, 12, 97.5,
+                                                                                                 62, 3)
+    with pytest.raises(ValueError, match="temperature"):
+        studio.set_temperature(9)
+    with pytest.raises(ValueError, match="no such|unknown|not"):
+        studio.set_transport(note_map="a map nobody saved")
+
+
+def test_the_generated_take_keeps_its_temperature_in_the_file(studio, tmp_path):
+    studio.set_temperature(1.25)
+    studio.generate(seed=5)
+    studio.save()
+    data = json.loads((tmp_path / "config" / "session.json").read_text())
+    assert data["take"]["temperature"] == 1.25 and data["take"]["seed"] == 5
+
+
+def test_the_player_is_handed_a_pattern_only_when_what_sounds_changed(studio):
+    """The bug: every redraw re-sourced the player (and restarted the autosave)."""
+    studio.session.commit(Take(groove(2, 2)))
+    player = studio.ensure_player()
+    handed = len(player.sources)
+    studio.show_bar(1)
+    studio.flip("lock", 2)
+    studio.set_temperature(1.1)
+    studio.set_transport(bpm=133)
+    studio.flip("mute", 1)
+    assert len(player.sources) == handed  # none of these changes what the loop is
+    studio.toggle(3, 4)
+    assert len(player.sources) == handed + 1
+    assert player.sources[-1].pattern == studio.pattern
+    studio.undo()
+    assert len(player.sources) == handed + 2
+
+
+def test_mute_and_solo_reach_the_player_at_once(studio):
+    player = studio.ensure_player()
+    studio.flip("mute", 1)
+    assert player.settings.muted == frozenset({1})
+    studio.flip("solo", 0)  # a solo silences every other class, muted or not
+    assert player.settings.muted == frozenset(range(1, 9))
+    studio.flip("solo", 0)
+    studio.flip("mute", 1)
+    assert player.settings.muted == frozenset()
+
+
+def test_transport_changes_reach_the_player(studio):
+    player = studio.ensure_player()
+    studio.set_transport(bpm=150, swing=66, channel=2, note_map="General MIDI")
+    assert (player.settings.bpm, player.settings.swing, player.settings.channel) == (150, 66, 1)
+
+
+def test_redo_keeps_the_bar_shown_inside_the_pattern(studio):
+    """The bug: undo clamped the bar shown, redo did not."""
+    studio.session.commit(Take(groove(16, 3)))
+    studio.show_bar(15)
+    studio.set_bars(2)  # the shown bar is clamped to 1
+    studio.undo()
+    studio.show_bar(15)
+    studio.redo()  # back to 2 bars: bar 15 is gone
+    assert studio.session.view_bar == 1 and studio.pattern.bars == 2
+
+
+def test_slots_fill_from_current_sample_and_file_and_get_their_codes(studio, tmp_path):
+    studio.session.commit(Take(groove(2, 4)))
+    studio.fill_slot("A", "current")
+    assert studio.session.slot_a.pattern == studio.pattern and studio.session.slot_a.z is not None  # encoded
+    studio.fill_slot("B", "sample")
+    assert studio.session.slot_b.label == "sample" and studio.session.slot_b.z is not None
+    clip = tmp_path / "b.mid"
+    assert studio.export(clip)
+    studio.fill_slot("B", "file", clip)
+    assert studio.session.slot_b.label == "file" and studio.session.slot_b.pattern == read_drum_midi(clip).as_pattern()
+    assert studio.session.slot_b.z is not None
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"MThd not really")
+    kept = studio.session.slot_b
+    studio.fill_slot("B", "file", bad)
+    assert studio.session.slot_b is kept and "bad.mid" in studio.notice
+    assert "generating" not in studio.status_line()
+
+
+def test_the_morph_slider_shows_steady_steps_and_its_ends_are_the_slots(studio):
+    a, b = groove(2, 5), groove(2, 6)
+    studio.session.slot_a, studio.session.slot_b = Take(a), Take(b)
+    assert studio.set_morph(0.0) and studio.pattern == a
+    changed = []
+    for t in (0.25, 0.5, 0.75):
+        before = studio.pattern
+        studio.set_morph(t)
+        changed.append(int((studio.pattern.hits != before.hits).sum()))
+    studio.set_morph(1.0)
+    assert studio.pattern == b
+    total = int((a.hits != b.hits).sum())
+    assert max(changed) <= 0.3 * total  # each quarter of the way moves about a quarter of the cells
+
+
+def test_morph_needs_both_slots_and_says_so(studio):
+    assert not studio.set_morph(0.5)
+    assert "fill slots A and B" in studio.notice
+    assert not studio.set_morph_live(True) and not studio.morph_live
+
+
+def test_a_live_morph_plays_and_exports_with_a_model_shorter_than_the_slots(tiny_two_bar_model, tmp_path):
+    """The bug: the bar count came three ways; past the model's length live morph faulted and export threw."""
+    s = Studio(Engine(tiny_two_bar_model), Session(), tmp_path, api=None, make_player=counting)
+    try:
+        s.session.slot_a, s.session.slot_b = Take(groove(16, 7)), Take(groove(16, 8))
+        s.set_morph_bars(8)
+        assert s.set_morph_live(True)
+        source = s.ensure_player().sources[-1]
+        bars = [source.bar(i) for i in range(20)]  # past the model's 2 bars and the morph's 8
+        assert all(bar.bars == 1 for bar in bars)
+        clip = s.clip_patterns()
+        assert len(clip) == 1 and clip[0].bars == 8
+        assert s.export(tmp_path / "morph.mid")
+        assert read_drum_midi(tmp_path / "morph.mid").as_pattern().bars == 8
+        assert s.set_morph(0.5)  # the slider plays the same plan
+        assert s.pattern.bars == s.morph_plan().bars == 2
+    finally:
+        s.close()
+
+
+def test_a_stale_morph_result_does_not_land_after_the_slider_moved_on(engine, tmp_path):
+    """With a worker, results land through `post`; a result for a position the slider left is dropped."""
+    posted = []
+    s = Studio(engine, Session(), tmp_path, api=None, post=posted.append)
+    try:
+        s.session.slot_a, s.session.slot_b = Take(groove(2, 9)), Take(groove(2, 10))
+        s.set_morph(0.3)
+        s.set_morph(0.6)
+        assert s.pending == 2 and "morphing" in s.status_line()
+        deadline = time.monotonic() + 20
+        while len(posted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for call in list(posted):
+            call()
+        assert s.pending == 0
+        assert s.pattern == s.morph_plan().at(0.6)
+        assert [t.label for t in s.session.undo_stack].count("morph") == 0  # 0.3 never landed
+    finally:
+        s.close()
+
+
+def test_set_port_remakes_the_player_and_keeps_it_playing(studio):
+    first = studio.ensure_player()
+    studio.play()
+    assert studio.playing
+    studio.set_port("somewhere")
+    assert studio.player is not first and studio.playing and studio.session.settings.port == "somewhere"
+    assert studio.toggle_play() is False and not studio.playing
+
+
+@pytest.mark.skipif(not jack_available(), reason="jackd not installed")
+def test_the_port_list_offers_ports_that_can_be_played_into(jack, tmp_path, engine):
+    """The window listed the ports it could listen to; a synth's input is what a drum machine plays into."""
+    recorder = Recorder(tmp_path, connect="nothing", virtual="Synth In")
+    try:
+        s = Studio(engine, Session(), tmp_path, api="jack")
+        deadline = time.monotonic() + 10
+        while not any("Synth In" in p for p in s.ports()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any("Synth In" in p for p in s.ports())
+        s.close()
+    finally:
+        recorder.stop()

@@ -78,6 +78,38 @@ def tiny_two_bar_model(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def tiny_feel_checkpoint(tmp_path_factory):
+    """An untrained small feel model saved as a finished feel run (with a prior fitted to nothing: N(0, I))."""
+    import numpy as np
+    import torch
+
+    from trainer.checkpoint import save_checkpoint
+    from trainer.feel_model import FeelConfig, FeelVAE
+
+    torch.manual_seed(1)
+    cfg = FeelConfig(hidden=16, latent=4)
+    model = FeelVAE(cfg)
+    path = tmp_path_factory.mktemp("feel") / "checkpoint.pt"
+    save_checkpoint(path, {"kind": "feel", "model": model.state_dict(), "optimizer": {}, "model_config": cfg.to_dict(),
+                           "train_config": {}, "step": 0, "seconds": 0.0, "parameters": 0,
+                           "prior_mean": np.zeros(4, np.float32), "prior_chol": np.eye(4, dtype=np.float32)})
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_feel_model(tiny_model, tiny_feel_checkpoint, tmp_path_factory):
+    """The tiny VAE's model folder with that feel model exported beside it."""
+    import shutil
+
+    from export.feel_export import export_feel
+
+    out = tmp_path_factory.mktemp("model_feel") / "tiny_feel"
+    shutil.copytree(tiny_model, out)
+    export_feel(tiny_feel_checkpoint, out)
+    return out
+
+
 @pytest.fixture
 def jack(monkeypatch):
     """A real JACK MIDI server (dummy driver) for this test alone."""

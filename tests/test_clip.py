@@ -80,3 +80,24 @@ def test_an_existing_clip_is_replaced_whole(tmp_path):
     write_clip(random_pattern(8, 1), path)
     write_clip(random_pattern(1, 2), path)
     assert read_drum_midi(path).spans == [random_pattern(1, 2)]
+
+
+def test_a_clip_carries_each_hits_timing_and_the_swing_as_they_sound(tmp_path):
+    """Read back by our reader and counted by mido: early and late hits, swung 16ths, an early first hit."""
+    from drummachine.midi.reader import read_drum_midi
+
+    v = np.zeros((2, 16, 9), np.uint8)
+    o = np.zeros((2, 16, 9), np.float32)
+    v[0, 0, 0], o[0, 0, 0] = 100, -0.2  # before the clip's start: held at tick 0
+    v[0, 4, 1], o[0, 4, 1] = 90, 0.25
+    v[1, 0, 1], o[1, 0, 1] = 80, -0.3  # early for bar 2
+    v[0, 2, 2] = v[0, 3, 2] = 60  # an 8th on the grid and the 16th after it, swung
+    p = Pattern(v, o)
+    path = write_clip(p, tmp_path / "feel.mid", swing=62.5)
+    back = read_drum_midi(path).spans[0]
+    assert back.timing[0, 4, 1] == pytest.approx(0.25, abs=1 / 120)
+    assert back.timing[1, 0, 1] == pytest.approx(-0.3, abs=1 / 120) and back.velocities[1, 0, 1] == 80
+    assert back.timing[0, 0, 0] == 0 and back.timing[0, 2, 2] == 0
+    assert back.timing[0, 3, 2] == pytest.approx(0.25, abs=1 / 120)  # 62.5 % swing: a quarter of a step late
+    ons = [m for m in mido.MidiFile(path).tracks[0] if m.type == "note_on" and m.velocity]
+    assert len(ons) == 5

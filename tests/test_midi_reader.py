@@ -47,7 +47,8 @@ def test_any_ticks_per_beat_gives_the_same_pattern(tmp_path, tpb):
     notes = [(round(t * tpb / 480), pitch, vel) for t, pitch, vel in groove_notes(2)]
     p = read_drum_midi(save(drum_file(notes, ticks_per_beat=tpb, end_tick=8 * tpb), tmp_path / "t.mid")).spans[0]
     ref = read_drum_midi(save(drum_file(groove_notes(2), end_tick=3840), tmp_path / "r.mid")).spans[0]
-    assert p == ref
+    assert p.on_grid() == ref
+    assert np.abs(p.timing).max() <= 0.5 / (tpb / 4)  # off the grid by the rounding to a tick alone
 
 
 def test_tempo_changes_do_not_move_the_grid(tmp_path):
@@ -235,3 +236,17 @@ def test_a_type_2_file_is_refused_as_unsupported(tmp_path):
     path = tmp_path / "type2.mid"
     path.write_bytes(raw_smf([b"\x00\x99\x24\x64" + END], midi_type=2))
     assert refusal(path).reason == "unsupported_type"
+
+
+def test_each_hit_keeps_how_far_off_its_step_it_was_played(tmp_path):
+    """A late snare, an early kick pulled onto the next bar line, and of two hits on one cell the louder's timing."""
+    notes = [(480 * 4 + 50, 38, 100),  # beat 1 of bar 2, 50 ticks (of a 120-tick step) late
+             (480 + 30, 36, 80),  # beat 2, a quarter step late
+             (480 * 4 - 40, 36, 90),  # a third of a step before bar 2's line: bar 2 step 0, early
+             (480 * 2 - 20, 42, 50), (480 * 2 + 10, 42, 70)]  # two hats on beat 3: the louder (late) one counts
+    p = read_drum_midi(save(drum_file(notes, end_tick=480 * 8), tmp_path / "f.mid")).spans[0]
+    assert p.offsets is not None
+    assert p.timing[0, 4, KICK] == pytest.approx(0.25)
+    assert p.timing[1, 0, KICK] == pytest.approx(-40 / 120) and p.velocities[1, 0, KICK] == 90
+    assert p.timing[1, 0, SNARE] == pytest.approx(50 / 120)
+    assert p.velocities[0, 8, 2] == 70 and p.timing[0, 8, 2] == pytest.approx(10 / 120)

@@ -1,11 +1,11 @@
-"""`python -m trainer {dataset,train,evaluate}`."""
+"""`python -m trainer {dataset,train,evaluate,feel-train,feel-evaluate}`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from trainer import cli_dataset, cli_evaluate, cli_train
+from trainer import cli_dataset, cli_evaluate, cli_feel, cli_train
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_dataset.add_parser(sub)
     cli_train.add_parser(sub)
     cli_evaluate.add_parser(sub)
+    cli_feel.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -21,11 +21,11 @@ from drummachine.safe_files import atomic_write
 from drummachine.midi.reader import DrumFile, MidiReadError, read_drum_midi
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.vocabulary import CLASS_NAMES, NUM_TOKENS, token_name, tokens_with_class
-from trainer.splits import SPLITS, assign_split, read_listed_splits
+from trainer.splits import SPLITS, assign_split, read_listed_splits, read_listed_styles
 from trainer.windows import WINDOW_BARS, max_empty_bars, stack, windows
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-hit offsets, and each file's tempo, style and beat/fill
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,15 @@ class WindowSet:
     file_index: np.ndarray  # (N,) int32 into `files`
     files: list[str]
     bars: int
+    offsets: Optional[np.ndarray] = None  # (N, steps, 9) float16, steps off the grid; None in a format-1 dataset
+    file_bpm: Optional[np.ndarray] = None  # (files,) the tempo each file starts at
+    file_style: Optional[list[str]] = None  # (files,) GMD's style ("funk/purdieshuffle"), "" when unlisted
+    file_kind: Optional[list[str]] = None  # (files,) "beat" or "fill", "" when unlisted
+
+    @property
+    def bpm(self) -> Optional[np.ndarray]:
+        """The tempo of each window's file (N,)."""
+        return None if self.file_bpm is None else self.file_bpm[self.file_index]
 
     def __len__(self) -> int:
         return int(self.tokens.shape[0])
@@ -104,7 +113,9 @@ def build_dataset(midi_root: Path, out: Path, config: DatasetConfig = DatasetCon
     if not midi_root.is_dir():
         raise FileNotFoundError(f"no such folder: {midi_root}")
     listed = read_listed_splits(midi_root)
+    styles = read_listed_styles(midi_root)
     files: list[str] = []
+    file_bpm: list[float] = []
     skipped: Counter[str] = Counter()
     skipped_examples: dict[str, list[str]] = {}
     bars_per_split: Counter[str] = Counter()
@@ -123,6 +134,7 @@ def build_dataset(midi_root: Path, out: Path, config: DatasetConfig = DatasetCon
         split = assign_split(relpath, listed.get(relpath), config.test_fraction, config.valid_fraction)
         index = len(files)
         files.append(relpath)
+        file_bpm.append(take.bpm)
         files_per_split[split] += 1
         bars_per_split[split] += take.bar_count
         counts.update(
@@ -154,13 +166,18 @@ def build_dataset(midi_root: Path, out: Path, config: DatasetConfig = DatasetCon
     out.mkdir(parents=True, exist_ok=True)
     window_summary = {}
     for bars, by_split in per_length.items():
-        arrays: dict[str, np.ndarray] = {"files": np.array(files), "format_version": np.array(FORMAT_VERSION)}
+        arrays: dict[str, np.ndarray] = {
+            "files": np.array(files), "format_version": np.array(FORMAT_VERSION),
+            "file_bpm": np.array(file_bpm, np.float32),
+            "file_style": np.array([styles.get(f, ("", ""))[0] for f in files]),
+            "file_kind": np.array([styles.get(f, ("", ""))[1] for f in files])}
         window_summary[str(bars)] = {}
         train_keys = by_split["train"].seen
         for split, acc in by_split.items():
-            tokens, velocities = stack(acc.patterns, bars)
+            tokens, velocities, offsets = stack(acc.patterns, bars)
             arrays[f"{split}_tokens"] = tokens
             arrays[f"{split}_velocities"] = velocities
+            arrays[f"{split}_offsets"] = offsets
             arrays[f"{split}_file"] = np.array(acc.file_index, dtype=np.int32)
             window_summary[str(bars)][split] = {
                 "windows": len(acc.patterns),
@@ -216,10 +233,15 @@ def load_windows(dataset: Path, bars: int, split: str) -> WindowSet:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     with np.load(path) as data:
+        has = set(data.files)
         return WindowSet(
             tokens=data[f"{split}_tokens"],
             velocities=data[f"{split}_velocities"],
             file_index=data[f"{split}_file"],
             files=[str(f) for f in data["files"]],
             bars=bars,
+            offsets=data[f"{split}_offsets"] if f"{split}_offsets" in has else None,
+            file_bpm=data["file_bpm"] if "file_bpm" in has else None,
+            file_style=[str(x) for x in data["file_style"]] if "file_style" in has else None,
+            file_kind=[str(x) for x in data["file_kind"]] if "file_kind" in has else None,
         )

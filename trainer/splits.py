@@ -46,3 +46,16 @@ def read_listed_splits(root: Path) -> dict[str, str]:
         if not rows.fieldnames or not {"midi_filename", "split"} <= set(rows.fieldnames):
             return {}
         return {row["midi_filename"].replace("\\", "/"): row["split"] for row in rows}
+
+
+def read_listed_styles(root: Path) -> dict[str, tuple[str, str]]:
+    """GMD's `info.csv` (midi_filename -> (style, beat or fill)), or nothing when the folder has none: what the
+    feel evaluation asks of held-out files (are they swung?)."""
+    info = root / "info.csv"
+    if not info.is_file():
+        return {}
+    with open(info, newline="", encoding="utf-8") as fh:
+        rows = csv.DictReader(fh)
+        if not rows.fieldnames or not {"midi_filename", "style", "beat_type"} <= set(rows.fieldnames):
+            return {}
+        return {row["midi_filename"].replace("\\", "/"): (row["style"], row["beat_type"]) for row in rows}

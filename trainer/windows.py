@@ -28,11 +28,13 @@ def windows(span: Pattern, bars: int, hop: int = 1) -> Iterator[tuple[Pattern, b
         yield span.bar_slice(start, start + bars), empty <= limit
 
 
-def stack(patterns: list[Pattern], bars: int) -> tuple[np.ndarray, np.ndarray]:
-    """Tokens (N, bars*16) int16 and velocities (N, bars*16, 9) uint8 of equal-length patterns."""
+def stack(patterns: list[Pattern], bars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens (N, bars*16) int16, velocities (N, bars*16, 9) uint8 and offsets (N, bars*16, 9) float16 (in
+    steps: float16 keeps them to 1/2000 of a step) of equal-length patterns."""
     steps = bars * 16
     if not patterns:
-        return np.zeros((0, steps), np.int16), np.zeros((0, steps, 9), np.uint8)
+        return np.zeros((0, steps), np.int16), np.zeros((0, steps, 9), np.uint8), np.zeros((0, steps, 9), np.float16)
     tokens = np.stack([p.tokens() for p in patterns]).astype(np.int16)
     velocities = np.stack([p.velocities.reshape(steps, 9) for p in patterns])
-    return tokens, velocities
+    offsets = np.stack([p.timing.reshape(steps, 9) for p in patterns]).astype(np.float16)
+    return tokens, velocities, offsets

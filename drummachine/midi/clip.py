@@ -28,10 +28,13 @@ def patterns_to_midi(
     track_name: str = "Drum Machine",
     ticks_per_beat: int = DEFAULT_TICKS_PER_BEAT,
     gate: float = 0.5,
+    swing: float = 50.0,
 ) -> mido.MidiFile:
-    """A type-0 MIDI file: the patterns one after another on channel 10, in 4/4 at `bpm`.
+    """A type-0 MIDI file: the patterns one after another on channel 10, in 4/4 at `bpm`, as they sound: each
+    hit at its step, pushed by `swing` (50 straight) and by its own timing (the pattern's offsets).
 
-    Each hit lasts `gate` of a 16th step; two classes mapped to one pitch sound once, at the louder velocity.
+    Each hit lasts `gate` of a 16th step (or up to the next hit of its pitch); two classes mapped to one pitch
+    sound once, at the louder velocity.
     The tempo is held to the limits table, whose range the MIDI reader accepts, so every clip reads back.
     """
     bpm = limits.BPM.check("the clip's tempo", bpm)
@@ -46,16 +49,22 @@ def patterns_to_midi(
         raise ValueError("ticks per beat must be a multiple of 4")
     length = max(1, int(step_ticks * gate))
 
-    events: list[tuple[int, int, int, int]] = []  # (tick, order: 0 off / 1 on, pitch, velocity)
     vel = pattern.velocities.reshape(-1, NUM_CLASSES)
-    for step in range(vel.shape[0]):
-        loudest: dict[int, int] = {}
-        for cls in range(NUM_CLASSES):
-            if vel[step, cls]:
-                loudest[pitches[cls]] = max(loudest.get(pitches[cls], 0), int(vel[step, cls]))
-        for pitch, velocity in loudest.items():
-            events.append((step * step_ticks, 1, pitch, velocity))
-            events.append((step * step_ticks + length, 0, pitch, 0))
+    timing = pattern.timing.reshape(-1, NUM_CLASSES)
+    swing_ticks = (2 * limits.SWING.check("swing", swing) / 100 - 1) * step_ticks  # odd 16ths pushed late
+    onsets: dict[int, dict[int, int]] = {}  # pitch -> {tick: velocity}
+    for step, cls in zip(*vel.nonzero()):
+        tick = step * step_ticks + (swing_ticks if step % 2 else 0) + float(timing[step, cls]) * step_ticks
+        tick = max(0, int(round(tick)))  # a hit played early before the clip's first beat starts it
+        at = onsets.setdefault(pitches[cls], {})
+        at[tick] = max(at.get(tick, 0), int(vel[step, cls]))  # one pitch sounds once, at the louder velocity
+    events: list[tuple[int, int, int, int]] = []  # (tick, order: 0 off / 1 on, pitch, velocity)
+    for pitch, at in onsets.items():
+        ticks = sorted(at)
+        for i, tick in enumerate(ticks):
+            end = tick + length if i + 1 == len(ticks) else min(tick + length, ticks[i + 1])  # never over the next
+            events.append((tick, 1, pitch, at[tick]))
+            events.append((end, 0, pitch, 0))
     events.sort()
 
     track = mido.MidiTrack()

@@ -13,7 +13,7 @@ from typing import Union
 
 import numpy as np
 
-from drummachine.groove.pattern import Pattern
+from drummachine.groove.pattern import MAX_OFFSET, Pattern
 from drummachine.midi.smf import Smf, SmfError, parse_smf
 from drummachine.groove.vocabulary import DRUM_CHANNEL, NUM_CLASSES, PITCH_TO_CLASS, STEPS_PER_BAR, STEPS_PER_BEAT
 
@@ -147,15 +147,23 @@ def read_drum_midi(source: Union[str, Path]) -> DrumFile:
     starts, lengths, is44 = _bars(smf, last_tick, name)
 
     bar = np.searchsorted(starts, ticks, side="right") - 1
-    q = np.floor((ticks - starts[bar]) / step + 0.5).astype(np.int64)
-    onto_next = q * step >= lengths[bar] - 1e-6  # rounds onto the next bar line
+    position = (ticks - starts[bar]) / step
+    q = np.floor(position + 0.5).astype(np.int64)
+    offset = np.clip(position - q, -MAX_OFFSET, MAX_OFFSET)  # how far off its step the hit was played
+    onto_next = q * step >= lengths[bar] - 1e-6  # rounds onto the next bar line (played early for it)
     bar[onto_next] += 1
     q[onto_next] = 0
     inside = bar < len(starts)
     inside[inside] = is44[bar[inside]]
-    bar, q, cls = bar[inside], q[inside], classes[inside]
+    bar, q, cls, offset, vel = bar[inside], q[inside], classes[inside], offset[inside], velocities[inside]
     grid = np.zeros((len(starts), STEPS_PER_BAR, NUM_CLASSES), dtype=np.uint8)
-    np.maximum.at(grid, (bar, q, cls), velocities[inside].astype(np.uint8))
+    timing = np.zeros(grid.shape, dtype=np.float32)
+    flat = np.ravel_multi_index((bar, q, cls), grid.shape)
+    order = np.lexsort((vel, flat))  # by cell, the loudest hit of a cell last
+    last = np.r_[flat[order][1:] != flat[order][:-1], True][: len(order)]  # two hits on one cell: the louder, and its timing
+    keep = order[last]
+    grid.reshape(-1)[flat[keep]] = vel[keep].astype(np.uint8)
+    timing.reshape(-1)[flat[keep]] = offset[keep]
     cells = int(np.count_nonzero(grid))  # velocities are 1..127, so every hit cell is nonzero
 
     spans: list[Pattern] = []
@@ -164,7 +172,7 @@ def read_drum_midi(source: Union[str, Path]) -> DrumFile:
         if ok and run_start is None:
             run_start = i
         elif not ok and run_start is not None:
-            spans.append(Pattern(grid[run_start:i]))
+            spans.append(Pattern(grid[run_start:i], timing[run_start:i]))
             run_start = None
     if not spans or all(not s.hits.any() for s in spans):
         raise MidiReadError("not_4_4", f"{name}: no drum hits in 4/4 bars")

@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from drummachine.model import format as fmt
+from drummachine.model.feel import Feel
 
 MODEL_ENV = "DRUMMACHINE_MODEL"
 MODEL_PACKAGE = "drummachine_model"  # the bundled model as the wheel installs it (pyproject: package-dir)
@@ -45,6 +46,7 @@ class ModelFiles:
     training: dict
     evaluation: dict
     provider: str
+    feel: Optional["Feel"] = None  # velocity and timing for the hits; None for a folder without feel.onnx
 
     @property
     def name(self) -> str:
@@ -123,5 +125,9 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
         raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
     provider = sessions[fmt.BAR_DECODER].get_providers()[0]
     mean, chol = _read_prior(folder / fmt.LATENT_PRIOR, int(config["latent"]))
+    try:
+        feel = Feel.open(folder, options, providers)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from exc
     return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
-                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider)
+                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel)

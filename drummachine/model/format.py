@@ -19,6 +19,11 @@ GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
 # of the training windows. A VAE whose KL stayed under its free bits is never pulled to N(0, I), and codes
 # drawn from N(0, I) then decode to noise; codes drawn where the data's codes lie decode to grooves.
 LATENT_PRIOR = "latent_prior.npz"
+# The feel model (optional: a folder without it plays rule velocities on the grid): velocity and timing for
+# given hits, and the Gaussian its codes are drawn from for a feel seed.
+FEEL = "feel.onnx"
+FEEL_PRIOR = "feel_prior.npz"
+FEEL_BARS = 2  # it reads the bar before and the bar it gives feel to
 CARD = "MODEL_CARD.md"
 INFO = "model.json"
 
@@ -28,6 +33,7 @@ KEY_VOCABULARY = "vocabulary"
 KEY_CONFIG = "model_config"
 KEY_TRAINING = "training"
 KEY_EVALUATION = "evaluation"
+KEY_FEEL_CONFIG = "feel_config"
 
 
 def vocabulary_json() -> str:

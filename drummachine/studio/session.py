@@ -201,7 +201,10 @@ class Session:
 
 
 def _pattern_json(p: Pattern) -> dict:
-    return {"bars": p.bars, "velocities": base64.b64encode(p.velocities.tobytes()).decode()}
+    out = {"bars": p.bars, "velocities": base64.b64encode(p.velocities.tobytes()).decode()}
+    if p.offsets is not None:  # float16 keeps a step's offset to 1/2000 of a step
+        out["offsets"] = base64.b64encode(p.offsets.astype(np.float16).tobytes()).decode()
+    return out
 
 
 def _clip(text: str, chars: int = 80) -> str:

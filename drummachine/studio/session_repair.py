@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from drummachine.limits import SEED, SESSION_BARS, Number, Range
-from drummachine.groove.pattern import Pattern
+from drummachine.groove.pattern import MAX_OFFSET, Pattern
 from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 
 
@@ -82,9 +82,27 @@ class Repairs:
             raw = np.frombuffer(base64.b64decode(value["velocities"], validate=True), dtype=np.uint8)
             if raw.size != bars * STEPS_PER_BAR * NUM_CLASSES:
                 raise ValueError(f"it holds {raw.size} velocities, not {bars * STEPS_PER_BAR * NUM_CLASSES}")
-            return Pattern(raw.reshape(bars, STEPS_PER_BAR, NUM_CLASSES))
+            velocities = raw.reshape(bars, STEPS_PER_BAR, NUM_CLASSES)
         except (ValueError, binascii.Error) as exc:
             self.note(f"{name} was dropped: {exc}")
+            return None
+        return Pattern(velocities, self._offsets(name, value.get("offsets"), velocities.shape))
+
+    def _offsets(self, name: str, value: object, shape: tuple) -> Optional[np.ndarray]:
+        """A pattern's timing (float16 per cell, in steps); damaged timing is dropped and the hits kept."""
+        if value is None:
+            return None
+        try:
+            if not isinstance(value, str):
+                raise ValueError("they are not encoded offsets")
+            raw = np.frombuffer(base64.b64decode(value, validate=True), dtype=np.float16).astype(np.float32)
+            if raw.size != int(np.prod(shape)):
+                raise ValueError(f"there are {raw.size} of them, not {int(np.prod(shape))}")
+            if not (np.isfinite(raw).all() and np.abs(raw).max(initial=0) <= MAX_OFFSET):
+                raise ValueError(f"they are not fractions of a step in -{MAX_OFFSET}..{MAX_OFFSET}")
+            return raw.reshape(shape)
+        except (ValueError, binascii.Error) as exc:
+            self.note(f"{name}'s timing was dropped ({exc}); its hits sit on the grid")
             return None
 
 

@@ -1,0 +1,68 @@
+"""Feel in the app: the exported feel model gives velocity and timing per bar, the same bar by bar or all
+at once; amount 0 leaves a pattern as written; locked classes keep their own; files without feel still open."""
+
+import numpy as np
+import pytest
+
+from drummachine.groove.pattern import Pattern
+from drummachine.model import format as fmt
+from drummachine.model.engine import Engine
+from drummachine.model.feel import FeelSettings
+from drummachine.model.folder import ModelError
+
+
+def groove(bars: int, seed: int) -> Pattern:
+    rng = np.random.default_rng(seed)
+    return Pattern(np.where(rng.random((bars, 16, 9)) < 0.25, 100, 0))
+
+
+@pytest.fixture(scope="module")
+def feel(tiny_feel_model):
+    return Engine(tiny_feel_model).model.feel
+
+
+def test_a_model_folder_without_feel_opens_without_it(tiny_model):
+    assert Engine(tiny_model).model.feel is None
+
+
+def test_a_damaged_feel_file_is_refused_by_name(tiny_feel_model, tmp_path):
+    import shutil
+
+    bad = tmp_path / "m"
+    shutil.copytree(tiny_feel_model, bad)
+    (bad / fmt.FEEL).write_bytes(b"not onnx")
+    with pytest.raises(ModelError, match="feel.onnx"):
+        Engine(bad)
+
+
+def test_feel_moves_velocities_and_timing_of_the_hits_only(feel):
+    p = groove(4, 1)
+    felt = feel.apply(p, FeelSettings(amount=1.0, seed=3))
+    assert np.array_equal(felt.hits, p.hits)
+    assert felt.offsets is not None and np.abs(felt.timing).max() <= 0.5
+    assert not np.array_equal(felt.velocities, p.velocities)
+    assert (felt.timing[~p.hits] == 0).all()
+
+
+def test_the_same_seed_gives_the_same_feel_bar_by_bar_or_all_at_once(feel):
+    p = groove(8, 2)
+    s = FeelSettings(amount=1.0, seed=11)
+    whole = feel.apply(p, s)
+    bars = [feel.apply(p.bar_slice(0, 1), s)] + [feel.apply(p.bar_slice(k, k + 1), s, previous=p.bar_slice(k - 1, k))
+                                                 for k in range(1, 8)]
+    assert Pattern.concat(bars) == whole
+    assert feel.apply(p, FeelSettings(seed=12)) != whole  # another seed, another feel
+
+
+def test_amount_zero_is_the_pattern_as_written_and_keep_holds_locked_classes(feel):
+    p = groove(2, 4)
+    assert feel.apply(p, FeelSettings(amount=0.0)) is p
+    half, full = (feel.apply(p, FeelSettings(amount=a, seed=1)) for a in (0.5, 1.0))
+    hits = p.hits
+    # half way: every hit's velocity lies between the written and the learned one
+    lo, hi = np.minimum(p.velocities, full.velocities), np.maximum(p.velocities, full.velocities)
+    assert ((half.velocities[hits] >= lo[hits] - 1) & (half.velocities[hits] <= hi[hits] + 1)).all()
+    kept = feel.apply(p, FeelSettings(amount=1.0, seed=1, keep=frozenset({0, 1})))
+    assert np.array_equal(kept.velocities[..., :2], p.velocities[..., :2]) and (kept.timing[..., :2] == 0).all()
+    with pytest.raises(ValueError, match="feel amount"):
+        FeelSettings(amount=2.0)

@@ -79,10 +79,36 @@ def cmd_generate(args: argparse.Namespace) -> int:
         lock = Lock(read_groove(args.lock_from, args.bars), parse_classes(args.lock))
     started = time.perf_counter()
     groove = engine.sample(args.bars, args.temperature, args.seed, lock)
+    pattern, feel = _with_feel(engine, groove.pattern, args.feel, groove.seed, lock.classes if lock else frozenset())
     ms = (time.perf_counter() - started) * 1000
-    write_clip(groove.pattern, args.output, bpm=args.bpm, track_name=f"drummachine seed {groove.seed}")
+    write_clip(pattern, args.output, bpm=args.bpm, track_name=f"drummachine seed {groove.seed}")
     print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {groove.seed}, temperature {args.temperature}, "
-          f"{args.bpm:g} BPM, {int(groove.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
+          f"{feel}, {args.bpm:g} BPM, {int(groove.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
+    return 0
+
+
+def _with_feel(engine, pattern, amount: float, seed: int, keep: frozenset[int] = frozenset()):
+    """The pattern with the model's feel at `amount` (and the words for it); as written when the model has none."""
+    from drummachine.model.feel import FeelSettings
+
+    feel = engine.model.feel
+    if feel is None or amount == 0:
+        return pattern, "on the grid" + (" (this model has no feel)" if feel is None and amount else "")
+    return feel.apply(pattern, FeelSettings(amount, seed, keep)), f"feel {amount:g}"
+
+
+def cmd_humanize(args: argparse.Namespace) -> int:
+    from drummachine.midi.reader import read_drum_midi
+
+    engine = _engine(args)
+    if engine.model.feel is None:
+        raise ValueError(f"the model in {engine.model.folder} has no feel model (feel.onnx): humanize needs one")
+    take = read_drum_midi(args.input)
+    bpm = args.bpm if args.bpm is not None else take.bpm
+    pattern, feel = _with_feel(engine, take.as_pattern(), args.amount, args.seed)
+    write_clip(pattern, args.output, bpm=bpm, track_name=f"{args.input.stem} humanized")
+    print(f"wrote {args.output}: {plural(pattern.bars, 'bar')} of {args.input.name} with {feel}, seed {args.seed}, "
+          f"{bpm:g} BPM, {int(pattern.hits.sum())} hits")
     return 0
 
 
@@ -207,10 +233,10 @@ def _ranged(p: argparse.ArgumentParser, flag: str, of: limits.Range, default=Non
                    help=f"{help}{'; ' if help else ''}{of.describe()}{shown}")
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def _add_model_options(p: argparse.ArgumentParser, bpm_help: str = "tempo", bpm_default=limits.BPM.default) -> None:
     p.add_argument("--model", type=Path, help="model folder (default: the bundled assets/model)")
     _ranged(p, "--threads", limits.THREADS, limits.THREADS.default, "onnxruntime threads")
-    _ranged(p, "--bpm", limits.BPM, limits.BPM.default, "tempo")
+    _ranged(p, "--bpm", limits.BPM, bpm_default, bpm_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,11 +250,21 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(g, "--seed", limits.SEED, None, "same seed, same groove (default: a new one, printed)")
     _ranged(g, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default,
             "0 is the most likely groove; higher is wilder")
+    _ranged(g, "--feel", limits.FEEL, limits.FEEL.default,
+            "velocity and timing learned from drummers: 0 on the grid, 1 as they play, 1.5 exaggerated")
     g.add_argument("--lock", help="instruments to keep from --lock-from, e.g. kick,snare")
     g.add_argument("--lock-from", type=Path, help="MIDI file whose locked instruments are kept")
     g.add_argument("-o", "--output", type=output_file, default=Path("groove.mid"))
     _add_model_options(g)
     g.set_defaults(run=cmd_generate)
+    h = sub.add_parser("humanize", help="play your own drum MIDI with the feel learned from drummers",
+                       exit_on_error=False)
+    h.add_argument("input", type=Path, help="a drum MIDI file (channel 10)")
+    h.add_argument("-o", "--output", type=output_file, default=Path("humanized.mid"))
+    _ranged(h, "--amount", limits.FEEL, limits.FEEL.default, "0 leaves it as written, 1.5 exaggerates")
+    _ranged(h, "--seed", limits.SEED, limits.SEED.default, "another seed, another drummer's touch")
+    _add_model_options(h, "tempo of the clip written (default: the file's own)", None)
+    h.set_defaults(run=cmd_humanize)
     m = sub.add_parser("morph", help="interpolate from one groove to another, as one MIDI clip", exit_on_error=False)
     m.add_argument("a", type=Path)
     m.add_argument("b", type=Path)

@@ -66,3 +66,32 @@ def test_amount_zero_is_the_pattern_as_written_and_keep_holds_locked_classes(fee
     assert np.array_equal(kept.velocities[..., :2], p.velocities[..., :2]) and (kept.timing[..., :2] == 0).all()
     with pytest.raises(ValueError, match="feel amount"):
         FeelSettings(amount=2.0)
+
+
+def test_humanize_plays_a_users_own_midi_with_feel_and_keeps_every_hit(tiny_feel_model, tiny_model, tmp_path, capsys):
+    from drummachine.cli import main
+    from drummachine.midi.clip import write_clip
+    from drummachine.midi.reader import read_drum_midi
+
+    src = write_clip(groove(4, 9), tmp_path / "mine.mid", bpm=97)
+    out = tmp_path / "human.mid"
+    assert main(["humanize", str(src), "-o", str(out), "--model", str(tiny_feel_model), "--seed", "3"]) == 0
+    back = read_drum_midi(out)
+    assert back.bpm == pytest.approx(97, abs=0.01)  # the file's own tempo
+    p = back.as_pattern()
+    assert np.array_equal(p.hits, groove(4, 9).hits) and p.offsets is not None
+    assert main(["humanize", str(src), "-o", str(out), "--model", str(tiny_model)]) == 2
+    assert "has no feel model" in capsys.readouterr().err
+    assert main(["humanize", str(src), "--amount", "2", "--model", str(tiny_feel_model)]) == 2
+    assert "--amount must be between 0 and 1.5" in capsys.readouterr().err
+
+
+def test_generate_with_feel_writes_learned_velocities_and_timing(tiny_feel_model, tmp_path):
+    from drummachine.cli import main
+    from drummachine.midi.reader import read_drum_midi
+
+    grid, felt = tmp_path / "grid.mid", tmp_path / "felt.mid"
+    assert main(["generate", "--seed", "5", "--bars", "2", "--feel", "0", "-o", str(grid), "--model", str(tiny_feel_model)]) == 0
+    assert main(["generate", "--seed", "5", "--bars", "2", "-o", str(felt), "--model", str(tiny_feel_model)]) == 0
+    g, f = read_drum_midi(grid).as_pattern(), read_drum_midi(felt).as_pattern()
+    assert np.array_equal(g.hits, f.hits) and g.offsets is None and f.offsets is not None

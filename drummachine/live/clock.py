@@ -24,6 +24,9 @@ class ClockState:
     is after `known_until_ns` are not certain yet and wait (a followed MIDI clock knows a step only when
     its tick arrives); None means the clock can be read ahead freely. `epoch` changes whenever the position
     jumps (a start, a song position, a Link realignment): what was planned under another epoch is dropped.
+    `master` says whether other MIDI gear may follow us on this clock: the scheduler sends MIDI clock, Start
+    and Stop (when the settings ask for clock) only for a master; a clock we follow says False, since the
+    DAW we follow sends its own.
     """
 
     playing: bool
@@ -32,6 +35,7 @@ class ClockState:
     anchor_step: int = 0
     known_until_ns: Optional[int] = None
     epoch: int = 0
+    master: bool = True
 
     @property
     def step_ns(self) -> float:

@@ -1,0 +1,205 @@
+"""What the player sends, and when: the pure core of live playing (no threads, no ports, no clock reads).
+
+The real-time loop hands the scheduler what it knows, as plain values: the clock's `ClockState`, the time
+now, how far ahead to plan, the `PlayerSettings`, and where the bars come from. The scheduler answers with
+`Event`s (note on and off, clock ticks, Start/Stop, step marks for the playhead), each with the
+`perf_counter_ns` time it is due, handed out in the order they must go. So every musical rule of live
+playing (swing, gate, mutes, retriggers, MIDI clock, what a tempo change or a jump of the position does) is
+tested with a clock made of numbers, and a new source of time is a new `Clock`, never a new mode here.
+
+Rules, as the player has always played:
+- step k sounds at the clock's `step_time(k)`; odd steps are pushed late by (2*swing/100 - 1) of a step;
+- a note lasts `gate` of a step (at least 1 ms); a note-on on a pitch still sounding ends it first;
+- a muted class never sounds; mutes and every other setting apply from the next step planned;
+- when the clock is master and `send_clock` is on: 6 clock ticks a step, Start just before step 0 (Song
+  Position and Continue before a later first step), Stop when the run ends;
+- a stop ends every sounding note and sends All Notes Off; a new epoch (the position jumped) drops what was
+  planned under the old one, lets sounding notes end on time, and restarts at the clock's current step.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from typing import Callable, NamedTuple, Optional
+
+from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
+from drummachine.live.clock import ClockState
+from drummachine.live.messages import (CLOCK, CLOCKS_PER_STEP, CONTINUE, NOTE_OFF, START, STOP, all_notes_off,
+                                       note_off, note_on, song_position)
+from drummachine.live.settings import PlayerSettings
+
+# the kinds of event, in the order they go when due at the same nanosecond: a note ends before the clock
+# tick and the note that start with it, and the playhead moves last
+OFF, TIMING, ON, MARK = 0, 1, 2, 3
+
+Bars = Callable[[int, bool], Pattern]
+"""`bars(index, first)`: the one-bar pattern of bar `index`. `first` is True for the first bar of a run (after
+a start or a jump), which no note sounds before, so a supplier may take its time making it; later bars are
+asked for at their bar line and should be ready."""
+
+
+class Event(NamedTuple):
+    at_ns: int  # when it is due, perf_counter ns
+    kind: int  # OFF, TIMING (clock, transport, controllers), ON, or MARK
+    message: tuple[int, ...]  # MIDI bytes; for a MARK, (bar, step within the bar) now sounding
+
+
+class StepPlan(NamedTuple):
+    """One step as planned: when its notes start (swing included) and which classes sound, how loud."""
+
+    step: int
+    on_ns: int
+    hits: tuple[tuple[int, int], ...]  # (class, velocity) of every unmuted hit
+
+
+def restart_step(state: ClockState, now_ns: int) -> int:
+    """Where a run (or a jump) begins: the first step that has not passed yet, as far as the clock knows.
+
+    A followed clock knows a step only once its tick has arrived, so its newest known step still counts as
+    not passed (it is sent at once); steps before 0 do not exist (a start's lead is longer than a step at
+    high tempi, and nothing sounds before bar 1)."""
+    known = now_ns if state.known_until_ns is None else min(now_ns, state.known_until_ns)
+    return max(0, math.ceil(state.step_at(known)))
+
+
+class Scheduler:
+    """Plans steps into a queue of timed events and hands out those due; holds which pitches sound now.
+
+    One owner at a time (the player calls it with its lock held)."""
+
+    def __init__(self) -> None:
+        self._queue: list = []  # heap of (at_ns, kind, sequence, message, (pitch, note id) or None)
+        self._sequence = itertools.count()
+        self._sounding: dict[int, int] = {}  # pitch -> id of the note-on sounding it
+        self._at_once: list[Event] = []  # stop and notes-off messages, due now, in this order
+        self.running = False  # whether a run (a start, or the clock's run we follow) is being planned
+        self.next_step = 0  # the first step not yet planned
+        self._epoch: Optional[int] = None
+        self._master = True
+        self._bar: Optional[int] = None  # the bar being planned (None: the run's first is still to come)
+        self._pattern = Pattern.empty(1)
+
+    # --- planning --------------------------------------------------------------------------------------
+    def plan(self, state: ClockState, now_ns: int, horizon_ns: int, settings: PlayerSettings,
+             bars: Bars) -> list[StepPlan]:
+        """Plan every step due up to `now_ns + horizon_ns` that the clock already knows; a clock that stopped
+        ends the run, one that started or jumped (re)starts it. Returns the steps planned, in order."""
+        self._master = state.master
+        if not state.playing:
+            if self.running:
+                self.stop(now_ns, settings)
+            return []
+        if not self.running or state.epoch != self._epoch:
+            self._restart(state, now_ns, settings)
+        limit = now_ns + horizon_ns
+        if state.known_until_ns is not None:
+            limit = min(limit, state.known_until_ns)
+        planned = []
+        at = state.step_time(self.next_step)
+        while at <= limit:
+            planned.append(self._plan_step(self.next_step, at, state, settings, bars))
+            self.next_step += 1
+            at = state.step_time(self.next_step)
+        return planned
+
+    def _restart(self, state: ClockState, now_ns: int, settings: PlayerSettings) -> None:
+        was_running = self.running
+        self._drop_planned()
+        self.running, self._epoch = True, state.epoch
+        self.next_step = restart_step(state, now_ns)
+        self._bar = None
+        if state.master and settings.send_clock:
+            at = int(state.step_time(self.next_step)) - 1  # just before the first step's tick
+            if was_running:
+                self._push(at, TIMING, (STOP,))  # a jump while we lead: stop, then go on from the new place
+            if self.next_step == 0:
+                self._push(at, TIMING, (START,))
+            else:
+                self._push(at, TIMING, song_position(self.next_step))
+                self._push(at, TIMING, (CONTINUE,))
+
+    def _plan_step(self, step: int, at: float, state: ClockState, s: PlayerSettings, bars: Bars) -> StepPlan:
+        bar, within = divmod(step, STEPS_PER_BAR)
+        if within == 0 or bar != self._bar:  # a bar line, or a run that begins in mid-bar
+            self._pattern = bars(bar, self._bar is None)
+            self._bar = bar
+        step_ns = state.step_ns
+        velocities = self._pattern.velocities[0, within]
+        on_at = int(at + s.swing_ns(step, step_ns))
+        off_at = int(on_at + s.gate_ns(step_ns))
+        hits = []
+        for cls in range(NUM_CLASSES):
+            velocity = int(velocities[cls])
+            if velocity and cls not in s.muted:
+                pitch = s.note_map[cls]
+                note = (pitch, next(self._sequence))
+                self._push(on_at, ON, note_on(s.channel, pitch, velocity), note)
+                self._push(off_at, OFF, note_off(s.channel, pitch), note)
+                hits.append((cls, velocity))
+        self._push(int(at), MARK, (bar, within))
+        if state.master and s.send_clock:
+            for k in range(CLOCKS_PER_STEP):
+                self._push(int(at + k * step_ns / CLOCKS_PER_STEP), TIMING, (CLOCK,))
+        return StepPlan(step, on_at, tuple(hits))
+
+    def _push(self, at: int, kind: int, message: tuple[int, ...], note: Optional[tuple[int, int]] = None) -> None:
+        heapq.heappush(self._queue, (at, kind, next(self._sequence), message, note))
+
+    def _drop_planned(self) -> None:
+        """Forget what was planned, except the ends of notes sounding now: they end on time."""
+        self._queue = [e for e in self._queue
+                       if e[1] == OFF and e[4] is not None and self._sounding.get(e[4][0]) == e[4][1]]
+        heapq.heapify(self._queue)
+
+    # --- handing out ---------------------------------------------------------------------------------------
+    def due(self, now_ns: int) -> list[Event]:
+        """The events due by `now_ns`, in the order to send them (a retrigger's note-off before its note-on;
+        the planned end of a note already ended is left out)."""
+        out, self._at_once = self._at_once, []
+        queue, sounding = self._queue, self._sounding
+        while queue and queue[0][0] <= now_ns:
+            at, kind, _, message, note = heapq.heappop(queue)
+            if note is not None:
+                pitch, nid = note
+                if kind == ON:
+                    if pitch in sounding:  # retrigger: end the sounding note first
+                        out.append(Event(at, OFF, (NOTE_OFF | (message[0] & 0x0F), pitch, 0)))
+                    sounding[pitch] = nid
+                elif sounding.get(pitch) != nid:
+                    continue  # that note was ended already, by a retrigger or a stop
+                else:
+                    del sounding[pitch]
+            out.append(Event(at, kind, message))
+        return out
+
+    def wake_ns(self, state: ClockState, horizon_ns: int) -> Optional[int]:
+        """When the loop must look again: the next event, or when the next step comes within the horizon.
+        None when neither is known yet (a followed clock's next step waits for its tick)."""
+        wake = self._queue[0][0] if self._queue else None
+        if self.running and state.playing:
+            at = state.step_time(self.next_step)
+            if state.known_until_ns is None or at <= state.known_until_ns:
+                ahead = int(at - horizon_ns)
+                wake = ahead if wake is None else min(wake, ahead)
+        return wake
+
+    # --- stopping ------------------------------------------------------------------------------------------
+    def stop(self, now_ns: int, settings: PlayerSettings) -> None:
+        """End the run: Stop when we lead a run, every sounding note off, All Notes Off; nothing planned stays.
+        The messages are due at once (`due`)."""
+        if self.running and self._master and settings.send_clock:
+            self._at_once.append(Event(now_ns, TIMING, (STOP,)))
+        self.running = False
+        self._queue.clear()
+        self.notes_off(now_ns, settings.channel)
+
+    def notes_off(self, now_ns: int, channel: int) -> None:
+        """End every sounding note on `channel` now, then All Notes Off there (a channel or note map change
+        ends what the old one started)."""
+        for pitch in list(self._sounding):
+            self._at_once.append(Event(now_ns, OFF, note_off(channel, pitch)))
+        self._sounding.clear()
+        self._at_once.append(Event(now_ns, OFF, all_notes_off(channel)))

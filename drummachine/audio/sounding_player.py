@@ -1,8 +1,8 @@
 """The live player with the built-in kit: every hit it schedules is also pushed to the audio stream.
 
-The hits are pushed where the player schedules them (20 ms ahead, on its real-time thread), with the same
-time the MIDI note-on gets, so the audio callback can place each at its exact frame. `audio` may be None
-(MIDI only) or swapped while playing (`set_audio`); `midi_notes` False keeps the notes off the MIDI port
+The hits come from the player's `on_hits` as it plans each step (20 ms ahead, on its real-time thread), with
+the same time the MIDI note-on gets, so the audio callback can place each at its exact frame. `audio` may be
+None (MIDI only) or swapped while playing (`set_audio`); `midi_notes` False keeps the notes off the MIDI port
 (built-in sound only, the port stays open for clock); `SilentOutput` stands in for the MIDI port when no
 port is wanted at all.
 """
@@ -13,7 +13,6 @@ from typing import Optional
 
 from drummachine.audio.output import AudioOutput
 from drummachine.live.player import Player
-from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 
 
 class SilentOutput:
@@ -42,8 +41,7 @@ class SoundingPlayer(Player):
 
     def __init__(self, *args, audio: Optional[AudioOutput] = None, midi_notes: bool = True, **kwargs):
         self.audio = audio  # before the player's threads start
-        self.midi_notes = midi_notes
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, on_hits=self._hear, midi_notes=midi_notes, **kwargs)
 
     @property
     def output_name(self) -> str:
@@ -60,22 +58,12 @@ class SoundingPlayer(Player):
         if old is not None and old is not audio:
             old.close()
 
-    def _schedule_step(self, step: int, at: float, step_ns: float) -> None:
-        super()._schedule_step(step, at, step_ns)  # sets the bar now playing
+    def _hear(self, at_ns: int, hits: list[tuple[int, int]]) -> None:
+        """The player's `on_hits`: each hit to the kit at its note-on's own time."""
         audio = self.audio
-        if audio is None:
-            return
-        s = self.settings
-        on_at = int(at + s.swing_ns(step, step_ns))  # the note-on's own time
-        velocities = self._current.velocities[0, step % STEPS_PER_BAR]
-        for cls in range(NUM_CLASSES):
-            if velocities[cls] and cls not in s.muted:
-                audio.push(on_at, cls, int(velocities[cls]))
-
-    def _send(self, message, scheduled: int) -> None:
-        if not self.midi_notes and message[0] & 0xE0 == 0x80:  # note on or off: the kit plays them instead
-            return
-        super()._send(message, scheduled)
+        if audio is not None:
+            for cls, velocity in hits:
+                audio.push(at_ns, cls, velocity)
 
     def stop(self) -> None:
         super().stop()

@@ -1,8 +1,11 @@
-"""The live player: a real-time thread that sends every note and clock tick on time.
+"""The live player: threads and ports around the scheduler, with time read from one clock.
 
-Three threads, each with one job:
-- the real-time thread schedules steps a little ahead and sends each event when its time comes, sleeping
-  until just before it and spinning the last stretch (sleep alone overshoots by a tenth of a millisecond);
+What plays when is decided by `scheduler.py` (a pure core); when "now" is, and where the steps fall, comes
+from one `Clock` (`clock.py`): our own (`InternalClock`, the default), a DAW's MIDI clock (`follow`), or any
+other, Ableton Link included (`use_clock`). The player only runs things, three threads each with one job:
+- the real-time thread reads the clock, lets the scheduler plan steps a little ahead, and sends each event
+  when its time comes, sleeping until just before it and spinning the last stretch (sleep alone overshoots
+  by a tenth of a millisecond);
 - the lookahead thread asks the bar source for bar n+1 as soon as bar n starts, so generation never sits
   between a note and its time;
 - the watchdog notices a port that has gone (its server or peer vanished, or a send raised) and reopens it,
@@ -13,8 +16,6 @@ Faults never escape a thread: they go to `on_fault` and the player keeps time.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import queue
 import sys
 import threading
@@ -23,18 +24,22 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Protocol
 
-from drummachine.midi import note_maps
 from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import STEPS_PER_BAR
+from drummachine.live.clock import Clock, ClockState
+from drummachine.live.internal_clock import InternalClock
+from drummachine.live.messages import is_note
+from drummachine.live.midi_clock import MidiClockFollower
+from drummachine.live.scheduler import MARK, Scheduler, restart_step
+from drummachine.live.settings import PlayerSettings
 from drummachine.midi.reconnect import Change, ReconnectingPort
-from drummachine.groove.vocabulary import NUM_CLASSES, OUTPUT_PITCHES, STEPS_PER_BAR
 
-CLOCKS_PER_STEP = 6  # MIDI clock is 24 per quarter note, a step is a 16th
-HORIZON_NS = 20_000_000  # steps are scheduled this far ahead of their time
+__all__ = ["BarSource", "Fault", "Output", "Player", "PlayerSettings", "SendRecord"]
+
+HORIZON_NS = 20_000_000  # steps are planned this far ahead of their time
 SPIN_NS = 1_500_000  # the last stretch before an event is spun, not slept
-ALL_NOTES_OFF = 123
-
-CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
-_OFF, _TICK, _ON, _MARK = 0, 1, 2, 3  # order of events due at the same time
+IDLE_WAIT_S = 0.05  # nothing planned: look again this often (a start wakes the loop at once)
+CLOCK_WAIT_S = 0.005  # the next step waits for the clock to know it (a followed clock wakes the loop sooner)
 
 
 def _try_realtime_priority(priority: int = 20) -> bool:
@@ -64,38 +69,8 @@ class BarSource(Protocol):
 
 
 @dataclass(frozen=True)
-class PlayerSettings:
-    bpm: float = 120.0
-    swing: float = 50.0  # percent: 50 is straight, 66.7 a triplet feel, at most 75
-    gate: float = 0.5  # note length as a fraction of a step
-    channel: int = 9  # zero-based: MIDI channel 10
-    note_map: tuple[int, ...] = OUTPUT_PITCHES
-    send_clock: bool = True
-    muted: frozenset[int] = frozenset()
-
-    def __post_init__(self) -> None:
-        if not 40 <= self.bpm <= 300:
-            raise ValueError(f"BPM must lie in 40..300, got {self.bpm}")
-        if not 50 <= self.swing <= 75:
-            raise ValueError(f"swing must lie in 50..75 %, got {self.swing}")
-        if not 0 < self.gate <= 1:
-            raise ValueError("gate is a fraction of a step in (0, 1]")
-        if not 0 <= self.channel <= 15:
-            raise ValueError("channel must lie in 0..15 (MIDI channels 1-16)")
-        object.__setattr__(self, "note_map", note_maps.validate(self.note_map))
-
-    @property
-    def step_ns(self) -> float:
-        return 60e9 / self.bpm / 4
-
-    def swing_ns(self, step: int, step_ns: float) -> float:
-        """Odd 16ths are pushed late: at 66.7 % the pair splits 2:1 like a triplet."""
-        return (2 * self.swing / 100 - 1) * step_ns if step % 2 else 0.0
-
-
-@dataclass(frozen=True)
 class Fault:
-    kind: str  # output | source | late | input
+    kind: str  # output | source | late | input | clock
     message: str
     at: float = field(default_factory=time.monotonic)
 
@@ -107,7 +82,16 @@ class SendRecord:
     message: tuple
 
 
+Hits = Callable[[int, list[tuple[int, int]]], None]
+"""`on_hits(at_ns, [(class, velocity), ...])`: the unmuted hits of one step, told when the step is planned
+(about 20 ms ahead, on the real-time thread, lock held: keep it short), with its note-on time."""
+
+
 class Player:
+    """Plays a bar source live on a MIDI output. `on_step(bar, step)` is told each step as it sounds;
+    `on_hits` each step's hits as it is planned (the built-in sound places them by it); `midi_notes` False
+    keeps notes off the port (clock and transport still go)."""
+
     def __init__(
         self,
         open_output: Callable[[], Output],
@@ -117,34 +101,32 @@ class Player:
         on_step: Optional[Callable[[int, int], None]] = None,
         record_sends: bool = False,
         watchdog_s: float = 0.5,
+        on_hits: Optional[Hits] = None,
+        midi_notes: bool = True,
     ):
         self._source = source
         self.settings = settings
         self.on_fault = on_fault or (lambda fault: None)
         self.on_step = on_step or (lambda bar, step: None)
+        self.on_hits = on_hits
+        self.midi_notes = midi_notes
         self.sends: Optional[deque] = deque(maxlen=1_000_000) if record_sends else None
         self.faults: deque = deque(maxlen=1000)
         self.dropped = 0
         self._lock = threading.RLock()
         self._wake = threading.Event()
-        self._heap: list = []
-        self._ids = itertools.count()
-        self._sounding: dict[int, int] = {}  # pitch -> id of its latest note-on
-        self._playing = False
-        self._following = False
-        self._step = 0
-        self._step_time = 0.0
-        self._ticks = -1
-        self._tick_ns: deque = deque(maxlen=24)
-        self._external: deque = deque()
+        self._clock: Clock = InternalClock(settings.bpm)
+        self._clock_input: Optional[ReconnectingPort] = None  # the port a followed clock hears
+        self._clock_fault = ""  # the last clock failure reported (reported once until it changes)
+        self._scheduler = Scheduler()
+        self._armed = False  # the musician wants to play (start or follow, until stop)
         self._bars: dict[int, Pattern] = {}
         self._last_bar = Pattern.empty(1)
-        self._current, self._current_bar = self._last_bar, -1
+        self._prefetched: Optional[int] = None  # the bar asked for while waiting for the clock to start
         self._source_version = 0
         self._requests: queue.Queue = queue.Queue()
         self._closed = False
         self._output = ReconnectingPort(open_output, self._lock)
-        self._input: Optional[ReconnectingPort] = None
         self._server_down = False  # an outage of the MIDI server, reported once
         self._saved_switch_s: Optional[float] = None
         self.position = (0, 0)  # (bar, step) last sounded
@@ -163,8 +145,13 @@ class Player:
 
     # --- control (any thread) -------------------------------------------------------------------------
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def playing(self) -> bool:
-        return self._playing
+        """Asked to play, and the clock runs (a followed DAW may be stopped)."""
+        return self._armed and self._clock.state(time.perf_counter_ns()).playing
 
     @property
     def output_ok(self) -> bool:
@@ -176,26 +163,27 @@ class Player:
         return port.name if port is not None else "(no port)"
 
     def start(self) -> None:
-        """Play from bar 0 on our own clock (sending Start and clock ticks when asked)."""
+        """Play: our own clock starts bar 1 now; a followed clock plays when its master says."""
         with self._lock:
-            if self._playing or self._following:
+            now = time.perf_counter_ns()
+            if self._armed and self._clock.state(now).playing:
                 return
+            self._clock.start(now)
+            self._armed = True
             self._reset_bars()
-            self._step = 0
-            self._step_time = time.perf_counter_ns() + 30_000_000
-            if self.settings.send_clock:
-                self._push(int(self._step_time) - 1, _TICK, [START])
-            self._playing = True
+            self._prefetched = restart_step(self._clock.state(now), now) // STEPS_PER_BAR
+            self._request(self._prefetched)
             self._hold_switch_interval()
-        self._request(0)
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop playing (and our clock, or a shared one); every sounding note ends now."""
         with self._lock:
-            was = self._playing
-            self._playing = False
-            self._heap.clear()
-            self._silence(send_stop=was and self.settings.send_clock and not self._following)
+            now = time.perf_counter_ns()
+            self._armed = False
+            self._clock.stop(now)
+            self._scheduler.stop(now, self.settings)
+            self._send_due(now)
             self._release_switch_interval()
 
     def set_source(self, source: BarSource) -> None:
@@ -203,33 +191,46 @@ class Player:
         with self._lock:
             self._source = source
             self._source_version += 1
-            upcoming = self._step // STEPS_PER_BAR + (1 if self._step % STEPS_PER_BAR else 0)
+            step = self._scheduler.next_step
+            upcoming = step // STEPS_PER_BAR + (1 if step % STEPS_PER_BAR else 0)
             for n in [k for k in self._bars if k >= upcoming]:
                 del self._bars[n]
         self._request(upcoming)
 
     def update(self, **changes) -> None:
-        """Change BPM, swing, gate, channel, note map, clock or mutes; effective from the next step."""
+        """Change BPM, swing, gate, channel, note map, clock or mutes; effective from the next step (a tempo
+        goes to the clock, which keeps the next step where it was)."""
         with self._lock:
             old = self.settings
             self.settings = replace(old, **changes)
+            now = time.perf_counter_ns()
+            if self.settings.bpm != old.bpm:
+                self._clock.set_bpm(self.settings.bpm, now)
             if old.channel != self.settings.channel or old.note_map != self.settings.note_map:
-                self._all_notes_off(old.channel)
+                self._scheduler.notes_off(now, old.channel)
+                self._send_due(now)
 
     def follow(self, open_input: Callable[[Callable[[list[int]], None]], object]) -> None:
-        """Follow an external MIDI clock (the DAW as master): Start, Stop, Continue, Song Position, ticks."""
-        self.stop()
-        if self._input is not None:
-            self._input.close()
-            self._input = None
-        following = ReconnectingPort(lambda: open_input(self._external_message), self._lock)
-        following.open()  # a port that is not there now is the user's error: it raises
-        self._input = following  # only now, open, does the watchdog look after it
-        with self._lock:
-            self._following = True
-            self._reset_bars()
-            self._hold_switch_interval()
-        self._request(0)  # ready before the master's Start: its first tick plays bar 1 at once
+        """Follow an external MIDI clock (the DAW as master) and play along: `open_input(callback)` opens the
+        port whose messages go to `callback`. A port that is not there now is the user's error: it raises."""
+        follower = MidiClockFollower(self.settings.bpm, on_change=self._wake.set)
+
+        def heard(message) -> None:
+            follower.receive(message, time.perf_counter_ns())
+
+        port = ReconnectingPort(lambda: open_input(heard), self._lock)
+        port.open()
+        self._use(follower, port)  # only now, open, does the watchdog look after it
+        self.start()  # ready before the master's Start: its first tick plays at once
+
+    def use_clock(self, clock: Clock) -> None:
+        """Read time from `clock` from now on: the player stops and closes the clock it had; `start` plays."""
+        self._use(clock, None)
+
+    def tempo_from_clock(self) -> Optional[float]:
+        """The BPM of the MIDI clock we follow, from its last 24 ticks (None when not following)."""
+        clock = self._clock
+        return clock.tempo() if isinstance(clock, MidiClockFollower) else None
 
     def close(self) -> None:
         self.stop()
@@ -238,8 +239,9 @@ class Player:
         self._requests.put(None)
         for t in self._threads:
             t.join(timeout=2)
-        if self._input is not None:
-            self._input.close()
+        self._clock.close()
+        if self._clock_input is not None:
+            self._clock_input.close()
         self._output.close()
 
     def __enter__(self) -> "Player":
@@ -247,6 +249,17 @@ class Player:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def _use(self, clock: Clock, clock_input: Optional[ReconnectingPort]) -> None:
+        self.stop()
+        with self._lock:
+            old, self._clock = self._clock, clock
+            old_input, self._clock_input = self._clock_input, clock_input
+            self._clock_fault = ""
+        if old is not clock:
+            old.close()
+        if old_input is not None:
+            old_input.close()
 
     # --- faults -------------------------------------------------------------------------------------------
     def _fault(self, kind: str, message: str) -> None:
@@ -263,7 +276,7 @@ class Player:
             if self._closed:
                 return
             self._report("output", "MIDI output", self._output.check())
-            following = self._input
+            following = self._clock_input
             if following is not None:
                 self._report("input", "MIDI clock input", following.check())
 
@@ -299,7 +312,7 @@ class Player:
     def _reset_bars(self) -> None:
         self._bars.clear()
         self._source_version += 1
-        self._current_bar = -1
+        self._prefetched = None
 
     def _request(self, bar: int) -> None:
         self._requests.put((bar, self._source_version))
@@ -326,9 +339,10 @@ class Player:
                 if version == self._source_version:
                     self._bars[bar] = pattern
 
-    def _bar_for(self, bar: int) -> Pattern:
+    def _bar_for(self, bar: int, first: bool) -> Pattern:
+        """The scheduler's bar supply (real-time thread, lock held): the bar made ahead, or the one before."""
         pattern = self._bars.pop(bar, None)
-        if pattern is None and self._current_bar == -1:
+        if pattern is None and first:
             # the first bar after a start or a jump: nothing sounds yet, so asking the source now delays no note
             try:
                 pattern = self._source.bar(bar)
@@ -340,32 +354,20 @@ class Player:
         self._last_bar = pattern
         for old in [k for k in self._bars if k < bar]:
             del self._bars[old]
+        self._request(bar + 1)
         return pattern
 
-    # --- scheduling (real-time thread, lock held) ------------------------------------------------------------
-    def _push(self, at: int, order: int, message, pitch_id: Optional[tuple[int, int]] = None) -> None:
-        heapq.heappush(self._heap, (at, order, next(self._ids), message, pitch_id))
-
-    def _schedule_step(self, step: int, at: float, step_ns: float) -> None:
-        s = self.settings
-        bar, within = divmod(step, STEPS_PER_BAR)
-        if within == 0 or bar != self._current_bar:  # a bar line, or a start in mid-bar
-            self._current, self._current_bar = self._bar_for(bar), bar
-            self._request(bar + 1)
-        velocities = self._current.velocities[0, within]
-        on_at = int(at + s.swing_ns(step, step_ns))
-        off_at = int(on_at + max(s.gate * step_ns, 1e6))
-        status_on, status_off = 0x90 | s.channel, 0x80 | s.channel
-        for cls in range(NUM_CLASSES):
-            if velocities[cls] and cls not in s.muted:
-                pitch = s.note_map[cls]
-                nid = next(self._ids)
-                self._push(on_at, _ON, [status_on, pitch, int(velocities[cls])], (pitch, nid))
-                self._push(off_at, _OFF, [status_off, pitch, 0], (pitch, nid))
-        self._push(int(at), _MARK, (bar, within))
-        if s.send_clock and not self._following:
-            for k in range(CLOCKS_PER_STEP):
-                self._push(int(at + k * step_ns / CLOCKS_PER_STEP), _TICK, [CLOCK])
+    # --- sending (lock held) ----------------------------------------------------------------------------------
+    def _send_due(self, now: int) -> None:
+        for at, kind, message in self._scheduler.due(now):
+            if kind == MARK:
+                self.position = message
+                try:
+                    self.on_step(*message)
+                except Exception:
+                    pass
+            elif self.midi_notes or not is_note(message):
+                self._send(message, at)
 
     def _send(self, message, scheduled: int) -> None:
         out = self._output.port
@@ -382,110 +384,50 @@ class Player:
         if self.sends is not None:
             self.sends.append(SendRecord(scheduled, time.perf_counter_ns(), tuple(message)))
 
-    def _dispatch(self, now: int) -> None:
-        while self._heap and self._heap[0][0] <= now:
-            at, order, _, message, pitch_id = heapq.heappop(self._heap)
-            if order == _MARK:
-                self.position = message
-                try:
-                    self.on_step(*message)
-                except Exception:
-                    pass
-                continue
-            if pitch_id is not None:
-                pitch, nid = pitch_id
-                if order == _ON:
-                    if pitch in self._sounding:  # retrigger: end the sounding note first
-                        self._send([0x80 | (message[0] & 0x0F), pitch, 0], at)
-                    self._sounding[pitch] = nid
-                elif self._sounding.get(pitch) != nid:
-                    continue  # that note was already ended by a retrigger
-                else:
-                    del self._sounding[pitch]
-            self._send(message, at)
-
-    def _all_notes_off(self, channel: int) -> None:
-        for pitch in list(self._sounding):
-            self._send([0x80 | channel, pitch, 0], time.perf_counter_ns())
-        self._sounding.clear()
-        self._send([0xB0 | channel, ALL_NOTES_OFF, 0], time.perf_counter_ns())
-
-    def _silence(self, send_stop: bool) -> None:
-        if send_stop:
-            self._send([STOP], time.perf_counter_ns())
-        self._all_notes_off(self.settings.channel)
-
-    # --- external clock -----------------------------------------------------------------------------------
-    def _external_message(self, message: list[int]) -> None:
-        self._external.append((time.perf_counter_ns(), list(message)))
-        self._wake.set()
-
-    def _handle_external(self, now: int) -> None:
-        while self._external:
-            at, msg = self._external.popleft()
-            kind = msg[0]
-            if kind == START:
-                self._heap.clear()
-                self._bars = {k: v for k, v in self._bars.items() if k == 0}
-                self._ticks, self._step, self._playing, self._current_bar = -1, 0, True, -1
-                if 0 not in self._bars:
-                    self._request(0)
-            elif kind == CONTINUE:
-                self._playing = True
-                self._ticks = self._step * CLOCKS_PER_STEP - 1
-            elif kind == STOP:
-                self._playing = False
-                self._heap.clear()
-                self._silence(send_stop=False)
-                self._request(0)  # for the next Start
-            elif kind == SONG_POSITION and len(msg) == 3:
-                self._step = msg[1] | (msg[2] << 7)  # in MIDI beats, i.e. 16ths: the next step to play
-                self._ticks = self._step * CLOCKS_PER_STEP - 1
-                self._reset_bars()
-                self._request(self._step // STEPS_PER_BAR)
-            elif kind == CLOCK:
-                self._tick_ns.append(at)
-                if not self._playing:
-                    continue
-                self._ticks += 1
-                if self._ticks % CLOCKS_PER_STEP == 0:
-                    ticks = list(self._tick_ns)
-                    step_ns = (ticks[-1] - ticks[0]) / (len(ticks) - 1) * CLOCKS_PER_STEP if len(ticks) > 1 else self.settings.step_ns
-                    step = self._ticks // CLOCKS_PER_STEP
-                    self._schedule_step(step, at, step_ns)
-                    self._step = step + 1  # following: the next step to play (Continue and Song Position agree)
-
-    def tempo_from_clock(self) -> Optional[float]:
-        """The BPM of the clock we follow, from its last 24 ticks."""
-        ticks = list(self._tick_ns)
-        if len(ticks) < 2:
-            return None
-        return 60e9 / ((ticks[-1] - ticks[0]) / (len(ticks) - 1) * 24)
-
     # --- the real-time loop ---------------------------------------------------------------------------------
     def _run(self) -> None:
         self.realtime = _try_realtime_priority()
         while not self._closed:
             with self._lock:
-                now = time.perf_counter_ns()
-                if self._following:
-                    self._handle_external(now)
-                elif self._playing:
-                    while self._step_time <= now + HORIZON_NS:
-                        step_ns = self.settings.step_ns
-                        self._schedule_step(self._step, self._step_time, step_ns)
-                        self._step += 1
-                        self._step_time += step_ns
-                self._dispatch(now)
-                nxt = self._heap[0][0] if self._heap else None
-                if self._playing and not self._following:
-                    ahead = int(self._step_time - HORIZON_NS)
-                    nxt = ahead if nxt is None else min(nxt, ahead)
-            self._wait_until(nxt)
+                wake, idle_s = self._play(time.perf_counter_ns())
+            self._wait_until(wake, idle_s)
 
-    def _wait_until(self, target: Optional[int]) -> None:
+    def _play(self, now: int) -> tuple[Optional[int], float]:
+        """One look (lock held): plan what the clock now allows, send what is due; when to look again."""
+        state = self._read_clock(now)
+        if not self._armed and state.playing:
+            state = replace(state, playing=False)
+        scheduler = self._scheduler
+        for step in scheduler.plan(state, now, HORIZON_NS, self.settings, self._bar_for):
+            if step.hits and self.on_hits is not None:
+                try:
+                    self.on_hits(step.on_ns, list(step.hits))
+                except Exception:  # an owner's listener must not stop the clock
+                    pass
+        self._send_due(now)
+        if self._armed and not scheduler.running:  # waiting for the clock: have its first bar ready
+            bar = restart_step(state, now) // STEPS_PER_BAR
+            if bar != self._prefetched:
+                self._prefetched = bar
+                self._request(bar)
+        return scheduler.wake_ns(state, HORIZON_NS), CLOCK_WAIT_S if scheduler.running else IDLE_WAIT_S
+
+    def _read_clock(self, now: int) -> ClockState:
+        """The clock's state; a clock that fails is reported once and counts as stopped until it answers."""
+        try:
+            state = self._clock.state(now)
+        except Exception as exc:  # noqa: BLE001 - a clock's failure (a session gone) must not stop the thread
+            message = f"the {self._clock.name} clock failed ({type(exc).__name__}: {exc})"
+            if message != self._clock_fault:
+                self._clock_fault = message
+                self._fault("clock", message)
+            return ClockState(playing=False, bpm=self.settings.bpm)
+        self._clock_fault = ""
+        return state
+
+    def _wait_until(self, target: Optional[int], idle_s: float) -> None:
         if target is None:
-            self._wake.wait(0.05)
+            self._wake.wait(idle_s)
             self._wake.clear()
             return
         coarse = (target - time.perf_counter_ns() - SPIN_NS) / 1e9
@@ -493,6 +435,8 @@ class Player:
             if self._wake.wait(coarse):
                 self._wake.clear()
                 return
+        wake = self._wake
         while time.perf_counter_ns() < target:  # spin: sub-millisecond precision
-            if self._external:
+            if wake.is_set():  # the clock learnt something (a followed tick): look now
+                wake.clear()
                 return

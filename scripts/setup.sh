@@ -4,7 +4,9 @@
 #   scripts/setup.sh --test     + training and test tools, the JACK MIDI server the port tests use, the X
 #                               server, libraries and xdotool the window soak test drives the real window with,
 #                               and what building python-rtmidi needs (no wheel for Python 3.13) for the
-#                               wheel smoke test on the other Pythons
+#                               wheel smoke test on the other Pythons; the `link` extra (Ableton Link, GPL)
+#                               and iproute2/util-linux, with which its tests run peers in a private network
+#                               namespace
 #   scripts/setup.sh --gpu      onnxruntime-gpu instead of onnxruntime
 #   scripts/setup.sh --window   + the X libraries a real window needs under Xvfb (screenshots)
 set -euo pipefail
@@ -15,7 +17,8 @@ apt_pkgs=()
 x_pkgs=(xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0 libxcb-xinerama0 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
 for arg in "$@"; do
   case "$arg" in
-    --test) extras="$extras,train,dev"; apt_pkgs+=(jackd2 "${x_pkgs[@]}" xdotool g++ pkg-config libasound2-dev libjack-jackd2-dev) ;;
+    --test) extras="$extras,train,dev,link"
+            apt_pkgs+=(jackd2 "${x_pkgs[@]}" xdotool g++ pkg-config libasound2-dev libjack-jackd2-dev iproute2 util-linux) ;;
     --gpu) extras="${extras/cpu/gpu}" ;;
     --window) apt_pkgs+=("${x_pkgs[@]}") ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;

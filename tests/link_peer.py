@@ -13,6 +13,9 @@ device but lo. It prints {"ready": true} once Link is enabled, then answers each
                                               poll every 0.2 ms until it holds (bpm: within 0.01); when it did
     {"op": "beats", "first": k, "count": n}   perf_counter ns of beats k..k+n-1 (clock: of steps 4k..)
     {"op": "force", "beat": b}                rudely map beat b to now (a timeline jump for every peer)
+    {"op": "play", "beats": n, "tempos": [..], "every": 32}
+                                              (raw) start, one {"beat", "time_ns", "bpm"} line per beat as
+                                              it passes, tempo changes between, stop; then {"done": true}
     {"op": "quit"}
 
 Times are `time.perf_counter_ns()`: one system clock shared by every process here, so the test compares the
@@ -23,13 +26,15 @@ tightest of 20 brackets), independently of `ClockBridge`.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import select
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -106,6 +111,26 @@ class RawPeer:
         s.forceBeatAtTime(beat, self.link_us(time.perf_counter_ns()), QUANTUM)
         self.link.commitAppSessionState(s)
 
+    def play(self, beats: int, tempos: list[float], every: int) -> Iterator[dict]:
+        """Start, report each beat 0..beats-1 once it has passed, and stop: a beat grid to measure against.
+
+        Every `every` beats, just after the beat, the tempo moves to the next of `tempos` (so each beat's
+        time is final when reported: Link keeps the past continuous at a change, and none comes mid-beat)."""
+        self.start()
+        for k in range(beats):
+            while True:
+                now = time.perf_counter_ns()
+                due = self.session().timeAtBeat(float(k), QUANTUM) * 1000 + self.offset_ns
+                if now >= due + 2e6:
+                    break
+                time.sleep(min(0.02, max(0.0005, (due + 2e6 - now) / 1e9)))
+            s = self.session()
+            bpm = s.tempo()
+            yield {"beat": k, "time_ns": s.timeAtBeat(float(k), QUANTUM) * 1000 + self.offset_ns, "bpm": bpm}
+            if tempos and k > 0 and k % every == 0:
+                self.tempo(tempos[(k // every) % len(tempos)])
+        self.stop()
+
     def close(self) -> None:
         self.link.enabled = False
 
@@ -176,6 +201,11 @@ def serve(peer: Any) -> None:
                 reply = _wait(peer, req["what"], req["value"], req.get("timeout_s", 5.0))
             elif op == "beats":
                 reply = {"times_ns": peer.beats(int(req["first"]), int(req["count"]))}
+            elif op == "play":
+                for beat in peer.play(int(req["beats"]), [float(t) for t in req.get("tempos", [])],
+                                      int(req.get("every", 32))):
+                    print(json.dumps(beat), flush=True)
+                reply = {"done": True}
             else:
                 before = time.perf_counter_ns()
                 {"tempo": lambda: peer.tempo(float(req["bpm"])), "start": peer.start, "stop": peer.stop,
@@ -210,8 +240,11 @@ class PeerProcess:
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s or self.timeout_s)
         line = self.proc.stdout.readline() if ready else ""
         if not line:
+            if self.proc.poll() is None and hasattr(signal, "SIGUSR1"):
+                self.proc.send_signal(signal.SIGUSR1)  # its threads' stacks to stderr, to see where it hangs
+                time.sleep(0.5)
             self.proc.kill()
-            raise RuntimeError(f"{self.role} peer gave no answer: {self.proc.stderr.read().strip()[-2000:]}")
+            raise RuntimeError(f"{self.role} peer gave no answer: {self.proc.stderr.read().strip()[-4000:]}")
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"{self.role} peer: {answer['error']}")
@@ -239,6 +272,8 @@ def main() -> int:
     ap.add_argument("--role", choices=["raw", "clock"], required=True)
     ap.add_argument("--bpm", type=float, default=120.0)
     args = ap.parse_args()
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # PeerProcess asks for stacks when we hang
     require_isolated()
     peer = RawPeer(args.bpm) if args.role == "raw" else ClockPeer(args.bpm)
     try:

@@ -88,3 +88,19 @@ def test_drummachine_morph_writes_a_steady_morph_from_a_to_b(tiny_model, tmp_pat
     hits = read_drum_midi(out).spans[0].hits.reshape(5, 2, 16, 9)  # a second parser's view: the clip read back
     assert (hits[0] == a.hits).all() and (hits[-1] == b.hits).all()
     assert morph_smoothness(hits) == {"largest_step_share": 0.25, "path_over_direct": 1.0}
+
+
+def test_a_turned_hit_is_played_with_bs_timing():
+    import numpy as np
+
+    from drummachine.groove.morph import plan_morph
+    from drummachine.groove.pattern import Pattern
+
+    a = Pattern(np.zeros((1, 16, 9), np.uint8))
+    v = np.zeros((1, 16, 9), np.uint8)
+    v[0, 4, 1] = 90
+    o = np.zeros((1, 16, 9), np.float32)
+    o[0, 4, 1] = 0.2
+    b = Pattern(v, o)
+    plan = plan_morph(a, b, np.zeros((0, 1, 16, 9), bool))
+    assert plan.at(0.0).offsets is None and plan.at(1.0) == b

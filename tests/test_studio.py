@@ -258,3 +258,29 @@ def test_the_port_list_offers_ports_that_can_be_played_into(jack, tmp_path, engi
         s.close()
     finally:
         recorder.stop()
+
+
+def test_feel_is_what_the_player_plays_and_the_clip_holds_and_it_is_saved(tiny_feel_model, tmp_path):
+    s = Studio(Engine(tiny_feel_model), Session(), tmp_path / "config", api=None, make_player=counting)
+    try:
+        s.session.commit(Take(groove(2, 12)))
+        assert s.has_feel and s.session.settings.feel_amount == 1.0
+        felt = s.performed()
+        assert np.array_equal(felt.hits, s.pattern.hits) and felt.offsets is not None
+        player = s.ensure_player()
+        assert player.sources[-1].pattern == felt
+        s.set_feel(amount=0.0)
+        assert player.sources[-1].pattern == s.pattern  # as written: the grid
+        s.set_feel(amount=1.2, seed=9)
+        assert player.sources[-1].pattern == s.performed() != felt
+        s.flip("lock", 1)  # a locked snare keeps its own velocity and timing
+        assert np.array_equal(s.performed().velocities[..., 1], s.pattern.velocities[..., 1])
+        s.set_feel_class(0, False)
+        assert (s.performed().timing[..., 0] == 0).all()
+        assert s.export(tmp_path / "felt.mid")
+        assert read_drum_midi(tmp_path / "felt.mid").as_pattern().offsets is not None
+        s.save()
+        st = Session.load(tmp_path / "config")[0].settings
+        assert (st.feel_amount, st.feel_seed, st.feel_off) == (1.2, 9, [0])
+    finally:
+        s.close()

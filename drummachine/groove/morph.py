@@ -24,7 +24,8 @@ def loop_to(pattern: Pattern, bars: int) -> Pattern:
     """The pattern looped (or cut) to `bars` bars."""
     if pattern.bars == 0:
         raise ValueError("cannot morph an empty pattern")
-    return Pattern(pattern.velocities[np.arange(bars) % pattern.bars])
+    idx = np.arange(bars) % pattern.bars
+    return Pattern(pattern.velocities[idx], None if pattern.offsets is None else pattern.offsets[idx])
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,12 @@ class MorphPlan:
         turned = self.order[: int(round(position * len(self.order)))]
         v = self.a.velocities.reshape(-1).copy()
         v[turned] = self.b.velocities.reshape(-1)[turned]
-        return Pattern(v.reshape(self.a.velocities.shape))
+        offsets = None
+        if self.a.offsets is not None or self.b.offsets is not None:  # a turned hit is played as B plays it
+            offsets = self.a.timing.reshape(-1).copy()
+            offsets[turned] = self.b.timing.reshape(-1)[turned]
+            offsets = offsets.reshape(self.a.velocities.shape)
+        return Pattern(v.reshape(self.a.velocities.shape), offsets)
 
     def steps(self, count: int) -> list[Pattern]:
         """`count` grooves from A to B, both ends included, evenly spaced."""

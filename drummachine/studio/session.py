@@ -41,6 +41,9 @@ class Settings:
     port: str = ""  # "" is the virtual "Drum Machine" port
     variation_amount: float = limits.VARIATION_AMOUNT.default
     morph_bars: int = limits.MORPH_BARS.default
+    feel_amount: float = limits.FEEL.default  # 0: as written (the grid), 1: the drummers' feel
+    feel_seed: int = limits.SEED.default
+    feel_off: list[int] = field(default_factory=list)  # classes played as written, without the learned feel
     locked: list[int] = field(default_factory=list)
     muted: list[int] = field(default_factory=list)
     soloed: list[int] = field(default_factory=list)
@@ -213,7 +216,8 @@ def _clip(text: str, chars: int = 80) -> str:
 
 _SETTING_LIMITS = {"bpm": limits.BPM, "swing": limits.SWING, "temperature": limits.TEMPERATURE,
                    "bars": limits.SESSION_BARS, "channel": limits.CHANNEL,
-                   "variation_amount": limits.VARIATION_AMOUNT, "morph_bars": limits.MORPH_BARS}
+                   "variation_amount": limits.VARIATION_AMOUNT, "morph_bars": limits.MORPH_BARS,
+                   "feel_amount": limits.FEEL, "feel_seed": limits.SEED}
 
 
 def _settings_from(d: object, r: Repairs) -> Settings:

@@ -34,6 +34,7 @@ from drummachine.midi.clip import ClipWriteError, write_clip
 from drummachine.midi.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
 from drummachine.midi.reader import MidiReadError, read_groove
 from drummachine.model.engine import Engine, Lock, new_seed
+from drummachine.model.feel import FeelSettings
 from drummachine.studio.session import BAR_CHOICES, Session
 
 SLOTS = ("A", "B")
@@ -93,6 +94,7 @@ class Studio:
         self.morph_live = False
         self.unsaved = False
         self._morph_plan: Optional[tuple[tuple, MorphPlan]] = None
+        self._performed: Optional[tuple[tuple, Pattern]] = None
         self._sounding: Optional[object] = None  # what the player was last given to play
 
     @staticmethod
@@ -245,7 +247,7 @@ class Studio:
         setattr(st, key, Session.flip(getattr(st, key), cls))
         if self.player is not None and key != "locked":
             self.player.update(muted=self.session.audible())
-        self._changed(sound=False)
+        self._changed(sound=key == "locked")  # a locked class keeps its own feel: the loop may sound otherwise
 
     def undo(self) -> bool:
         if not self.session.undo():
@@ -324,6 +326,7 @@ class Studio:
         model's). Safe on the worker: the cache is swapped whole."""
         if a is None or b is None:
             a, b = self.session.slot_a.pattern, self.session.slot_b.pattern
+        a, b = self.performed(a), self.performed(b)  # the ends as they sound, so the morph keeps their feel
         key = (a.velocities.tobytes(), a.bars, b.velocities.tobytes(), b.bars)
         if self._morph_plan is None or self._morph_plan[0] != key:
             self._morph_plan = (key, self.engine.plan_morph(a, b))
@@ -380,6 +383,44 @@ class Studio:
         self.session.settings.morph_bars = limits.MORPH_BARS.check("morph bars", bars)
         self._changed()
 
+    # --- feel ------------------------------------------------------------------------------------------------
+    @property
+    def has_feel(self) -> bool:
+        return self.engine is not None and self.engine.model.feel is not None
+
+    def feel_settings(self) -> FeelSettings:
+        """The session's feel; locked instruments keep their own velocity and timing, as do classes set off."""
+        st = self.session.settings
+        return FeelSettings(st.feel_amount, st.feel_seed, frozenset(st.locked) | frozenset(st.feel_off))
+
+    def performed(self, pattern: Optional[Pattern] = None) -> Pattern:
+        """A pattern (the session's by default) as it sounds: with the model's feel, looped (bar 1 follows the
+        last bar). What the player plays, the grid shows and a clip holds."""
+        pattern = self.pattern if pattern is None else pattern
+        if not self.has_feel or self.session.settings.feel_amount == 0 or pattern.bars == 0:
+            return pattern
+        settings = self.feel_settings()
+        key = (pattern.velocities.tobytes(), pattern.timing.tobytes(), settings)
+        if self._performed is None or self._performed[0] != key:
+            felt = self.engine.model.feel.apply(pattern, settings, previous=pattern.bar_slice(pattern.bars - 1, pattern.bars))
+            self._performed = (key, felt)
+        return self._performed[1]
+
+    def set_feel(self, amount: Optional[float] = None, seed: Optional[int] = None) -> None:
+        """How much of the learned feel (0 as written .. 1.5), and which (a seed): heard from the next bar line."""
+        st = self.session.settings
+        if amount is not None:
+            st.feel_amount = limits.FEEL.check("feel amount", amount)
+        if seed is not None:
+            st.feel_seed = limits.SEED.check("feel seed", seed)
+        self._changed()
+
+    def set_feel_class(self, cls: int, on: bool) -> None:
+        """Feel for one instrument on or off (off: it plays as written)."""
+        st = self.session.settings
+        st.feel_off = sorted(set(st.feel_off) - {cls} if on else set(st.feel_off) | {cls})
+        self._changed()
+
     # --- transport -------------------------------------------------------------------------------------------
     def player_settings(self) -> PlayerSettings:
         st = self.session.settings
@@ -393,7 +434,8 @@ class Studio:
     def _source(self):
         if self.morph_live and self.morph_ready():
             return ("morph", self.morph_plan(), self.session.settings.morph_bars), self.live_morph_source
-        return ("loop", self.pattern), lambda: LoopSource(self.pattern)
+        performed = self.performed()
+        return ("loop", performed), lambda: LoopSource(performed)
 
     def _resound(self) -> None:
         """Give the player what should sound now, only when that changed (it lands at the next bar line)."""
@@ -510,7 +552,7 @@ class Studio:
         if self.morph_live and self.morph_ready():
             source = self.live_morph_source()
             return [Pattern.concat(source.bar(i) for i in range(source.over_bars))]
-        return [self.pattern]
+        return [self.performed()]
 
     def export(self, path: Path) -> bool:
         try:

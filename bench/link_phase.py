@@ -76,12 +76,14 @@ def clock_steps(bpm: float, timeout_s: float) -> Iterator[dict]:
 def player_note_ons(bpm: float, timeout_s: float) -> Iterator[dict]:
     """STAGE 2 - where the notes from the player will be read.
 
-    Once the player reads time through drummachine/live/clock.py: run `Player` on a `LinkClock(LinkConfig(
-    bpm=bpm))` with a pattern that has a note on every beat (swing 50), `record_sends=True`, and an output that
-    needs no server (or JACK started inside the namespace); when the session stops, yield for every note-on
-    {"step": its step, "predicted_ns": its scheduled_ns, "woke_ns": its sent_ns, "epoch": the clock's epoch
-    when it was scheduled}, the same records `clock_steps` yields, so the statistics below apply unchanged."""
-    raise NotImplementedError("stage 2: the player does not read a Clock yet (drummachine/live/clock.py)")
+    The player now reads one Clock (`Player.use_clock`, commit d85b582); what is left: make a `Player` with a
+    pattern that has a note on every beat, `PlayerSettings(bpm=bpm, swing=50)`, `record_sends=True` and an
+    output the namespace can open (no server outside it is reachable: a JACK server started inside, or ALSA),
+    call `use_clock(LinkClock(LinkConfig(bpm=bpm)))` and `start()`, and once the session stops yield for each
+    note-on in `player.sends` {"step": its step (the clock's `step_at(scheduled_ns)`, rounded),
+    "predicted_ns": scheduled_ns, "woke_ns": sent_ns, "epoch": the clock's epoch}: the records `clock_steps`
+    yields, so `phase_errors` and `summary` apply unchanged."""
+    raise NotImplementedError("stage 2: the player's notes are not read yet (bench/link_phase.py, player_note_ons)")
 
 
 def follow(source: str, bpm: float, timeout_s: float) -> int:
@@ -135,7 +137,9 @@ def run(beats: int, tempos: list[float], every: int, source: str) -> dict:
         try:
             reader.start()
             if not peer(op="wait", what="peers", value=1, timeout_s=10.0)["ok"]:
-                raise SystemExit("the follower never joined the peer's session")
+                died = follower.poll() is not None
+                raise SystemExit("the follower never joined the peer's session"
+                                 + (f": {follower.stderr.read().strip().splitlines()[-1]}" if died else ""))
             time.sleep(0.5)  # let the follower see the peer too
             grid: dict[int, float] = {}
             peer.send(op="play", beats=beats, tempos=tempos, every=every)

@@ -132,15 +132,20 @@ def test_peers_see_each_other_and_the_clock_counts_a_peer_that_leaves(peers):
     assert b(op="wait", what="peers", value=0, timeout_s=FIND_S)["status"]["peers"] == 0
 
 
+def _tempo_follow_ns(setter: PeerProcess, watcher: PeerProcess, bpm: float) -> float:
+    """Set `bpm` on one peer while the other polls for it; how long it took to arrive (ns)."""
+    watcher.send(op="wait", what="bpm", value=bpm, timeout_s=5.0)
+    time.sleep(0.1)  # the watcher is polling
+    set_at = setter(op="tempo", bpm=bpm)["perf_ns"]
+    seen = watcher.reply()
+    assert seen["ok"], f"the {watcher.role} peer still says {seen['status']['bpm']} BPM"
+    return seen["perf_ns"] - set_at
+
+
 @needs_link
 def test_a_tempo_set_on_the_peer_is_followed_by_the_clock_within_one_beat(peers):
     a, b = peers
-    b.send(op="wait", what="bpm", value=137.0, timeout_s=5.0)
-    time.sleep(0.1)  # B is polling
-    set_at = a(op="tempo", bpm=137.0)["perf_ns"]
-    seen = b.reply()
-    assert seen["ok"], f"the clock still says {seen['status']['bpm']} BPM"
-    follow_ns = seen["perf_ns"] - set_at
+    follow_ns = _tempo_follow_ns(a, b, 137.0)
     print(f"clock followed the peer's tempo after {follow_ns / 1e6:.2f} ms")
     assert 0 < follow_ns < 60e9 / 137.0
 
@@ -148,12 +153,7 @@ def test_a_tempo_set_on_the_peer_is_followed_by_the_clock_within_one_beat(peers)
 @needs_link
 def test_a_tempo_set_on_the_clock_is_followed_by_the_peer_within_one_beat(peers):
     a, b = peers
-    a.send(op="wait", what="bpm", value=96.5, timeout_s=5.0)
-    time.sleep(0.1)
-    set_at = b(op="tempo", bpm=96.5)["perf_ns"]
-    seen = a.reply()
-    assert seen["ok"], f"the peer still says {seen['status']['bpm']} BPM"
-    follow_ns = seen["perf_ns"] - set_at
+    follow_ns = _tempo_follow_ns(b, a, 96.5)
     print(f"peer followed the clock's tempo after {follow_ns / 1e6:.2f} ms")
     assert 0 < follow_ns < 60e9 / 96.5
     assert abs(b(op="status")["bpm"] - 96.5) < 0.01

@@ -10,7 +10,8 @@ device but lo. It prints {"ready": true} once Link is enabled, then answers each
     {"op": "tempo", "bpm": 133}               set the session tempo now; answers when it did (perf_counter ns)
     {"op": "start"} / {"op": "stop"}          start/stop through start/stop sync; answers when
     {"op": "wait", "what": "peers"|"bpm"|"playing", "value": v, "timeout_s": 5}
-                                              poll every 0.2 ms until it holds (bpm: within 0.01); when it did
+                                              poll every 0.2 ms until it holds (peers: exactly v; bpm: within
+                                              0.01); when it first did
     {"op": "beats", "first": k, "count": n}   perf_counter ns of beats k..k+n-1 (clock: of steps 4k..)
     {"op": "force", "beat": b}                rudely map beat b to now (a timeline jump for every peer)
     {"op": "play", "beats": n, "tempos": [..], "every": 32}
@@ -20,7 +21,7 @@ device but lo. It prints {"ready": true} once Link is enabled, then answers each
 
 Times are `time.perf_counter_ns()`: one system clock shared by every process here, so the test compares the
 two peers' answers directly. The raw peer converts Link's microseconds with its own measured offset (the
-tightest of 20 brackets), independently of `ClockBridge`.
+tightest of 20 brackets), independently of `ClockBridge`. `PeerProcess` is a test's handle on one peer.
 """
 
 from __future__ import annotations

@@ -14,21 +14,26 @@ from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BA
 
 NAME_W = 104
 FLAG_W = 22
-FLAGS = ("lock", "mute", "solo")
-FLAG_LABELS = {"lock": "L", "mute": "M", "solo": "S"}
-FLAG_COLOURS = {"lock": QColor("#f5a623"), "mute": QColor("#e53e3e"), "solo": QColor("#48bb78")}
+FLAGS = ("lock", "mute", "solo", "feel")
+FLAG_LABELS = {"lock": "L", "mute": "M", "solo": "S", "feel": "F"}
+FLAG_COLOURS = {"lock": QColor("#f5a623"), "mute": QColor("#e53e3e"), "solo": QColor("#48bb78"),
+                "feel": QColor("#63b3ed")}
+FLAG_TIPS = {"lock": "lock: Generate and Variation keep this instrument's hits (and its own feel)",
+             "mute": "mute", "solo": "solo", "feel": "feel: this instrument plays the learned velocity and timing"}
 GAP = 4
 
 
 class StepGrid(QWidget):
-    """Click a cell to toggle it; drag to paint several. Hits are shaded by velocity."""
+    """Click a cell to toggle it; drag to paint several. A hit shows its velocity as the height of its fill
+    and, when it is played off the grid, a mark left (early) or right (late) of the cell's middle."""
 
     cells_painted = Signal(list, bool)  # [(step, cls)], on
-    flag_toggled = Signal(str, int)  # "lock" | "mute" | "solo", class
+    flag_toggled = Signal(str, int)  # "lock" | "mute" | "solo" | "feel", class
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.velocities = Pattern.empty(1).velocities[0]
+        self.offsets = None  # (16, 9) steps off the grid, or None
         self.playhead = -1
         self.flags: dict[str, set[int]] = {f: set() for f in FLAGS}
         self._drag_on: Optional[bool] = None
@@ -37,11 +42,24 @@ class StepGrid(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
 
+    def event(self, e) -> bool:
+        if e.type() == e.Type.ToolTip:  # each L/M/S/F button says what it does
+            from PySide6.QtWidgets import QToolTip
+
+            tip = self.flag_tip(e.pos().x(), e.pos().y())
+            if tip:
+                QToolTip.showText(e.globalPos(), tip, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
     def sizeHint(self) -> QSize:
         return QSize(1000, 400)
 
-    def show_bar(self, velocities, playhead: int = -1) -> None:
+    def show_bar(self, velocities, playhead: int = -1, offsets=None) -> None:
         self.velocities = velocities
+        self.offsets = offsets
         self.playhead = playhead
         self.update()
 
@@ -50,9 +68,16 @@ class StepGrid(QWidget):
             self.playhead = step
             self.update()
 
-    def set_flags(self, lock, mute, solo) -> None:
-        self.flags = {"lock": set(lock), "mute": set(mute), "solo": set(solo)}
+    def set_flags(self, lock, mute, solo, feel=()) -> None:
+        self.flags = {"lock": set(lock), "mute": set(mute), "solo": set(solo), "feel": set(feel)}
         self.update()
+
+    def flag_tip(self, x: float, y: float) -> str:
+        for flag in FLAGS:
+            for cls in range(NUM_CLASSES):
+                if self.flag_rect(flag, cls).contains(x, y):
+                    return f"{FLAG_TIPS[flag]} ({CLASS_NAMES[cls]})"
+        return ""
 
     # --- geometry ----------------------------------------------------------------------------------------
     def _left(self) -> float:
@@ -108,14 +133,24 @@ class StepGrid(QWidget):
             for step in range(STEPS_PER_BAR):
                 r = self.cell_rect(step, cls)
                 vel = int(self.velocities[step, cls])
-                if vel:
+                p.setPen(Qt.PenStyle.NoPen)
+                if vel:  # the cell in the class's colour, faint; the velocity as how high the fill reaches
                     c = QColor(theme.CLASS_COLOURS[cls])
-                    c.setAlphaF(0.35 + 0.65 * vel / 127 if not muted else 0.25)
+                    c.setAlphaF(0.3 if not muted else 0.15)
                     p.setBrush(c)
+                    p.drawRoundedRect(r, 5, 5)
+                    c.setAlphaF(0.95 if not muted else 0.3)
+                    p.setBrush(c)
+                    level = r.height() * (0.15 + 0.85 * vel / 127)
+                    p.drawRoundedRect(QRectF(r.left(), r.bottom() - level, r.width(), level), 5, 5)
+                    off = float(self.offsets[step, cls]) if self.offsets is not None else 0.0
+                    if abs(off) >= 0.02:  # early (left) or late (right) of the step, to scale
+                        x = r.center().x() + off * r.width()
+                        p.setBrush(theme.TEXT)
+                        p.drawRect(QRectF(x - 1, r.top() + 3, 2, r.height() - 6))
                 else:
                     p.setBrush(theme.CELL_BEAT if (step // 4) % 2 == 0 else theme.CELL)
-                p.setPen(Qt.PenStyle.NoPen)
-                p.drawRoundedRect(r, 5, 5)
+                    p.drawRoundedRect(r, 5, 5)
                 if cls in self.flags["lock"] and vel:
                     p.setPen(theme.ACCENT)
                     p.setBrush(Qt.BrushStyle.NoBrush)

@@ -20,6 +20,7 @@ from drummachine.gui import theme
 from drummachine.gui.grid import BarStrip, StepGrid
 from drummachine.gui.sound_panel import SoundPanel
 from drummachine.groove.pattern import Pattern
+from drummachine.groove.vocabulary import NUM_CLASSES
 from drummachine.live.player import Player
 from drummachine.midi import note_maps
 from drummachine.midi.ports import VIRTUAL_PORT
@@ -127,13 +128,19 @@ class MainWindow(QMainWindow):
         self.variations_button.clicked.connect(self.variation)
         self.amount = self._dspin(limits.VARIATION_AMOUNT, 0.05, s.variation_amount, "how far a variation may wander")
         self.amount.valueChanged.connect(self._settings_changed)
+        self.feel = self._dspin(limits.FEEL, 0.1, s.feel_amount,
+                                "feel: velocity and timing learned from drummers (0 as written, 1 as they play)")
+        self.feel.valueChanged.connect(self._feel_changed)
+        self.feel_seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=s.feel_seed)
+        self.feel_seed.setToolTip("which drummer's touch: another seed, another feel")
+        self.feel_seed.valueChanged.connect(self._feel_changed)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self.undo)
         self.redo_button = QPushButton("Redo")
         self.redo_button.clicked.connect(self.redo)
         for w in (self.generate_button, self._label("temperature"), self.temperature, self._label("seed"), self.seed,
                   self.fixed_seed, self._label("bars"), self.bars, self.variations_button, self._label("amount"),
-                  self.amount):
+                  self.amount, self._label("feel"), self.feel, self.feel_seed):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(self.undo_button)
@@ -270,9 +277,11 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Draw the session as it is now (drawing changes nothing: the studio decides what sounds)."""
         s = self.session
-        p = s.pattern
-        self.grid.show_bar(p.velocities[s.view_bar], self.grid.playhead)
-        self.grid.set_flags(s.settings.locked, s.settings.muted, s.settings.soloed)
+        p = self.studio.performed()  # what sounds: the pattern with its feel
+        self.grid.show_bar(p.velocities[s.view_bar], self.grid.playhead,
+                           None if p.offsets is None else p.offsets[s.view_bar])
+        feel_on = [c for c in range(NUM_CLASSES) if c not in s.settings.feel_off] if self.studio.has_feel else []
+        self.grid.set_flags(s.settings.locked, s.settings.muted, s.settings.soloed, feel_on)
         self.strip.set_state(p.bars, s.view_bar, [int(n) for n in p.hits.sum(axis=(1, 2))])
         self._set_quietly(self.bars, str(p.bars))
         if s.take.seed is not None:
@@ -285,6 +294,8 @@ class MainWindow(QMainWindow):
         self.redo_button.setEnabled(bool(s.redo_stack))
         for w in (self.generate_button, self.variations_button):
             w.setEnabled(self.engine is not None)
+        for w in (self.feel, self.feel_seed):
+            w.setEnabled(self.studio.has_feel)
         self._show_status()
 
     @staticmethod
@@ -317,7 +328,10 @@ class MainWindow(QMainWindow):
             self.studio.paint(cells, on)
 
     def _flag(self, flag: str, cls: int) -> None:
-        self.studio.flip(flag, cls)
+        if flag == "feel":
+            self.studio.set_feel_class(cls, cls in self.session.settings.feel_off)
+        else:
+            self.studio.flip(flag, cls)
 
     def _show_bar(self, bar: int) -> None:
         self.studio.show_bar(bar)
@@ -381,6 +395,9 @@ class MainWindow(QMainWindow):
     def _transport_changed(self, *_) -> None:
         self.studio.set_transport(bpm=self.bpm.value(), swing=self.swing.value(), channel=self.channel.value(),
                                   note_map=self.note_map.currentText())
+
+    def _feel_changed(self, *_) -> None:
+        self.studio.set_feel(amount=self.feel.value(), seed=self.feel_seed.value())
 
     def _settings_changed(self, *_) -> None:
         self.studio.set_temperature(self.temperature.value())

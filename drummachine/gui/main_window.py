@@ -219,11 +219,16 @@ class MainWindow(QMainWindow):
         self.note_map.addItems(list(note_maps.all_maps(self.config)))
         self.note_map.setCurrentText(s.note_map)
         self.note_map.currentTextChanged.connect(self._transport_changed)
+        self.link = QCheckBox("Link")
+        self.link.setToolTip("Ableton Link: share tempo, bar line and start/stop with every Link app on the network")
+        self.link.toggled.connect(self._link_toggled)
+        self._link_poll = QTimer(self, interval=250, timeout=self._link_tick)
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self.export_dialog)
         self.drag = DragClip(self.make_temp_clip)
         for w in (self.play_button, self._label("BPM"), self.bpm, self._label("swing"), self.swing,
-                  self._label("port"), self.port, self._label("ch"), self.channel, self._label("map"), self.note_map):
+                  self.link, self._label("port"), self.port, self._label("ch"), self.channel, self._label("map"),
+                  self.note_map):
             transport.addWidget(w)
         transport.addStretch(1)
         transport.addWidget(self.export_button)
@@ -403,6 +408,19 @@ class MainWindow(QMainWindow):
         self.studio.set_temperature(self.temperature.value())
         self.studio.set_variation_amount(self.amount.value())
         self.studio.set_morph_bars(self.morph_bars.value())
+
+    def _link_toggled(self, on: bool) -> None:
+        if not self.studio.set_sync("link" if on else "internal"):
+            self._set_quietly(self.link, False)
+            return
+        (self._link_poll.start if on else self._link_poll.stop)()
+
+    def _link_tick(self) -> None:
+        """Show the Link session's tempo (a peer may have changed it) and its peers."""
+        shared = self.studio.shared_clock()
+        if shared is not None:
+            self._set_quietly(self.bpm, self.session.settings.bpm)
+            self._show_status()
 
     def _fill_ports(self) -> None:
         self.port.clear()

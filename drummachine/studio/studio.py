@@ -38,6 +38,7 @@ from drummachine.model.feel import FeelSettings
 from drummachine.studio.session import BAR_CHOICES, Session
 
 SLOTS = ("A", "B")
+SYNCS = ("internal", "link")
 FLAGS = {"lock": "locked", "mute": "muted", "solo": "soloed"}
 VARIATION_MAX_TEMPERATURE = 0.5  # a variation stays near its groove: sampled no hotter than this
 
@@ -92,6 +93,7 @@ class Studio:
         self.notice = ""
         self.port_state = "stopped"
         self.morph_live = False
+        self.sync = "internal"  # where the tempo comes from: our own clock, or Ableton Link
         self.unsaved = False
         self._morph_plan: Optional[tuple[tuple, MorphPlan]] = None
         self._performed: Optional[tuple[tuple, Pattern]] = None
@@ -127,6 +129,9 @@ class Studio:
         if self.last_ms is not None:
             parts.append(f"last generation {self.last_ms:.1f} ms")
         parts.append(f"MIDI: {self.port_state}" + (f" via {self.api}" if self.api else " (no MIDI system found)"))
+        if self.sync == "link" and self.player is not None:
+            peers = int(getattr(self.player.clock, "peers", 0))
+            parts.append(f"Link: {peers} peer{'s' if peers != 1 else ''}")
         if self.jobs:
             parts.append(f"{self.jobs[-1]}…")
         if self.notice:
@@ -460,11 +465,64 @@ class Studio:
                                             on_fault=lambda fault: self._from_player(self._fault, fault.message),
                                             on_step=lambda bar, step: self._from_player(self.on_step, bar, step))
             self._sounding = key
+            if self.sync != "internal":
+                try:
+                    self.player.use_clock(self._make_clock(self.sync))
+                except RuntimeError as exc:
+                    self.sync = "internal"
+                    self.say(str(exc))
             if self.sound is not None:
                 self.sound.attach(self.player)
             self.port_state = self.player.output_name if self.player.output_ok else "unavailable"
             self.on_status()
         return self.player
+
+    # --- the clock -------------------------------------------------------------------------------------------
+    def _make_clock(self, sync: str):
+        st = self.session.settings
+        if sync == "link":
+            from drummachine.live.link_clock import LinkClock, LinkConfig  # the optional [link] extra
+
+            return LinkClock(LinkConfig(bpm=st.bpm))
+        from drummachine.live.internal_clock import InternalClock
+
+        return InternalClock(st.bpm)
+
+    def set_sync(self, sync: str) -> bool:
+        """Keep time by our own clock ("internal") or with every Ableton Link app on the network ("link": tempo
+        and bar line shared, start and stop too). False, and a notice, when Link cannot start (the extra is
+        not installed). Playing goes on, from the new clock's bar line."""
+        if sync not in SYNCS:
+            raise ValueError(f"sync is one of {', '.join(SYNCS)}, not {sync!r}")
+        if sync == self.sync and self.player is not None:
+            return True
+        player = self.ensure_player()
+        try:
+            clock = self._make_clock(sync)
+        except RuntimeError as exc:  # LinkUnavailable: one sentence naming the extra
+            self.say(str(exc))
+            return False
+        playing = player.playing
+        player.use_clock(clock)
+        self.sync = sync
+        if playing:
+            player.start()
+        self.say("Ableton Link on" if sync == "link" else "")
+        return True
+
+    def shared_clock(self) -> Optional[tuple[float, int]]:
+        """With Link: the session's tempo now and how many peers share it; the tempo is kept in the session
+        (within our range) when a peer changed it. None on our own clock."""
+        if self.player is None or self.sync != "link":
+            return None
+        clock = self.player.clock
+        bpm = float(clock.state(time.perf_counter_ns()).bpm)
+        kept = limits.BPM.clamp(round(bpm, 2))
+        if abs(kept - self.session.settings.bpm) >= 0.01:
+            self.session.settings.bpm = kept
+            self.player.settings = replace(self.player.settings, bpm=kept)  # no set_bpm back: the peer's tempo stands
+            self.unsaved = True
+        return bpm, int(getattr(clock, "peers", 0))
 
     def _from_player(self, handler: Callable, *args) -> None:
         """Player callbacks come on its threads: hand them to the owner's thread."""

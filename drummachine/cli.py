@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from drummachine import limits
 from drummachine.midi.clip import ClipWriteError, write_clip
@@ -14,6 +14,12 @@ from drummachine.midi.reader import MidiReadError, read_groove
 from drummachine.model.folder import ModelError
 from drummachine.midi.ports import PortError
 from drummachine.groove.vocabulary import CLASS_NAMES
+
+if TYPE_CHECKING:  # the live player and Link load only when `play` runs
+    import threading
+
+    from drummachine.live.link_clock import LinkClock
+    from drummachine.live.player import BarSource, Player
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +85,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         lock = Lock(read_groove(args.lock_from, args.bars), parse_classes(args.lock))
     started = time.perf_counter()
     groove = engine.sample(args.bars, args.temperature, args.seed, lock)
-    pattern, feel = _with_feel(engine, groove.pattern, args.feel, groove.seed, lock.classes if lock else frozenset())
+    pattern, feel = _with_feel(engine, groove.pattern, args.feel, groove.seed, lock.classes if lock else frozenset(),
+                               args.bpm)
     ms = (time.perf_counter() - started) * 1000
     write_clip(pattern, args.output, bpm=args.bpm, track_name=f"drummachine seed {groove.seed}")
     print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {groove.seed}, temperature {args.temperature}, "
@@ -87,14 +94,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_feel(engine, pattern, amount: float, seed: int, keep: frozenset[int] = frozenset()):
-    """The pattern with the model's feel at `amount` (and the words for it); as written when the model has none."""
+def _with_feel(engine, pattern, amount: float, seed: int, keep: frozenset[int] = frozenset(), bpm: float = 120.0):
+    """The pattern with the model's feel at `amount`, played at `bpm` (and the words for it); as written when
+    the model has none."""
     from drummachine.model.feel import FeelSettings
 
     feel = engine.model.feel
     if feel is None or amount == 0:
         return pattern, "on the grid" + (" (this model has no feel)" if feel is None and amount else "")
-    return feel.apply(pattern, FeelSettings(amount, seed, keep)), f"feel {amount:g}"
+    return feel.apply(pattern, FeelSettings(amount, seed, keep), bpm=bpm), f"feel {amount:g}"
 
 
 def cmd_humanize(args: argparse.Namespace) -> int:
@@ -105,7 +113,7 @@ def cmd_humanize(args: argparse.Namespace) -> int:
         raise ValueError(f"the model in {engine.model.folder} has no feel model (feel.onnx): humanize needs one")
     take = read_drum_midi(args.input)
     bpm = args.bpm if args.bpm is not None else take.bpm
-    pattern, feel = _with_feel(engine, take.as_pattern(), args.amount, args.seed)
+    pattern, feel = _with_feel(engine, take.as_pattern(), args.amount, args.seed, bpm=bpm)
     write_clip(pattern, args.output, bpm=bpm, track_name=f"{args.input.stem} humanized")
     print(f"wrote {args.output}: {plural(pattern.bars, 'bar')} of {args.input.name} with {feel}, seed {args.seed}, "
           f"{bpm:g} BPM, {int(pattern.hits.sum())} hits")
@@ -142,57 +150,135 @@ def cmd_ports(args: argparse.Namespace) -> int:
     return 0
 
 
+LINK_JOIN_S = 1.0  # Link apps on one network find each other within about half a second: look this long first
+LINK_REPORT_S = 0.25  # how often `play --sync link` looks at the session's peers, tempo and transport
+
+
 def cmd_play(args: argparse.Namespace) -> int:
+    import contextlib
     import signal
     import threading
 
     from drummachine.midi import note_maps
-    from drummachine.live.sources import GrooveSource, LoopSource, MorphSource
     from drummachine.audio.choice import choice_from_args, open_player  # the built-in sound
     from drummachine.live.player import PlayerSettings
     from drummachine.midi.ports import MidiInput, MidiOutput, list_ports, pick_api
 
-    _maps, notice = note_maps.read_user_maps()  # a damaged file is repaired (and kept aside), never fatal
-    if notice:
-        print(f"drummachine: {notice}", file=sys.stderr, flush=True)
-    api = pick_api(args.api)
-    for flag, name, kind in (("--port", args.port, "out"), ("--follow", args.follow, "in")):
-        check_port(flag, name, list_ports(api, kind))
-    settings = PlayerSettings(bpm=args.bpm, swing=args.swing, gate=args.gate, channel=args.channel - 1,
-                              note_map=note_maps.resolve(args.note_map), send_clock=not args.no_clock)
-    if args.pattern:
-        source, what = LoopSource(read_groove(args.pattern, 16)), f"{args.pattern.name} looped"
-    else:
-        engine = _engine(args)
-        if args.morph:
-            a, b = (read_groove(p, args.bars) for p in args.morph)
-            source = MorphSource(engine, engine.encode(a), engine.encode(b), args.morph_bars, min(args.bars, a.bars),
-                                 args.temperature, args.seed or 0)
-            what = f"morph {args.morph[0].name} -> {args.morph[1].name} over {args.morph_bars} bars"
-        else:
-            from drummachine.model.engine import new_seed
-
-            seed = new_seed() if args.seed is None else args.seed
-            source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed)
-            what = f"{plural(args.bars, 'bar')}, seed {seed}, temperature {args.temperature}"
-    faults = lambda f: print(f"[{f.kind}] {f.message}", file=sys.stderr, flush=True)  # noqa: E731
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    say = lambda m: print(f"drummachine: {m}", file=sys.stderr, flush=True)  # noqa: E731
-    with open_player(choice_from_args(args), lambda: MidiOutput(api, args.port), source, settings, say,
-                     on_fault=faults) as player:
-        if args.follow:
-            player.follow(lambda cb: MidiInput(api, args.follow, cb))
-            print(f"following the clock of {args.follow}; playing {what} on {player.output_name} ({api})", flush=True)
-        else:
-            player.start()
-            print(f"playing {what} at {args.bpm:g} BPM on {player.output_name} ({api}); Ctrl-C stops", flush=True)
+    if args.sync == "link" and args.follow:
+        raise ValueError("--sync link and --follow cannot go together: play in a Link session, or follow a DAW's "
+                         "MIDI clock")
+    with contextlib.ExitStack() as held:
+        # Link first: a missing extra is said before any port opens or model loads, and peers are found meanwhile
+        link = held.enter_context(open_link_clock(args.bpm)) if args.sync == "link" else None
+        _maps, notice = note_maps.read_user_maps()  # a damaged file is repaired (and kept aside), never fatal
+        if notice:
+            print(f"drummachine: {notice}", file=sys.stderr, flush=True)
+        api = pick_api(args.api)
+        for flag, name, kind in (("--port", args.port, "out"), ("--follow", args.follow, "in")):
+            check_port(flag, name, list_ports(api, kind))
+        settings = PlayerSettings(bpm=args.bpm, swing=args.swing, gate=args.gate, channel=args.channel - 1,
+                                  note_map=note_maps.resolve(args.note_map), send_clock=not args.no_clock)
+        source, what = _play_source(args)
+        faults = lambda f: print(f"[{f.kind}] {f.message}", file=sys.stderr, flush=True)  # noqa: E731
+        done = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+        say = lambda m: print(f"drummachine: {m}", file=sys.stderr, flush=True)  # noqa: E731
+        player = held.enter_context(open_player(choice_from_args(args), lambda: MidiOutput(api, args.port), source,
+                                                settings, say, on_fault=faults))
         try:
-            done.wait(args.duration)
+            if link is not None:
+                _play_in_link(player, link, f"{what} on {player.output_name} ({api})", done, args.duration)
+            elif args.follow:
+                player.follow(lambda cb: MidiInput(api, args.follow, cb))
+                print(f"following the clock of {args.follow}; playing {what} on {player.output_name} ({api})",
+                      flush=True)
+                done.wait(args.duration)
+            else:
+                player.start()
+                print(f"playing {what} at {args.bpm:g} BPM on {player.output_name} ({api}); Ctrl-C stops", flush=True)
+                done.wait(args.duration)
         except KeyboardInterrupt:
             pass
-        player.stop()
+        if link is None:
+            player.stop()
+        else:  # closing the player (as we leave this block) leaves the session; the others play on
+            staying = link.peers
+    if link is not None:
+        print(f"left the Link session ({plural(staying, 'peer')} still in it)", flush=True)
     return 0
+
+
+def _play_source(args: argparse.Namespace) -> tuple["BarSource", str]:
+    """What `play` plays (a looped file, a generated groove, a morph), and the words for it."""
+    from drummachine.live.sources import GrooveSource, LoopSource, MorphSource
+
+    if args.pattern:
+        return LoopSource(read_groove(args.pattern, 16)), f"{args.pattern.name} looped"
+    engine = _engine(args)
+    if args.morph:
+        a, b = (read_groove(p, args.bars) for p in args.morph)
+        source = MorphSource(engine, engine.encode(a), engine.encode(b), args.morph_bars, min(args.bars, a.bars),
+                             args.temperature, args.seed or 0)
+        return source, f"morph {args.morph[0].name} -> {args.morph[1].name} over {args.morph_bars} bars"
+    from drummachine.model.engine import new_seed
+
+    seed = new_seed() if args.seed is None else args.seed
+    source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed)
+    return source, f"{plural(args.bars, 'bar')}, seed {seed}, temperature {args.temperature}"
+
+
+def _play_in_link(player: "Player", link: "LinkClock", what: str, done: "threading.Event",
+                  duration: float | None) -> None:
+    """Play `what` on `link` until `done` or `duration` seconds, saying what the session does meanwhile."""
+    player.use_clock(link)  # the player owns it now: closing the player leaves the session
+    peers = _join_link(link, LINK_JOIN_S)
+    player.start()  # step 0 on the session's next bar line (quantum 4), or after 30 ms alone; if it plays, join it
+    bpm = link.state(time.perf_counter_ns()).bpm
+    print(f"playing {what} in a Link session with {plural(peers, 'peer')} at {bpm:g} BPM, bars on Link bar lines; "
+          "Ctrl-C leaves the session", flush=True)
+    _report_link(link, done, duration)
+
+
+def open_link_clock(bpm: float) -> "LinkClock":
+    """A LinkClock bringing `bpm` to the session (which keeps its own tempo if it has peers); a missing `link`
+    extra is the user's to fix, so its one sentence goes out as a ValueError."""
+    from drummachine.live.link_clock import LinkClock, LinkConfig, LinkUnavailable
+
+    try:
+        return LinkClock(LinkConfig(bpm=bpm))
+    except LinkUnavailable as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _join_link(link: "LinkClock", wait_s: float) -> int:
+    """Wait up to `wait_s` for a first peer (unless one is there already), so that our start joins their bar lines
+    rather than starting a session of our own that theirs then overrides; how many peers there are."""
+    deadline = time.monotonic() + wait_s
+    while link.peers == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return link.peers
+
+
+def _report_link(link: "LinkClock", done: "threading.Event", duration: float | None) -> None:
+    """Until `done` or `duration` seconds: say when peers come and go, the tempo moves, the session stops or
+    starts (a stopped session is waited for: a peer's start plays us again, on its bar line)."""
+    deadline = None if duration is None else time.monotonic() + duration
+    st = link.state(time.perf_counter_ns())
+    seen = (link.peers, round(st.bpm, 2), st.playing)
+    while True:
+        left = LINK_REPORT_S if deadline is None else min(LINK_REPORT_S, deadline - time.monotonic())
+        if left <= 0 or done.wait(left):
+            return
+        st = link.state(time.perf_counter_ns())
+        now = (link.peers, round(st.bpm, 2), st.playing)
+        if now[0] != seen[0]:
+            print(f"Link: {plural(now[0], 'peer')}", flush=True)
+        if now[1] != seen[1]:
+            print(f"Link: the session's tempo is {now[1]:g} BPM", flush=True)
+        if now[2] != seen[2]:
+            print("Link: the session plays" if now[2] else "Link: the session stopped; a peer's start plays again",
+                  flush=True)
+        seen = now
 
 
 def check_port(flag: str, port: str | None, names: list[str]) -> None:
@@ -297,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(pl, "--gate", limits.GATE, limits.GATE.default, "note length")
     pl.add_argument("--no-clock", action="store_true", help="do not send MIDI clock and Start/Stop")
     pl.add_argument("--follow", metavar="INPUT", help="follow the MIDI clock of this input port (DAW as master)")
+    pl.add_argument("--sync", choices=["internal", "link"], default="internal",
+                    help="internal (default): our own clock; link: play in an Ableton Link session on this network "
+                         "(tempo, bar lines, start/stop shared; needs the [link] extra)")
     _add_model_options(pl)
     add_output_options(pl)
     pl.set_defaults(run=cmd_play)

@@ -34,8 +34,8 @@ class FeelGraph(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, hits: torch.Tensor, z: torch.Tensor):
-        return self.model.decode(hits, z)
+    def forward(self, hits: torch.Tensor, z: torch.Tensor, *tempo: torch.Tensor):
+        return self.model.decode(hits, z, tempo[0] if tempo else None)
 
 
 def check_feel_parity(model: FeelVAE, path: Path, seed: int = 0) -> dict:
@@ -48,9 +48,12 @@ def check_feel_parity(model: FeelVAE, path: Path, seed: int = 0) -> dict:
     for n in (1, 7):
         hits = (rng.random((n, model.cfg.steps, 9)) < 0.2).astype(np.float32)
         z = rng.standard_normal((n, model.cfg.latent)).astype(np.float32)
+        tempo = rng.uniform(-1.5, 2, n).astype(np.float32)
+        feeds = {"hits": hits, "z": z} | ({"tempo": tempo} if model.cfg.tempo else {})
         with torch.no_grad():
-            ref = [t.numpy() for t in model.decode(torch.from_numpy(hits), torch.from_numpy(z))]
-        got = session.run(["velocity", "offset"], {"hits": hits, "z": z})
+            ref = [t.numpy() for t in model.decode(torch.from_numpy(hits), torch.from_numpy(z),
+                                                   torch.from_numpy(tempo) if model.cfg.tempo else None)]
+        got = session.run(["velocity", "offset"], feeds)
         worst = max(worst, *(float(np.abs(a - b).max()) for a, b in zip(ref, got)))
     return {"max_abs": worst, "tolerance": TOLERANCE, "passed": worst <= TOLERANCE}
 
@@ -69,11 +72,14 @@ def export_feel(checkpoint: Path, out: Path, evaluation: Optional[dict] = None) 
         graph = staging / fmt.FEEL
         hits = torch.zeros(2, model.cfg.steps, 9)
         z = torch.zeros(2, model.cfg.latent)
+        args, names = (hits, z), ["hits", "z"]
+        if model.cfg.tempo:  # the tempo feature, (bpm - 120) / 40, one per window
+            args, names = args + (torch.zeros(2),), names + ["tempo"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the tracer's GRU warnings; parity is checked below
-            torch.onnx.export(FeelGraph(model), (hits, z), str(graph), input_names=["hits", "z"],
+            torch.onnx.export(FeelGraph(model), args, str(graph), input_names=names,
                               output_names=["velocity", "offset"], opset_version=OPSET, dynamo=False,
-                              dynamic_axes={k: {0: "batch"} for k in ("hits", "z", "velocity", "offset")})
+                              dynamic_axes={k: {0: "batch"} for k in names + ["velocity", "offset"]})
         proto = onnx.load(str(graph))
         training = {"checkpoint": path.name, "steps": state["step"], "seconds": state["seconds"],
                     "parameters": state["parameters"], "train_config": state["train_config"]}

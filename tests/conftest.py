@@ -80,7 +80,8 @@ def tiny_two_bar_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_feel_checkpoint(tmp_path_factory):
-    """An untrained small feel model saved as a finished feel run (with a prior fitted to nothing: N(0, I))."""
+    """An untrained small feel model that reads the tempo, saved as a finished feel run (with a prior fitted to
+    nothing: N(0, I))."""
     import numpy as np
     import torch
 
@@ -88,7 +89,7 @@ def tiny_feel_checkpoint(tmp_path_factory):
     from trainer.feel_model import FeelConfig, FeelVAE
 
     torch.manual_seed(1)
-    cfg = FeelConfig(hidden=16, latent=4)
+    cfg = FeelConfig(hidden=16, latent=4, tempo=True)
     model = FeelVAE(cfg)
     path = tmp_path_factory.mktemp("feel") / "checkpoint.pt"
     save_checkpoint(path, {"kind": "feel", "model": model.state_dict(), "optimizer": {}, "model_config": cfg.to_dict(),

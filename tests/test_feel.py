@@ -95,3 +95,10 @@ def test_generate_with_feel_writes_learned_velocities_and_timing(tiny_feel_model
     assert main(["generate", "--seed", "5", "--bars", "2", "-o", str(felt), "--model", str(tiny_feel_model)]) == 0
     g, f = read_drum_midi(grid).as_pattern(), read_drum_midi(felt).as_pattern()
     assert np.array_equal(g.hits, f.hits) and g.offsets is None and f.offsets is not None
+
+
+def test_a_feel_that_reads_the_tempo_plays_a_slow_groove_otherwise_than_a_fast_one(feel):
+    assert feel.reads_tempo
+    p = groove(2, 6)
+    assert feel.apply(p, bpm=80) != feel.apply(p, bpm=160)
+    assert feel.apply(p, bpm=80) == feel.apply(p, bpm=80)

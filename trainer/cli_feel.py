@@ -9,8 +9,8 @@ import numpy as np
 
 from trainer.dataset import load_windows
 from trainer.feel_eval import evaluate_predictors, held_out, means_predictor, report_table, rules_predictor, step_means
-from trainer.feel_model import FEEL_BARS, FeelConfig
-from trainer.feel_train import FeelTrainConfig, feel_arrays, fit_prior, load_feel, train_feel
+from trainer.feel_model import FEEL_BARS, FeelConfig, tempo_feature
+from trainer.feel_train import FeelTrainConfig, feel_arrays, fit_prior, load_feel, train_feel, window_tempi
 
 
 def add_parser(sub) -> None:
@@ -30,12 +30,14 @@ def _add_train(sub) -> None:
     model_defaults = FeelConfig()
     p.add_argument("--hidden", type=int, default=model_defaults.hidden)
     p.add_argument("--latent", type=int, default=model_defaults.latent)
+    p.add_argument("--tempo", action="store_true", help="the model reads each window's tempo")
+    p.add_argument("--loss", choices=["mse", "l1"], default=model_defaults.loss)
     p.set_defaults(run=_run)
 
 
 def _run(args) -> int:
     cfg = FeelTrainConfig(**{k: getattr(args, k) for k in FeelTrainConfig.__dataclass_fields__})
-    model_cfg = FeelConfig(hidden=args.hidden, latent=args.latent)
+    model_cfg = FeelConfig(hidden=args.hidden, latent=args.latent, tempo=args.tempo, loss=args.loss)
     path = train_feel(args.data, args.out, cfg, model_cfg, progress=lambda m: print(m, flush=True))
     print(f"wrote {path}")
     return 0
@@ -55,12 +57,14 @@ def model_predictor(model, z: np.ndarray):
     """The feel model with one code for every window."""
     import torch
 
-    def predict(hits: np.ndarray):
+    def predict(hits: np.ndarray, bpm: np.ndarray):
         vel, off = [], []
+        tempo = tempo_feature(np.asarray(bpm, np.float32)).astype(np.float32)
         with torch.no_grad():
             for i in range(0, len(hits), 2048):
                 h = torch.from_numpy(hits[i:i + 2048].astype(np.float32))
-                v, o = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()))
+                t = torch.from_numpy(tempo[i:i + 2048]) if model.cfg.tempo else None
+                v, o = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()), t)
                 vel.append(v.numpy() * 127)
                 off.append(o.numpy())
         return np.concatenate(vel), np.concatenate(off)
@@ -75,7 +79,7 @@ def _evaluate(args) -> int:
     if "prior_mean" in state:
         mean, chol = state["prior_mean"], state["prior_chol"]
     else:  # a checkpoint taken mid-run: fit the prior now, as the end of training does
-        mean, chol = fit_prior(model, h, v, o)
+        mean, chol = fit_prior(model, h, v, o, window_tempi(train) if model.cfg.tempo else None)
     data = held_out(load_windows(args.data, FEEL_BARS, args.split))
     predictors = {"rules (today)": rules_predictor, "training means per (class, step)": means_predictor(
         step_means(h.astype(bool), v * 127, o)), "feel model, prior mean code": model_predictor(model, mean)}

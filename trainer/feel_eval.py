@@ -21,8 +21,8 @@ from drummachine.groove.velocity import accent_velocities
 from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BAR
 from trainer.intervals import Estimate, ratio_estimate
 
-# velocity (MIDI, 0..1 scaled) and offset predictions for the hits of bar 2, given (N, 32, 9) hits
-Predictor = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+# velocity (MIDI) and offset (steps) predictions, given (N, 32, 9) hits and each window's tempo (N,)
+Predictor = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 VELOCITY_BINS = np.arange(0, 136, 8)  # MIDI units
 OFFSET_BINS = np.linspace(-0.5, 0.5, 21)  # steps
 
@@ -66,7 +66,7 @@ def held_out(windows) -> HeldOut:
 
 
 # --- the baselines -------------------------------------------------------------------------------------------
-def rules_predictor(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rules_predictor(hits: np.ndarray, bpm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Today's accent table, on the grid."""
     bars = hits.reshape(-1, STEPS_PER_BAR, NUM_CLASSES)
     return accent_velocities(bars).reshape(hits.shape).astype(float), np.zeros(hits.shape)
@@ -84,7 +84,7 @@ def step_means(hits: np.ndarray, velocity: np.ndarray, offset: np.ndarray) -> tu
 def means_predictor(means: tuple[np.ndarray, np.ndarray]) -> Predictor:
     v, o = means
 
-    def predict(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(hits: np.ndarray, bpm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         reps = hits.shape[1] // STEPS_PER_BAR
         return (np.broadcast_to(np.tile(v, (reps, 1)), hits.shape).astype(float),
                 np.broadcast_to(np.tile(o, (reps, 1)), hits.shape).astype(float))
@@ -167,7 +167,7 @@ def evaluate_predictors(data: HeldOut, predictors: dict[str, Predictor], sampled
     report["swing"] = {"real": real_swing.to_dict() if real_swing else None,
                        "swung_windows": int(data.swung.sum())}
     for name, predict in {**predictors, **(sampled or {})}.items():
-        velocity, offset = predict(data.hits)
+        velocity, offset = predict(data.hits, data.bpm)
         entry = {"overlap": distribution_overlap(data, velocity, offset)}
         if name in predictors:
             entry["score"] = score(data, velocity, offset, resamples).to_dict()

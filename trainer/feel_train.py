@@ -19,7 +19,7 @@ import torch
 
 from trainer.checkpoint import load_checkpoint, save_checkpoint
 from trainer.dataset import WindowSet, load_windows
-from trainer.feel_model import FEEL_BARS, FeelConfig, FeelVAE, feel_losses
+from trainer.feel_model import FEEL_BARS, FeelConfig, FeelVAE, feel_losses, tempo_feature
 
 
 @dataclass(frozen=True)
@@ -44,27 +44,38 @@ def feel_arrays(windows: WindowSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return hits, windows.velocities.astype(np.float32) / 127.0, windows.offsets.astype(np.float32) * hits
 
 
-def fit_prior(model: FeelVAE, hits: np.ndarray, vel: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def window_tempi(windows: WindowSet) -> np.ndarray:
+    """The tempo feature of each window (N,) float32, from its file's tempo."""
+    if windows.bpm is None:
+        raise ValueError("this dataset has no tempi (format 1): rebuild it with `python -m trainer dataset`")
+    return tempo_feature(windows.bpm.astype(np.float32)).astype(np.float32)
+
+
+def fit_prior(model: FeelVAE, hits: np.ndarray, vel: np.ndarray, off: np.ndarray,
+              tempo: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """A Gaussian (mean, Cholesky factor) fitted to the codes of the training windows: where codes drawn for
     a seed should come from (a code drawn from N(0, I) may lie where no drummer's does)."""
     mus = []
     with torch.no_grad():
         for i in range(0, len(hits), 1024):
-            mu, _ = model.encode(*(torch.from_numpy(a[i:i + 1024]) for a in (hits, vel, off)))
+            t = None if tempo is None else torch.from_numpy(tempo[i:i + 1024])
+            mu, _ = model.encode(*(torch.from_numpy(a[i:i + 1024]) for a in (hits, vel, off)), t)
             mus.append(mu.numpy())
     mus = np.concatenate(mus).astype(np.float64)
     cov = np.cov(mus, rowvar=False) + 1e-5 * np.eye(mus.shape[1])
     return mus.mean(axis=0).astype(np.float32), np.linalg.cholesky(cov).astype(np.float32)
 
 
-def validate_feel(model: FeelVAE, hits: np.ndarray, vel: np.ndarray, off: np.ndarray, z: np.ndarray) -> dict:
+def validate_feel(model: FeelVAE, hits: np.ndarray, vel: np.ndarray, off: np.ndarray, z: np.ndarray,
+                  tempo: Optional[np.ndarray] = None) -> dict:
     """MAE of velocity (MIDI units) and offset (steps) on the true hits, every window decoded with code `z`."""
     err_v = err_o = 0.0
     n = float(hits.sum())
     with torch.no_grad():
         for i in range(0, len(hits), 2048):
             h = torch.from_numpy(hits[i:i + 2048])
-            pv, po = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()))
+            t = None if tempo is None else torch.from_numpy(tempo[i:i + 2048])
+            pv, po = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()), t)
             err_v += float((torch.abs(pv - torch.from_numpy(vel[i:i + 2048])) * h).sum())
             err_o += float((torch.abs(po - torch.from_numpy(off[i:i + 2048])) * h).sum())
     return {"valid_velocity_mae": 127 * err_v / n, "valid_offset_mae": err_o / n}
@@ -75,8 +86,11 @@ def train_feel(data: Path, out: Path, cfg: FeelTrainConfig = FeelTrainConfig(), 
     """Train (or resume) into `out`: checkpoint.pt, log.csv. Returns the checkpoint's path."""
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
-    train_h, train_v, train_o = feel_arrays(load_windows(data, FEEL_BARS, "train"))
-    valid_h, valid_v, valid_o = feel_arrays(load_windows(data, FEEL_BARS, "valid"))
+    train_set, valid_set = load_windows(data, FEEL_BARS, "train"), load_windows(data, FEEL_BARS, "valid")
+    train_h, train_v, train_o = feel_arrays(train_set)
+    valid_h, valid_v, valid_o = feel_arrays(valid_set)
+    train_t = window_tempi(train_set) if model_cfg.tempo else None
+    valid_t = window_tempi(valid_set) if model_cfg.tempo else None
     model = FeelVAE(model_cfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     path, log_path = out / "checkpoint.pt", out / "log.csv"
@@ -112,7 +126,8 @@ def train_feel(data: Path, out: Path, cfg: FeelTrainConfig = FeelTrainConfig(), 
         beta = cfg.beta * min(1.0, step / max(cfg.beta_steps, 1))
         idx = rng.integers(len(train_h), size=cfg.batch)
         model.train()
-        losses = feel_losses(model, *(torch.from_numpy(a[idx]) for a in (train_h, train_v, train_o)))
+        losses = feel_losses(model, *(torch.from_numpy(a[idx]) for a in (train_h, train_v, train_o)),
+                             None if train_t is None else torch.from_numpy(train_t[idx]))
         loss = losses["velocity_mse"] + losses["offset_mse"] + beta * torch.clamp(losses["kl"] - cfg.free_bits, min=0)
         opt.zero_grad()
         loss.backward()
@@ -124,7 +139,7 @@ def train_feel(data: Path, out: Path, cfg: FeelTrainConfig = FeelTrainConfig(), 
                "seconds": round(seconds, 1)}
         if step % cfg.eval_every == 0 or step == cfg.steps:
             model.eval()
-            row.update(validate_feel(model, valid_h, valid_v, valid_o, np.zeros(model_cfg.latent, np.float32)))
+            row.update(validate_feel(model, valid_h, valid_v, valid_o, np.zeros(model_cfg.latent, np.float32), valid_t))
             progress(f"step {step}: velocity MAE {row['valid_velocity_mae']:.2f} MIDI, offset MAE "
                      f"{row['valid_offset_mae']:.4f} steps, KL {row['kl']:.1f} ({seconds:.0f} s)")
         if step % 10 == 0 or "valid_velocity_mae" in row:
@@ -133,7 +148,7 @@ def train_feel(data: Path, out: Path, cfg: FeelTrainConfig = FeelTrainConfig(), 
         if step % cfg.checkpoint_every == 0 or step == cfg.steps:
             save()
     model.eval()
-    mean, chol = fit_prior(model, train_h, train_v, train_o)
+    mean, chol = fit_prior(model, train_h, train_v, train_o, train_t)
     state = load_checkpoint(path)
     state.update(prior_mean=mean, prior_chol=chol)
     save_checkpoint(path, state)

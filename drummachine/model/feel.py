@@ -24,6 +24,7 @@ from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 from drummachine.model import format as fmt
 
 MAX_AMOUNT = 1.5
+TEMPO_CENTRE, TEMPO_SCALE = 120.0, 40.0  # the tempo as a feel model reads it (trainer/feel_model.py)
 
 
 @dataclass(frozen=True)
@@ -73,24 +74,34 @@ class Feel:
         eps = np.random.default_rng([int(seed), 5]).standard_normal(self.latent).astype(np.float32)
         return self.mean + self.chol @ eps
 
-    def learned(self, pattern: Pattern, seed: int, previous: Optional[Pattern] = None) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def reads_tempo(self) -> bool:
+        return bool(self.config.get("tempo", False))
+
+    def learned(self, pattern: Pattern, seed: int, previous: Optional[Pattern] = None,
+                bpm: float = 120.0) -> tuple[np.ndarray, np.ndarray]:
         """Learned velocity (MIDI, 0..127 float) and offset (steps) for every cell of `pattern` (bars, 16, 9).
 
-        `previous`: the bar played before bar 0 (live, the loop's last bar or the groove's previous bar)."""
+        `previous`: the bar played before bar 0 (live, the loop's last bar or the groove's previous bar).
+        `bpm`: the tempo it is played at (a model that reads it plays a slow groove otherwise than a fast one)."""
         hits = pattern.hits.astype(np.float32)
         before = hits[:1] if previous is None or previous.bars == 0 else previous.hits[-1:].astype(np.float32)
         windows = np.concatenate([np.concatenate([before, hits[:-1]])[:, None], hits[:, None]], axis=1)
         windows = windows.reshape(pattern.bars, fmt.FEEL_BARS * STEPS_PER_BAR, NUM_CLASSES)
         z = np.broadcast_to(self.code(seed), (pattern.bars, self.latent)).astype(np.float32)
-        velocity, offset = self._session.run(["velocity", "offset"], {"hits": windows, "z": np.ascontiguousarray(z)})
+        feeds = {"hits": windows, "z": np.ascontiguousarray(z)}
+        if self.reads_tempo:
+            feeds["tempo"] = np.full(pattern.bars, (bpm - TEMPO_CENTRE) / TEMPO_SCALE, np.float32)
+        velocity, offset = self._session.run(["velocity", "offset"], feeds)
         second = slice(STEPS_PER_BAR, None)  # each window's bar 2 is the bar given feel
         return 127.0 * velocity[:, second], offset[:, second]
 
-    def apply(self, pattern: Pattern, settings: FeelSettings = FeelSettings(), previous: Optional[Pattern] = None) -> Pattern:
-        """The pattern played with feel (see the module's doc for `amount` and `keep`)."""
+    def apply(self, pattern: Pattern, settings: FeelSettings = FeelSettings(), previous: Optional[Pattern] = None,
+              bpm: float = 120.0) -> Pattern:
+        """The pattern played with feel at `bpm` (see the module's doc for `amount` and `keep`)."""
         if pattern.bars == 0 or settings.amount == 0 or not pattern.hits.any():
             return pattern
-        velocity, offset = self.learned(pattern, settings.seed, previous)
+        velocity, offset = self.learned(pattern, settings.seed, previous, bpm)
         own_v, own_o = pattern.velocities.astype(np.float32), pattern.timing
         a = settings.amount
         v = own_v + a * (velocity - own_v)

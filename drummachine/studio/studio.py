@@ -404,10 +404,11 @@ class Studio:
         pattern = self.pattern if pattern is None else pattern
         if not self.has_feel or self.session.settings.feel_amount == 0 or pattern.bars == 0:
             return pattern
-        settings = self.feel_settings()
-        key = (pattern.velocities.tobytes(), pattern.timing.tobytes(), settings)
+        settings, bpm = self.feel_settings(), self.session.settings.bpm
+        feel = self.engine.model.feel
+        key = (pattern.velocities.tobytes(), pattern.timing.tobytes(), settings, bpm if feel.reads_tempo else None)
         if self._performed is None or self._performed[0] != key:
-            felt = self.engine.model.feel.apply(pattern, settings, previous=pattern.bar_slice(pattern.bars - 1, pattern.bars))
+            felt = feel.apply(pattern, settings, previous=pattern.bar_slice(pattern.bars - 1, pattern.bars), bpm=bpm)
             self._performed = (key, felt)
         return self._performed[1]
 
@@ -582,7 +583,7 @@ class Studio:
         if self.player is not None:
             ps = self.player_settings()
             self.player.update(bpm=ps.bpm, swing=ps.swing, channel=ps.channel, note_map=ps.note_map)
-        self._changed(sound=False)
+        self._changed(sound=bpm is not None)  # a feel that reads the tempo plays otherwise at another
 
     def ports(self) -> list[str]:
         """The ports the player can play into, besides its own virtual port."""

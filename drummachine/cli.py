@@ -73,24 +73,35 @@ def parse_classes(text: str) -> frozenset[int]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from drummachine.model.engine import Lock
+    """Through the studio, as the window's Generate: the same lock, feel and clip rules."""
+    from drummachine.groove.take import Take
+    from drummachine.studio.session import Session, Settings
+    from drummachine.studio.studio import Studio
 
-    engine = _engine(args)
-    lock = None
     if args.lock_from and not args.lock:
         raise ValueError("--lock-from needs --lock, the instruments to keep from it (e.g. --lock kick,snare)")
+    if args.lock and not args.lock_from:
+        raise ValueError("--lock needs --lock-from FILE.mid, the groove whose hits are kept")
+    engine = _engine(args)
+    settings = Settings(bpm=args.bpm, temperature=args.temperature, bars=args.bars, feel_amount=args.feel,
+                        feel_seed=args.feel_seed)
+    studio = Studio(engine, Session(settings=settings), api=None)  # nothing of the user's session is touched
     if args.lock:
-        if not args.lock_from:
-            raise ValueError("--lock needs --lock-from FILE.mid, the groove whose hits are kept")
-        lock = Lock(read_groove(args.lock_from, args.bars), parse_classes(args.lock))
+        studio.session.commit(Take(read_groove(args.lock_from, args.bars), label="file"))
+        studio.session.settings.bars = args.bars
+        for cls in parse_classes(args.lock):
+            studio.flip("lock", cls)
     started = time.perf_counter()
-    groove = engine.sample(args.bars, args.temperature, args.seed, lock)
-    pattern, feel = _with_feel(engine, groove.pattern, args.feel, groove.seed, lock.classes if lock else frozenset(),
-                               args.bpm)
+    studio.generate(args.seed)
+    if studio.notice:  # a model failure, in one sentence
+        raise ValueError(studio.notice)
+    take = studio.session.take
+    studio.write_clip(args.output, track_name=f"drummachine seed {take.seed}")
     ms = (time.perf_counter() - started) * 1000
-    write_clip(pattern, args.output, bpm=args.bpm, track_name=f"drummachine seed {groove.seed}")
-    print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {groove.seed}, temperature {args.temperature}, "
-          f"{feel}, {args.bpm:g} BPM, {int(groove.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
+    feel = ("on the grid" + (" (this model has no feel)" if args.feel else "") if not studio.has_feel or not args.feel
+            else f"feel {args.feel:g}")
+    print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {take.seed}, temperature {args.temperature}, "
+          f"{feel}, {args.bpm:g} BPM, {int(take.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
     return 0
 
 
@@ -338,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
             "0 is the most likely groove; higher is wilder")
     _ranged(g, "--feel", limits.FEEL, limits.FEEL.default,
             "velocity and timing learned from drummers: 0 on the grid, 1 as they play, 1.5 exaggerated")
+    _ranged(g, "--feel-seed", limits.SEED, limits.SEED.default, "another seed, another drummer's touch")
     g.add_argument("--lock", help="instruments to keep from --lock-from, e.g. kick,snare")
     g.add_argument("--lock-from", type=Path, help="MIDI file whose locked instruments are kept")
     g.add_argument("-o", "--output", type=output_file, default=Path("groove.mid"))

@@ -284,3 +284,22 @@ def test_feel_is_what_the_player_plays_and_the_clip_holds_and_it_is_saved(tiny_f
         assert (st.feel_amount, st.feel_seed, st.feel_off) == (1.2, 9, [0])
     finally:
         s.close()
+
+
+def test_a_clip_is_what_you_hear_swing_mutes_and_note_map(studio, tmp_path):
+    from drummachine.midi.clip import patterns_to_midi  # noqa: F401  (the writer the studio uses)
+    import mido
+
+    v = np.zeros((1, 16, 9), np.uint8)
+    v[0, 0, 0] = v[0, 1, 2] = v[0, 4, 1] = 100
+    studio.session.commit(Take(Pattern(v)))
+    studio.set_transport(swing=66.7, bpm=100)
+    studio.flip("mute", 1)
+    assert studio.export(tmp_path / "heard.mid")
+    back = read_drum_midi(tmp_path / "heard.mid")
+    p = back.as_pattern()
+    assert back.bpm == pytest.approx(100, abs=0.01)
+    assert not p.hits[..., 1].any()  # the muted snare is not in the clip
+    assert p.hits[0, 1, 2] and p.timing[0, 1, 2] == pytest.approx(0.334, abs=0.01)  # the swung 16th
+    ons = [m.note for m in mido.MidiFile(tmp_path / "heard.mid").tracks[0] if m.type == "note_on" and m.velocity]
+    assert sorted(ons) == [36, 42]

@@ -607,15 +607,35 @@ class Studio:
 
     # --- clips -----------------------------------------------------------------------------------------------
     def clip_patterns(self) -> list[Pattern]:
-        """What a clip holds: the pattern, or with the live morph on, one pass of the morph from A to B."""
+        """What a clip holds, as it sounds: the pattern with its feel and without its muted instruments, or with
+        the live morph on, one pass of the morph from A to B."""
         if self.morph_live and self.morph_ready():
             source = self.live_morph_source()
-            return [Pattern.concat(source.bar(i) for i in range(source.over_bars))]
-        return [self.performed()]
+            patterns = [Pattern.concat(source.bar(i) for i in range(source.over_bars))]
+        else:
+            patterns = [self.performed()]
+        silent = sorted(self.session.audible())
+        if not silent:
+            return patterns
+        out = []
+        for p in patterns:
+            v = p.velocities.copy()
+            v[..., silent] = 0
+            out.append(Pattern(v, p.offsets))
+        return out
+
+    def write_clip(self, path: Path, track_name: str = "drummachine") -> Path:
+        """The clip as it sounds (tempo, swing, feel, mutes, note map) at `path`; ClipWriteError names why not."""
+        st = self.session.settings
+        notes = self.player_settings().note_map
+        return write_clip(self.clip_patterns(), path, bpm=st.bpm, swing=st.swing, note_map=notes,
+                          track_name=track_name)
 
     def export(self, path: Path) -> bool:
+        """The clip as it sounds (tempo, swing, feel, mutes, note map) written to `path`; False and a notice
+        naming the path when it cannot be."""
         try:
-            write_clip(self.clip_patterns(), path, bpm=self.session.settings.bpm, track_name="drummachine")
+            self.write_clip(path)
         except ClipWriteError as exc:
             self.say(str(exc))
             return False
@@ -626,9 +646,7 @@ class Studio:
         """A clip in the temporary folder, for dragging into a DAW."""
         folder = Path(tempfile.gettempdir()) / "drummachine-clips"
         folder.mkdir(exist_ok=True)
-        path = folder / f"groove-{self.session.take.seed or 'edit'}-{time.time_ns()}.mid"
-        write_clip(self.clip_patterns(), path, bpm=self.session.settings.bpm, track_name="drummachine")
-        return path
+        return self.write_clip(folder / f"groove-{self.session.take.seed or 'edit'}-{time.time_ns()}.mid")
 
     # --- lifetime --------------------------------------------------------------------------------------------
     def save(self) -> bool:

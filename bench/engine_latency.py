@@ -3,7 +3,8 @@
     python bench/engine_latency.py [--model assets/model] [--checkpoint runs/hier16] [--runs 200] [--json]
 
 Cases: one bar (decode of one bar from its conductor embedding, as the player asks for bar n+1), one 16-bar
-sample, an 8-step morph of 2 bars each (two encodes and eight decodes), and the encode of 16 bars.
+sample, an 8-step morph of 2 bars each (two encodes and eight decodes), the encode of 16 bars, and, for a
+model folder with a feel model, its velocity and timing for one bar (live) and for 16 bars (a clip).
 Both sides run on the same number of threads and sample the same way (inverse CDF, temperature 0.8).
 """
 
@@ -42,22 +43,33 @@ def onnx_cases(engine: Engine) -> dict:
     step = engine.model.sessions["bar_step.onnx"]
 
     def one_bar_by_steps():  # the alternative export: 16 calls of the step graph, sampling in numpy
-        h = np.ascontiguousarray(h0[:1].transpose(1, 0, 2))
-        c = np.ascontiguousarray(c0[:1].transpose(1, 0, 2))
+        h = np.ascontiguousarray(h0[:1, 0].transpose(1, 0, 2))  # (layers, 1, H): bar 1 of code 1
+        c = np.ascontiguousarray(c0[:1, 0].transpose(1, 0, 2))
         prev, rng = np.array([512]), np.random.default_rng(1)
         for _ in range(16):
-            logits, h, c = step.run(None, {"prev": prev, "embedding": emb[:1], "h": h, "c": c})
+            logits, h, c = step.run(None, {"prev": prev, "embedding": emb[:1, 0], "h": h, "c": c})
             p = np.exp((logits[0] - logits[0].max()) / 0.8)
             cdf = np.cumsum(p)
             prev = np.array([min(int(np.searchsorted(cdf, rng.random() * cdf[-1])), 511)])
 
     return {
-        "one bar": lambda: engine._decode(emb[:1], h0[:1], c0[:1], [0], 0.8, 1, None),
+        "one bar": lambda: engine._decode((emb[:1], h0[:1], c0[:1]), [0], 0.8, 1, None),
         "one bar, step graph x16": one_bar_by_steps,
         "16-bar sample": lambda: engine.sample(16, 0.8, seed=5),
         "8-step morph, 2 bars each": lambda: engine.interpolate(a, b, 8, bars=2, temperature=0.8, seed=1),
         "encode 16 bars": lambda: engine.encode(p16),
+        **feel_cases(engine, p16),
     }, (a, b, p16)
+
+
+def feel_cases(engine: Engine, p16) -> dict:
+    """The feel model, as the player asks for it (one bar, given the bar before) and as a clip does (16 bars)."""
+    feel = engine.model.feel
+    if feel is None:
+        return {}
+    bar, before = p16.bar_slice(1, 2), p16.bar_slice(0, 1)
+    return {"feel, one bar": lambda: feel.apply(bar, previous=before),
+            "feel, 16 bars": lambda: feel.apply(p16)}
 
 
 def torch_cases(checkpoint: Path, patterns, bars_total: int) -> dict:
@@ -136,7 +148,7 @@ def main() -> None:
     print(f"model {args.model}, {engine.provider}, {args.threads} thread(s), {args.runs} runs each")
     print(f"{'case':<28} {'ort median':>11} {'ort p99':>9} {'torch median':>13} {'torch p99':>10} {'speed-up':>9}")
     for name, fn in cases.items():
-        runs = args.runs if name.startswith("one bar") else max(20, args.runs // 4)
+        runs = args.runs if "one bar" in name else max(20, args.runs // 4)
         row = {"case": name, "onnxruntime": timings(fn, runs)}
         if name in eager:
             row["torch_eager"] = timings(eager[name], runs)

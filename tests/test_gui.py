@@ -244,3 +244,20 @@ def test_the_window_s_number_boxes_take_the_ranges_of_the_limits_table(window):
                     (window.amount, limits.VARIATION_AMOUNT), (window.channel, limits.CHANNEL),
                     (window.morph_bars, limits.MORPH_BARS), (window.seed, limits.SEED)):
         assert (box.minimum(), box.maximum()) == (of.low, of.high)
+
+
+def test_space_and_g_work_from_launch_and_after_typing_a_number(qtbot, window):
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    assert window.focusWidget() is window.grid  # not the temperature box
+    box = window.temperature
+    qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "1.20")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert box.value() == pytest.approx(1.2) and window.session.settings.temperature == pytest.approx(1.2)
+    assert window.focusWidget() is window.grid
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    assert window.studio.playing and box.value() == pytest.approx(1.2)
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    assert not window.studio.playing

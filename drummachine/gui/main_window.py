@@ -241,7 +241,12 @@ class MainWindow(QMainWindow):
         for kind in (QPushButton, QCheckBox, QSlider, QComboBox):
             for w in root.findChildren(kind):
                 w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for kind in (QSpinBox, QDoubleSpinBox):  # a number box has the keys only while it is being typed into
+            for w in root.findChildren(kind):
+                w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+                w.editingFinished.connect(self.grid.setFocus)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.grid.setFocus()  # Space and G work from launch
         self.resize(1280, 800)
 
     def _label(self, text: str) -> QLabel:

@@ -87,7 +87,7 @@ def _evaluate(args) -> int:
     for seed in range(args.seeds):
         eps = np.random.default_rng([seed, 7]).standard_normal(len(mean)).astype(np.float32)
         sampled[f"feel model, seed {seed}"] = model_predictor(model, mean + chol @ eps)
-    report = evaluate_predictors(data, predictors, sampled)
+    report = evaluate_predictors(data, predictors, sampled, baseline="training means per (class, step)")
     report.update(split=args.split, checkpoint=str(args.checkpoint), step=state["step"], seconds=state["seconds"])
     print(report_table(report))
     if args.json:

@@ -19,7 +19,7 @@ import numpy as np
 
 from drummachine.groove.velocity import accent_velocities
 from drummachine.groove.vocabulary import CLASS_NAMES, NUM_CLASSES, STEPS_PER_BAR
-from trainer.intervals import Estimate, ratio_estimate
+from trainer.intervals import Estimate, difference_estimate, ratio_estimate
 
 # velocity (MIDI) and offset (steps) predictions, given (N, 32, 9) hits and each window's tempo (N,)
 Predictor = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -158,23 +158,49 @@ def swing_offset(data: HeldOut, offset: np.ndarray, resamples: int = 1000) -> Op
     return ratio_estimate((offset * t).sum(axis=(1, 2)), t.sum(axis=(1, 2)), data.files, resamples)
 
 
+def window_errors(data: HeldOut, velocity: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per window: the summed velocity error (MIDI) and timing error (ms) over its scored hits."""
+    t = data.target
+    ev = (np.abs(velocity - data.velocity) * t).sum(axis=(1, 2))
+    et = (np.abs(offset - data.offset) * t).sum(axis=(1, 2)) * data.step_ms
+    return ev, et
+
+
 def evaluate_predictors(data: HeldOut, predictors: dict[str, Predictor], sampled: Optional[dict[str, Predictor]] = None,
-                        resamples: int = 1000) -> dict:
-    """Scores, overlaps and swing for each predictor (and the real data's swing), as one report."""
+                        resamples: int = 1000, baseline: Optional[str] = None) -> dict:
+    """Scores, overlaps and swing for each predictor (and the real data's swing), as one report; with
+    `baseline` (one of `predictors`), each other predictor's paired difference from it, with its interval
+    (an interval that excludes 0 is a result)."""
     report = {"windows": int(len(data.hits)), "files": int(len(np.unique(data.files))),
               "hits_scored": int(data.target.sum()), "predictors": {}}
     real_swing = swing_offset(data, data.offset, resamples)
     report["swing"] = {"real": real_swing.to_dict() if real_swing else None,
                        "swung_windows": int(data.swung.sum())}
+    errors = {}
     for name, predict in {**predictors, **(sampled or {})}.items():
         velocity, offset = predict(data.hits, data.bpm)
         entry = {"overlap": distribution_overlap(data, velocity, offset)}
         if name in predictors:
             entry["score"] = score(data, velocity, offset, resamples).to_dict()
+            errors[name] = window_errors(data, velocity, offset)
         swing = swing_offset(data, offset, resamples)
         entry["swing"] = swing.to_dict() if swing else None
         report["predictors"][name] = entry
+    if baseline is not None:
+        hits = data.target.sum(axis=(1, 2))
+        base_v, base_t = errors[baseline]
+        report["baseline"] = baseline
+        for name, (ev, et) in errors.items():
+            if name != baseline:
+                report["predictors"][name]["minus_baseline"] = {
+                    "velocity_mae": difference_estimate(ev, base_v, hits, data.files, resamples).to_dict(),
+                    "timing_mae_ms": difference_estimate(et, base_t, hits, data.files, resamples).to_dict()}
     return report
+
+
+def fmt(d: dict, places: int = 2) -> str:
+    """An estimate as 'value [low, high]'."""
+    return f"{d['value']:.{places}f} [{d['low']:.{places}f}, {d['high']:.{places}f}]"
 
 
 def report_table(report: dict) -> str:
@@ -185,13 +211,19 @@ def report_table(report: dict) -> str:
              "off-16th offset on swung files (steps) |", "|---|---|---|---|---|---|"]
     for name, e in report["predictors"].items():
         s = e.get("score")
-        fmt = lambda d, p=2: f"{d['value']:.{p}f} [{d['low']:.{p}f}, {d['high']:.{p}f}]"  # noqa: E731
         sw = fmt(e["swing"], 3) if e["swing"] else "-"
         lines.append(f"| {name} | {fmt(s['velocity_mae']) if s else '-'} | {fmt(s['timing_mae_ms']) if s else '-'} | "
                      f"{e['overlap']['all']['velocity']:.3f} | {e['overlap']['all']['offset']:.3f} | {sw} |")
     real = report["swing"]["real"]
     real_text = f"{real['value']:.3f} [{real['low']:.3f}, {real['high']:.3f}]" if real else "-"
     lines.append(f"| real held-out grooves | 0 | 0 | 1 | 1 | {real_text} |")
+    if report.get("baseline"):
+        lines += ["", f"Paired differences from {report['baseline']} (negative: fewer errors; file-resampled 95%):", "",
+                  "| predictor | velocity MAE difference (MIDI) | timing MAE difference (ms) |", "|---|---|---|"]
+        for name, e in report["predictors"].items():
+            d = e.get("minus_baseline")
+            if d:
+                lines.append(f"| {name} | {fmt(d['velocity_mae'])} | {fmt(d['timing_mae_ms'])} |")
     scored = [n for n, e in report["predictors"].items() if e.get("score")]
     lines += ["", "Per class, velocity MAE (MIDI) / timing MAE (ms):", "",
               "| class | " + " | ".join(scored) + " |", "|---|" + "---|" * len(scored)]

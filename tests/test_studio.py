@@ -303,3 +303,21 @@ def test_a_clip_is_what_you_hear_swing_mutes_and_note_map(studio, tmp_path):
     assert p.hits[0, 1, 2] and p.timing[0, 1, 2] == pytest.approx(0.334, abs=0.01)  # the swung 16th
     ons = [m.note for m in mido.MidiFile(tmp_path / "heard.mid").tracks[0] if m.type == "note_on" and m.velocity]
     assert sorted(ons) == [36, 42]
+
+
+def test_the_built_in_sound_choice_is_saved_with_the_session(studio, tmp_path):
+    from drummachine.audio.sound_control import SoundControl
+
+    control = SoundControl(studio.say)
+    studio.attach_sound(control)
+    assert (control.output, control.volume) == ("both", 80)
+    control.set_output("midi")
+    control.set_volume(35)
+    studio.save()
+    loaded = Session.load(tmp_path / "config")[0]
+    again = Studio(studio.engine, loaded, tmp_path / "config", api=None)
+    other = SoundControl(again.say)
+    again.attach_sound(other)
+    assert (other.output, other.volume, other.device) == ("midi", 35, None)
+    with pytest.raises(ValueError, match="output is one of"):
+        control.set_output("speakers")

@@ -26,13 +26,14 @@ DEFAULT_VOLUME = 80  # percent
 
 class SoundControl:
     def __init__(self, say: Callable[[str], None], output: str = DEFAULT_CHOICE, device: Optional[str] = None,
-                 volume: int = DEFAULT_VOLUME):
+                 volume: int = DEFAULT_VOLUME, on_change: Callable[[], None] = lambda: None):
         if output not in CHOICES.values():
             raise ValueError(f"the output is one of {', '.join(CHOICES.values())}, not {output!r}")
         self.say = say
         self.output = output
         self.device = device  # None: the system's default
         self.volume = volume
+        self.on_change = on_change  # told when the musician changed a choice (the studio saves it)
         self._player: Optional[SoundingPlayer] = None
         self._failed_device: object = False  # the device whose failure was said (False: none yet)
         self._kits: dict[int, Kit] = {}  # by sample rate: made once, kept across device changes
@@ -51,8 +52,11 @@ class SoundControl:
         self.apply()
 
     def set_output(self, output: str) -> None:
+        if output not in CHOICES.values():
+            raise ValueError(f"the output is one of {', '.join(CHOICES.values())}, not {output!r}")
         self.output = output
         self.apply()
+        self.on_change()
 
     def set_device(self, device: Optional[str]) -> None:
         if device != self.device:
@@ -61,11 +65,13 @@ class SoundControl:
             if self._player is not None:
                 self._player.set_audio(None)
             self.apply()
+            self.on_change()
 
     def set_volume(self, volume: int) -> None:
         self.volume = volume
         if self._player is not None and self._player.audio is not None:
             self._player.audio.volume = volume / 100
+        self.on_change()
 
     def apply(self, opening: bool = False) -> None:
         """Bring the player in line with the choice; the device opens only when `opening` (at Play) or once

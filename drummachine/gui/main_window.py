@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.bridge.call.connect(lambda f: f())
         self.studio = Studio(engine, session, config, api, post=self.bridge.call.emit, on_change=self._changed,
                              on_status=self._show_status, on_step=self._on_step)
-        self.studio.sound = self.sound = SoundControl(self.studio.say)  # the built-in kit: both outputs at first
+        self.sound = SoundControl(self.studio.say)  # the built-in kit: both outputs for a newcomer
+        self.studio.attach_sound(self.sound)  # as the session left it
         self._autosave = QTimer(self, singleShot=True, interval=400, timeout=self.save_session)
         self.setWindowTitle("drummachine")
         self.setStyleSheet(theme.STYLE)

@@ -44,6 +44,9 @@ class Settings:
     feel_amount: float = limits.FEEL.default  # 0: as written (the grid), 1: the drummers' feel
     feel_seed: int = limits.SEED.default
     feel_off: list[int] = field(default_factory=list)  # classes played as written, without the learned feel
+    sound_output: str = "both"  # where notes go: "midi" (the port), "audio" (the built-in kit) or "both"
+    sound_device: str = ""  # the built-in kit's sound device; "" is the system's default
+    sound_volume: int = limits.VOLUME.default
     locked: list[int] = field(default_factory=list)
     muted: list[int] = field(default_factory=list)
     soloed: list[int] = field(default_factory=list)
@@ -217,7 +220,8 @@ def _clip(text: str, chars: int = 80) -> str:
 _SETTING_LIMITS = {"bpm": limits.BPM, "swing": limits.SWING, "temperature": limits.TEMPERATURE,
                    "bars": limits.SESSION_BARS, "channel": limits.CHANNEL,
                    "variation_amount": limits.VARIATION_AMOUNT, "morph_bars": limits.MORPH_BARS,
-                   "feel_amount": limits.FEEL, "feel_seed": limits.SEED}
+                   "feel_amount": limits.FEEL, "feel_seed": limits.SEED, "sound_volume": limits.VOLUME}
+SOUND_OUTPUTS = ("midi", "audio", "both")
 
 
 def _settings_from(d: object, r: Repairs) -> Settings:
@@ -235,6 +239,9 @@ def _settings_from(d: object, r: Repairs) -> Settings:
             values[f.name] = r.text(f.name, value, default)
         else:
             values[f.name] = r.classes(f.name, value)
+    if values.get("sound_output", "both") not in SOUND_OUTPUTS:
+        r.note(f"sound_output {values['sound_output']!r} is not one of {', '.join(SOUND_OUTPUTS)}, set to 'both'")
+        values["sound_output"] = "both"
     return Settings(**values)
 
 

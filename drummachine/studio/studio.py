@@ -478,6 +478,22 @@ class Studio:
             self.on_status()
         return self.player
 
+    # --- the built-in sound -----------------------------------------------------------------------------------
+    def attach_sound(self, control) -> None:
+        """The built-in kit's controls (audio/sound_control.py), set as the session left them; what the
+        musician changes there is saved with the session."""
+        st = self.session.settings
+        control.output, control.device, control.volume = st.sound_output, st.sound_device or None, st.sound_volume
+        control.on_change = self._sound_changed
+        self.sound = control
+        if self.player is not None:
+            control.attach(self.player)
+
+    def _sound_changed(self) -> None:
+        st, control = self.session.settings, self.sound
+        st.sound_output, st.sound_device, st.sound_volume = control.output, control.device or "", int(control.volume)
+        self._changed(sound=False)
+
     # --- the clock -------------------------------------------------------------------------------------------
     def _make_clock(self, sync: str):
         st = self.session.settings

@@ -72,6 +72,24 @@ def parse_classes(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def parse_knobs(items: list[str], engine) -> dict[str, float]:
+    """--knob density=1.5 --knob kick=-1 -> {name: position}, each checked against the model's knobs."""
+    knobs = engine.model.knobs
+    out = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--knob {item!r}: write NAME=POSITION, e.g. --knob density=1.5")
+        if knobs is None:
+            raise ValueError(f"--knob: the model in {engine.model.folder} has no knobs")
+        try:
+            position = float(value)
+        except ValueError:
+            raise ValueError(f"--knob {item!r}: the position must be a number from -2 to 2") from None
+        out[name.strip()] = knobs.check(name.strip(), position)
+    return out
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Through the studio, as the window's Generate: the same lock, feel and clip rules."""
     from drummachine.groove.take import Take
@@ -84,7 +102,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise ValueError("--lock needs --lock-from FILE.mid, the groove whose hits are kept")
     engine = _engine(args)
     settings = Settings(bpm=args.bpm, temperature=args.temperature, bars=args.bars, feel_amount=args.feel,
-                        feel_seed=args.feel_seed)
+                        feel_seed=args.feel_seed, knobs=parse_knobs(args.knob, engine))
     studio = Studio(engine, Session(settings=settings), api=None)  # nothing of the user's session is touched
     if args.lock:
         studio.session.commit(Take(read_groove(args.lock_from, args.bars), label="file"))
@@ -350,6 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(g, "--feel", limits.FEEL, limits.FEEL.default,
             "velocity and timing learned from drummers: 0 on the grid, 1 as they play, 1.5 exaggerated")
     _ranged(g, "--feel-seed", limits.SEED, limits.SEED.default, "another seed, another drummer's touch")
+    g.add_argument("--knob", action="append", metavar="NAME=POSITION",
+                   help="turn a knob, -2..2 (density, syncopation, kick, snare, hats, toms, cymbals); repeatable")
     g.add_argument("--lock", help="instruments to keep from --lock-from, e.g. kick,snare")
     g.add_argument("--lock-from", type=Path, help="MIDI file whose locked instruments are kept")
     g.add_argument("-o", "--output", type=output_file, default=Path("groove.mid"))

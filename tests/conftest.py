@@ -111,6 +111,28 @@ def tiny_feel_model(tiny_model, tiny_feel_checkpoint, tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def tiny_knob_model(tiny_model, tmp_path_factory):
+    """The tiny VAE's model folder with knobs made by export/knobs.py from random grooves."""
+    import shutil
+
+    import numpy as np
+
+    from drummachine.model.engine import Engine
+    from export.knobs import knob_vectors, training_codes, write_knobs
+
+    out = tmp_path_factory.mktemp("model_knobs") / "tiny_knobs"
+    shutil.copytree(tiny_model, out)
+    rng = np.random.default_rng(0)
+    hits = rng.random((200, 16, 16, 9)) < rng.uniform(0.05, 0.4, (200, 1, 1, 1))
+    from drummachine.groove.vocabulary import pattern_to_tokens
+
+    tokens = np.stack([pattern_to_tokens(h) for h in hits])
+    codes = training_codes(Engine(out), tokens, progress=lambda m: None)
+    write_knobs(out, knob_vectors(codes, hits))
+    return out
+
+
 @pytest.fixture
 def jack(monkeypatch):
     """A real JACK MIDI server (dummy driver) for this test alone."""

@@ -22,10 +22,13 @@ class Take:
     seed: Optional[int] = None
     temperature: Optional[float] = None
     label: str = ""
+    knobs: tuple[tuple[str, float], ...] = ()  # the knob positions its code was moved by (name, position)
 
     def __post_init__(self) -> None:
         if self.z is not None and not isinstance(self.z, tuple):
             object.__setattr__(self, "z", code_tuple(self.z))
+        if isinstance(self.knobs, dict):
+            object.__setattr__(self, "knobs", knob_tuple(self.knobs))
 
     @property
     def code(self) -> Optional[np.ndarray]:
@@ -36,3 +39,8 @@ class Take:
 def code_tuple(z: Sequence[float] | np.ndarray) -> tuple[float, ...]:
     """A code as plain floats: hashable, comparable and written to JSON as it is."""
     return tuple(float(x) for x in np.asarray(z, dtype=np.float64).reshape(-1))
+
+
+def knob_tuple(knobs: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    """Knob positions as a hashable record, the ones at 0 left out."""
+    return tuple(sorted((str(k), float(v)) for k, v in knobs.items() if v))

@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
                 middle.addLayout(live)
                 m.addLayout(middle, 1)
         layout.addWidget(morph)
+        layout.addWidget(self._knob_row())
 
         transport = QHBoxLayout()
         self.play_button = QPushButton("▶ Play")
@@ -250,6 +251,30 @@ class MainWindow(QMainWindow):
         self.grid.setFocus()  # Space and G work from launch
         self.resize(1280, 800)
 
+    def _knob_row(self) -> QWidget:
+        """A slider per knob of the model (-2..2): turning one moves the groove along its attribute."""
+        row = QGroupBox("Knobs")
+        h = QHBoxLayout(row)
+        self.knobs: dict[str, QSlider] = {}
+        for name in self.studio.knob_names:
+            slider = QSlider(Qt.Orientation.Horizontal, minimum=-20, maximum=20)
+            slider.setValue(round(10 * self.session.settings.knobs.get(name, 0.0)))
+            slider.setToolTip(f"{name}: less (left) or more (right) than the groove has; Generate keeps it")
+            slider.setMinimumWidth(70)
+            slider.valueChanged.connect(lambda _=0, n=name: self._knob_moved(n))
+            slider.sliderReleased.connect(lambda n=name: self._knob_moved(n))
+            self.knobs[name] = slider
+            h.addWidget(self._label(name))
+            h.addWidget(slider, 1)
+        if not self.knobs:
+            h.addWidget(self._label("this model has no knobs (python -m export.knobs makes them)"))
+        return row
+
+    def _knob_moved(self, name: str) -> None:
+        slider = self.knobs[name]
+        if not slider.isSliderDown():  # one new groove when the knob is let go, not one per pixel
+            self.studio.set_knob(name, slider.value() / 10)
+
     def _label(self, text: str) -> QLabel:
         label = QLabel(text)
         label.setObjectName("dim")
@@ -301,6 +326,8 @@ class MainWindow(QMainWindow):
             self.slot_labels[name].setText(f"{name}: " + (f"{slot.pattern.bars} bars, {int(slot.pattern.hits.sum())} hits"
                                                           if slot else "empty"))
         self._set_quietly(self.morph_over, self.studio.morph_live)
+        for name, slider in self.knobs.items():
+            self._set_quietly(slider, round(10 * s.settings.knobs.get(name, 0.0)))
         self.undo_button.setEnabled(bool(s.undo_stack))
         self.redo_button.setEnabled(bool(s.redo_stack))
         for w in (self.generate_button, self.variations_button):

@@ -17,7 +17,7 @@ from drummachine.model.latent import interpolation_points, slerp
 from drummachine.model.folder import ModelFiles, open_model
 from drummachine.groove.morph import MorphPlan, loop_to, plan_morph
 from drummachine.groove.pattern import Pattern
-from drummachine.groove.take import Take, code_tuple
+from drummachine.groove.take import Take, code_tuple, knob_tuple
 from drummachine.groove.velocity import accent_velocities
 from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR, tokens_keeping, tokens_to_pattern
 
@@ -204,11 +204,21 @@ class Engine:
 
     # --- what the musician asks for -------------------------------------------------------------------------
     def sample(self, bars: Optional[int] = None, temperature: float = 1.0, seed: Optional[int] = None,
-               lock: Optional[Lock] = None) -> Take:
-        """A new groove from the latent prior, decoded at `temperature` (0 = greedy)."""
+               lock: Optional[Lock] = None, knobs: Optional[dict[str, float]] = None) -> Take:
+        """A new groove from the latent prior, decoded at `temperature` (0 = greedy), its code moved by the
+        `knobs` (name -> position, see model/knobs.py) when the model has them."""
         seed = new_seed() if seed is None else int(seed)
-        z = self.random_latent(seed)
-        return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample")
+        z = self.random_latent(seed) + self.knob_offset(knobs)
+        return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample",
+                    knob_tuple(knobs or {}))
+
+    def knob_offset(self, knobs: Optional[dict[str, float]]) -> np.ndarray:
+        """How far knobs at these positions move a code (zero without knobs)."""
+        if not knobs or not any(knobs.values()):
+            return np.zeros(self.latent, np.float32)
+        if self.model.knobs is None:
+            raise ValueError(f"the model in {self.model.folder} has no knobs ({fmt.KNOBS})")
+        return self.model.knobs.offset(knobs)
 
     def interpolate(self, a: Endpoint, b: Endpoint, steps: int, bars: Optional[int] = None,
                     temperature: float = 0.0, seed: int = 0) -> list[Pattern]:

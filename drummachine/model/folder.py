@@ -12,6 +12,7 @@ import numpy as np
 
 from drummachine.model import format as fmt
 from drummachine.model.feel import Feel
+from drummachine.model.knobs import Knobs
 
 MODEL_ENV = "DRUMMACHINE_MODEL"
 MODEL_PACKAGE = "drummachine_model"  # the bundled model as the wheel installs it (pyproject: package-dir)
@@ -47,6 +48,7 @@ class ModelFiles:
     evaluation: dict
     provider: str
     feel: Optional["Feel"] = None  # velocity and timing for the hits; None for a folder without feel.onnx
+    knobs: Optional["Knobs"] = None  # attribute directions in the code space; None for a folder without them
 
     @property
     def name(self) -> str:
@@ -127,7 +129,8 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     mean, chol = _read_prior(folder / fmt.LATENT_PRIOR, int(config["latent"]))
     try:
         feel = Feel.open(folder, options, providers)
+        knobs = Knobs.open(folder, int(config["latent"]))
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
     return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
-                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel)
+                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs)

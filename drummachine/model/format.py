@@ -24,6 +24,9 @@ LATENT_PRIOR = "latent_prior.npz"
 FEEL = "feel.onnx"
 FEEL_PRIOR = "feel_prior.npz"
 FEEL_BARS = 2  # it reads the bar before and the bar it gives feel to
+# Knobs (optional): for each musical attribute (drummachine/groove/attributes.py), a direction in the code
+# space: the mean code of the training grooves high in it minus that of those low in it.
+KNOBS = "knobs.npz"
 CARD = "MODEL_CARD.md"
 INFO = "model.json"
 

@@ -19,7 +19,7 @@ from drummachine import limits
 from drummachine.midi import note_maps
 from drummachine.safe_files import atomic_write, remove_stale_temps, set_aside
 from drummachine.groove.pattern import Pattern
-from drummachine.groove.take import Take
+from drummachine.groove.take import Take, knob_tuple
 from drummachine.studio.session_repair import Repairs, kind
 from drummachine.config_folder import config_dir
 from drummachine.groove.vocabulary import NUM_CLASSES
@@ -44,6 +44,7 @@ class Settings:
     feel_amount: float = limits.FEEL.default  # 0: as written (the grid), 1: the drummers' feel
     feel_seed: int = limits.SEED.default
     feel_off: list[int] = field(default_factory=list)  # classes played as written, without the learned feel
+    knobs: dict[str, float] = field(default_factory=dict)  # knob name -> position (-2..2), see model/knobs.py
     sound_output: str = "both"  # where notes go: "midi" (the port), "audio" (the built-in kit) or "both"
     sound_device: str = ""  # the built-in kit's sound device; "" is the system's default
     sound_volume: int = limits.VOLUME.default
@@ -235,6 +236,8 @@ def _settings_from(d: object, r: Repairs) -> Settings:
         default, value = getattr(defaults, f.name), d[f.name]
         if f.name in _SETTING_LIMITS:
             values[f.name] = r.number(f.name, value, _SETTING_LIMITS[f.name], default)
+        elif f.name == "knobs":
+            values[f.name] = _knobs_from(value, r)
         elif isinstance(default, str):
             values[f.name] = r.text(f.name, value, default)
         else:
@@ -245,11 +248,19 @@ def _settings_from(d: object, r: Repairs) -> Settings:
     return Settings(**values)
 
 
+def _knobs_from(value: object, r: Repairs) -> dict[str, float]:
+    """Knob positions: names to numbers in -2..2 (a knob the model lacks is kept: another model may have it)."""
+    if not isinstance(value, dict):
+        r.note(f"knobs were {kind(value)}, all set to 0")
+        return {}
+    return {str(k): r.number(f"knob {k}", v, limits.KNOB, 0.0) for k, v in value.items()}
+
+
 def _take_json(t: Optional[Take]) -> Optional[dict]:
     if t is None:
         return None
     return {"pattern": _pattern_json(t.pattern), "z": list(t.z) if t.z is not None else None, "seed": t.seed,
-            "temperature": t.temperature, "label": t.label}
+            "temperature": t.temperature, "label": t.label, "knobs": dict(t.knobs)}
 
 
 def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
@@ -263,7 +274,8 @@ def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
     if temperature is not None:
         temperature = r.number(f"{name}'s temperature", temperature, limits.TEMPERATURE, limits.TEMPERATURE.default)
     return Take(pattern, r.code(f"{name}'s code", d.get("z")), r.seed(f"{name}'s seed", d.get("seed")),
-                temperature, r.text(f"{name}'s label", d.get("label", ""), ""))
+                temperature, r.text(f"{name}'s label", d.get("label", ""), ""),
+                knob_tuple(_knobs_from(d.get("knobs", {}), r)))
 
 
 def _takes_from(items: object, name: str, r: Repairs) -> list[Take]:

@@ -194,7 +194,9 @@ class Studio:
         st, engine, lock = self.session.settings, self.engine, self._lock()
         bars, temperature = st.bars, st.temperature
         seed = new_seed() if seed is None else seed
-        self._submit("generating", self._timed(lambda: engine.sample(bars, temperature, seed, lock)), self._generated)
+        knobs = self.knob_positions()
+        self._submit("generating", self._timed(lambda: engine.sample(bars, temperature, seed, lock, knobs)),
+                     self._generated)
         return True
 
     def variation(self) -> bool:
@@ -212,6 +214,42 @@ class Studio:
         self.last_ms = ms
         self.session.commit(take)
         self._changed()
+
+    # --- knobs -------------------------------------------------------------------------------------------------
+    @property
+    def knob_names(self) -> list[str]:
+        """The knobs this model has (none without knobs.npz)."""
+        knobs = self.engine.model.knobs if self.engine is not None else None
+        return list(knobs.names) if knobs is not None else []
+
+    def knob_positions(self) -> dict[str, float]:
+        """The session's knob positions for the knobs this model has."""
+        return {n: v for n, v in self.session.settings.knobs.items() if n in self.knob_names and v}
+
+    def set_knob(self, name: str, position: float) -> bool:
+        """Turn a knob: the groove is decoded again from its code moved along the knob's attribute (an undoable
+        take); Generate keeps the knob. False without a model or knobs."""
+        if self.engine is None or self.engine.model.knobs is None:
+            return False
+        position = self.engine.model.knobs.check(name, limits.KNOB.check(f"knob {name}", position))
+        self.session.settings.knobs[name] = position
+        engine, take, lock, knobs = self.engine, self.session.take, self._lock(), self.knob_positions()
+        temperature = self.session.settings.temperature
+        decoded = take.label in ("sample", "variation", "knob") and take.z is not None
+
+        def work():
+            if decoded:  # its own code, less the knobs it was made with
+                base, seed, temp = take.code - engine.knob_offset(dict(take.knobs)), take.seed or 0, take.temperature
+            else:  # an edit, a file or a morph: the code of what is there, decoded as faithfully as sampling allows
+                base, seed, temp = engine.encode(take.pattern), take.seed or 0, min(temperature, VARIATION_MAX_TEMPERATURE)
+            temp = temperature if temp is None else temp
+            z = base + engine.knob_offset(knobs)
+            pattern = engine.decode(z, min(take.pattern.bars, engine.bars), temp, seed, lock)
+            return Take(pattern, z, seed, temp, "knob", knobs)
+
+        self._submit("turning", self._timed(work), self._generated)
+        self._changed(sound=False)
+        return True
 
     # --- settings the musician turns -----------------------------------------------------------------------------
     def set_temperature(self, value: float) -> None:

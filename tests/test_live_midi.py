@@ -10,6 +10,7 @@ import pytest
 
 from drummachine.live.sources import LoopSource
 from drummachine.groove.pattern import Pattern
+from drummachine.live.internal_clock import InternalClock
 from drummachine.live.player import Player, PlayerSettings
 from drummachine.midi.ports import MidiInput, MidiOutput, PortError, list_ports, pick_api
 from jack_server import DawClock, Recorder, jack_available
@@ -149,6 +150,49 @@ def test_stop_leaves_no_note_hanging(jack, tmp_path):
             sounding.discard(note)
     assert not sounding
     assert [0xB9, 123, 0] in [m["msg"] for m in got]
+
+
+def test_a_clock_plugged_in_keeps_the_time_and_the_one_it_replaces_is_closed(jack, tmp_path):
+    """use_clock: our own clock at 200 BPM in place of the settings' 120 (kicks 300 ms apart); a tempo set
+    through the player goes to the clock in use."""
+    kick = Pattern.empty(1)
+    for s in range(0, 16, 4):
+        kick = kick.with_hit(0, s, 0, 100)
+    with Player(lambda: MidiOutput("jack"), LoopSource(kick), PlayerSettings(bpm=120, send_clock=False)) as player:
+        first, faster = player.clock, InternalClock(200)
+        player.use_clock(faster)
+        assert first.closed and player.clock is faster and not faster.closed
+        rec = Recorder(tmp_path)
+        play_for(player, 1, 200)
+        got = rec.stop()
+        player.update(bpm=150)
+        assert faster.state(0).bpm == 150
+    assert faster.closed
+    times = np.array([m["t_ns"] for m in got if m["msg"][0] == NOTE_ON | 9])
+    assert len(times) == 4
+    assert np.abs(np.diff(times) / 1e6 - 300).max() < 5.4
+
+
+def test_each_hit_is_told_with_its_note_on_time_and_notes_can_stay_off_the_port(jack, tmp_path):
+    """on_hits (the built-in sound's feed) hears what the port gets, when it gets it, mutes included; with
+    midi_notes off the port gets the clock and no notes."""
+    told = []
+    pattern = beat().with_hit(0, 7, 1, 50).with_hit(0, 0, 7, 127)  # a swung ghost snare, a muted crash
+    settings = PlayerSettings(bpm=200, swing=66.7, muted=frozenset({7}))
+    with Player(lambda: MidiOutput("jack"), LoopSource(pattern), settings, record_sends=True,
+                on_hits=lambda at, hits: told.append((at, hits))) as player:
+        play_for(player, 1, 200)
+        sent = [(r.scheduled_ns, r.message[1], r.message[2]) for r in player.sends if r.message[0] == NOTE_ON | 9]
+        told_first = list(told)
+        player.midi_notes = False
+        rec = Recorder(tmp_path)
+        play_for(player, 1, 200)
+        got = rec.stop()
+    note_map = settings.note_map
+    first_run = [(at, note_map[c], v) for at, hits in told_first for c, v in hits]
+    assert first_run == sent and (38, 50) in [(p, v) for _, p, v in sent] and 49 not in [p for _, p, _ in sent]
+    assert not [m for m in got if m["msg"][0] & 0xF0 in (NOTE_ON, NOTE_OFF)]
+    assert len([m for m in got if m["msg"][0] == CLOCK]) >= 4 * 24 - 3
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:

@@ -285,7 +285,7 @@ def test_a_step_after_what_the_clock_knows_waits():
     scheduler = Scheduler()
     state = playing(known_until_ns=T0 - 1, master=False)
     bars = lambda i, first: groove({KICK: [0, 1]})  # noqa: E731
-    assert scheduler.plan(state, T0 - 5 * MS, HORIZON, QUIET, bars) == []
+    assert list(scheduler.plan(state, T0 - 5 * MS, HORIZON, QUIET, bars)) == []
     assert scheduler.wake_ns(state, HORIZON) is None
     state = replace(state, known_until_ns=T0)
     assert [p.step for p in scheduler.plan(state, T0 - 5 * MS, HORIZON, QUIET, bars)] == [0]
@@ -392,3 +392,4 @@ def test_hits_told_for_the_built_in_sound_carry_the_note_on_time():
     assert loop.steps == [StepPlan(0, T0, ((KICK, 100),)), StepPlan(1, T0 + STEP + 41_750_000, ((HAT, 102),))]
     ons = [e for e in loop.events() if e.kind == ON]
     assert [e.at_ns for e in ons] == [p.on_ns for p in loop.steps]
+

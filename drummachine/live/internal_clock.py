@@ -23,6 +23,7 @@ class InternalClock:
             raise ValueError(f"a tempo must be positive, got {bpm} BPM")
         self.start_lead_ns = start_lead_ns
         self._state = ClockState(playing=False, bpm=bpm)
+        self.closed = False
 
     def state(self, now_ns: int) -> ClockState:
         return self._state
@@ -51,4 +52,5 @@ class InternalClock:
         self._state = ClockState(True, bpm, round(s.step_time(step)), step, None, s.epoch)
 
     def close(self) -> None:
-        """Nothing to release: it holds no port."""
+        """It holds no port; closed says its owner let it go."""
+        self.closed = True

@@ -43,6 +43,7 @@ class MidiClockFollower:
         self._next_step = 0  # the step the next step tick begins (Continue and Song Position agree)
         self._epoch = 0
         self._state = ClockState(False, bpm, master=False)
+        self.closed = False
 
     def tempo(self) -> Optional[float]:
         """The DAW's BPM from its last 24 ticks; None before two have come."""
@@ -122,4 +123,5 @@ class MidiClockFollower:
         self.default_bpm = bpm
 
     def close(self) -> None:
-        """Nothing to release: the player owns the port."""
+        """The player owns the port; closed says its owner let the clock go."""
+        self.closed = True

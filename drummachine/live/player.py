@@ -119,6 +119,7 @@ class Player:
         self._clock_input: Optional[ReconnectingPort] = None  # the port a followed clock hears
         self._clock_fault = ""  # the last clock failure reported (reported once until it changes)
         self._scheduler = Scheduler()
+        self._send_event = self._event_out  # bound once: the real-time path makes no new object before a note
         self._armed = False  # the musician wants to play (start or follow, until stop)
         self._bars: dict[int, Pattern] = {}
         self._last_bar = Pattern.empty(1)
@@ -177,11 +178,18 @@ class Player:
         self._wake.set()
 
     def stop(self) -> None:
-        """Stop playing (and our clock, or a shared one); every sounding note ends now."""
+        """Stop playing, and stop the clock (ours, or a shared one: Link stops for every peer); every
+        sounding note ends now."""
+        with self._lock:
+            self._clock.stop(time.perf_counter_ns())
+            self._halt()
+
+    def _halt(self) -> None:
+        """Stop playing here, leaving the clock alone (closing, or changing clocks, must not stop a session
+        others play in); every sounding note ends now."""
         with self._lock:
             now = time.perf_counter_ns()
             self._armed = False
-            self._clock.stop(now)
             self._scheduler.stop(now, self.settings)
             self._send_due(now)
             self._release_switch_interval()
@@ -224,7 +232,8 @@ class Player:
         self.start()  # ready before the master's Start: its first tick plays at once
 
     def use_clock(self, clock: Clock) -> None:
-        """Read time from `clock` from now on: the player stops and closes the clock it had; `start` plays."""
+        """Read time from `clock` from now on: the player stops playing and closes the clock it had (without
+        stopping it: a shared session plays on for the others); `start` plays."""
         self._use(clock, None)
 
     def tempo_from_clock(self) -> Optional[float]:
@@ -233,7 +242,8 @@ class Player:
         return clock.tempo() if isinstance(clock, MidiClockFollower) else None
 
     def close(self) -> None:
-        self.stop()
+        """Silence, release the threads, the clock and the ports (a shared clock is left, not stopped)."""
+        self._halt()
         self._closed = True
         self._wake.set()
         self._requests.put(None)
@@ -251,7 +261,7 @@ class Player:
         self.close()
 
     def _use(self, clock: Clock, clock_input: Optional[ReconnectingPort]) -> None:
-        self.stop()
+        self._halt()
         with self._lock:
             old, self._clock = self._clock, clock
             old_input, self._clock_input = self._clock_input, clock_input
@@ -359,15 +369,17 @@ class Player:
 
     # --- sending (lock held) ----------------------------------------------------------------------------------
     def _send_due(self, now: int) -> None:
-        for at, kind, message in self._scheduler.due(now):
-            if kind == MARK:
-                self.position = message
-                try:
-                    self.on_step(*message)
-                except Exception:
-                    pass
-            elif self.midi_notes or not is_note(message):
-                self._send(message, at)
+        self._scheduler.dispatch(now, self._send_event)
+
+    def _event_out(self, at: int, kind: int, message: tuple) -> None:
+        if kind == MARK:
+            self.position = message
+            try:
+                self.on_step(*message)
+            except Exception:
+                pass
+        elif self.midi_notes or not is_note(message):
+            self._send(message, at)
 
     def _send(self, message, scheduled: int) -> None:
         out = self._output.port
@@ -393,7 +405,10 @@ class Player:
             self._wait_until(wake, idle_s)
 
     def _play(self, now: int) -> tuple[Optional[int], float]:
-        """One look (lock held): plan what the clock now allows, send what is due; when to look again."""
+        """One look (lock held): send what is due, plan what the clock now allows (and send what of it is
+        due already: a followed step at its tick); when to look again. Sending comes first: every call
+        before it delays the note, and planning is 20 ms ahead of its notes."""
+        self._send_due(now)
         state = self._read_clock(now)
         if not self._armed and state.playing:
             state = replace(state, playing=False)

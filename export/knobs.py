@@ -22,6 +22,9 @@ from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 from drummachine.model import format as fmt
 
 QUARTER = 0.25
+# A partial vector moves only its own attribute, so its full turn moves that attribute less than a quarters'
+# vector does; twice the regression's effect spans about as much of it (bench/knobs.py) with less of the rest.
+PARTIAL_SCALE = 2.0
 
 
 def training_codes(engine, tokens: np.ndarray, batch: int = 256, progress=print) -> np.ndarray:
@@ -65,7 +68,7 @@ def knob_vectors(codes: np.ndarray, hits: np.ndarray, method: str = "partial") -
     for i, n in enumerate(names):
         v, lo, hi = usable[n]
         gap = float(v[hi].mean() - v[lo].mean())
-        out[n] = ((coef[i] * gap).astype(np.float32), float(v[lo].mean()), float(v[hi].mean()))
+        out[n] = ((PARTIAL_SCALE * coef[i] * gap).astype(np.float32), float(v[lo].mean()), float(v[hi].mean()))
     return out
 
 

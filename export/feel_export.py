@@ -20,6 +20,7 @@ import onnx
 import torch
 
 from drummachine.model import format as fmt
+from export.model_card import refresh_card
 from trainer.feel_model import FeelVAE
 from trainer.feel_train import load_feel
 
@@ -102,6 +103,7 @@ def export_feel(checkpoint: Path, out: Path, evaluation: Optional[dict] = None) 
             data = json.loads(model_json.read_text())
             data["feel"] = info
             model_json.write_text(json.dumps(data, indent=1))
+            refresh_card(out)
         return info
     finally:
         shutil.rmtree(staging, ignore_errors=True)

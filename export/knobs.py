@@ -106,6 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     hits = (windows.velocities > 0).reshape(len(windows), engine.bars, STEPS_PER_BAR, NUM_CLASSES)
     knobs = knob_vectors(codes, hits, args.method)
     path = write_knobs(args.model, knobs)
+    model_json = args.model / fmt.INFO
+    if model_json.is_file():  # the card says the folder has knobs
+        import json
+
+        from export.model_card import refresh_card
+
+        data = json.loads(model_json.read_text())
+        data["knobs"] = {"names": list(knobs), "windows": int(len(codes)), "method": args.method}
+        model_json.write_text(json.dumps(data, indent=1))
+        refresh_card(args.model)
     for name, (vector, low, high) in knobs.items():
         print(f"{name:<12} low quarter {low:6.2f}, high quarter {high:6.2f}, |vector| {np.linalg.norm(vector):.2f}")
     print(f"wrote {path}")

@@ -83,6 +83,7 @@ def model_card(info: dict) -> str:
             lines += [""] + [f"- {k} minus 'loop most common bar': {est(v)}" for k, v in margin.items()]
     else:
         lines.append("Not evaluated at export.")
+    lines += feel_lines(info.get("feel")) + knob_lines(info.get("knobs"))
     parity = info.get("parity") or {}
     lines += [
         "",
@@ -97,8 +98,50 @@ def model_card(info: dict) -> str:
         'and "Artificially Generating Percussive Tracks".',
         "",
         "## Limits",
-        "- Trained on 12 hours of 10 drummers on one electronic kit, mostly rock, funk, latin and jazz; quantised to a",
-        "  16th grid, so swing and triplet feels are approximated. Velocities are not modelled (the app accents hits).",
+        "- Trained on 12 hours of 10 drummers on one electronic kit, mostly rock, funk, latin and jazz; the VAE sees",
+        "  hits quantised to a 16th grid" + ("; the feel model adds velocity and timing." if info.get("feel") else
+                                             ", and velocities are not modelled (the app accents hits)."),
         "- A small CPU-trained model: see docs/RESULTS.md for how it compares with the targets of the seed paper.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def feel_lines(feel: dict | None) -> list[str]:
+    """The feel model's section of the card: what it is, how it was trained, how it scored."""
+    if not feel:
+        return []
+    cfg, tr = feel["config"], feel["training"]
+    lines = ["", "## Feel (feel.onnx)",
+             "Velocity and timing for the hits the VAE plays, learned from the drummers' own (after GrooVAE, hits as "
+             f"controls): a bidirectional GRU ({cfg['hidden']} per direction) reads two bars of hits"
+             + (" and the tempo" if cfg.get("tempo") else "") + f" with a {cfg['latent']}-dimensional code and gives "
+             "each hit a velocity and an offset of up to half a step.",
+             f"- {tr.get('steps')} steps, {(tr.get('seconds') or 0) / 60:.0f} min on a 2-core CPU, "
+             f"{tr.get('parameters') or 0:,} parameters, loss {cfg.get('loss', 'mse')}"]
+    ev = (feel.get("evaluation") or {}).get("predictors") or {}
+    if ev:
+        lines += ["", "On our held-out test files (95% intervals from resampling files), velocity MAE in MIDI units and "
+                  "timing MAE in ms at each file's tempo:", "", "| predictor | velocity MAE | timing MAE |", "|---|---|---|"]
+        for name, e in ev.items():
+            sc = e.get("score")
+            if sc:
+                f = lambda d: f"{d['value']:.2f} [{d['low']:.2f}, {d['high']:.2f}]"  # noqa: E731
+                lines.append(f"| {name} | {f(sc['velocity_mae'])} | {f(sc['timing_mae_ms'])} |")
+    return lines
+
+
+def knob_lines(knobs: dict | None) -> list[str]:
+    if not knobs:
+        return []
+    return ["", "## Knobs (knobs.npz)",
+            f"Directions in the code space for {', '.join(knobs['names'])}, made from the codes of "
+            f"{knobs['windows']} training windows ({knobs['method']}); measured in docs/RESULTS.md (bench/knobs.py)."]
+
+
+def refresh_card(folder) -> None:
+    """Write the folder's MODEL_CARD.md again from its model.json (after feel or knobs were added)."""
+    import json
+    from pathlib import Path
+
+    info = json.loads((Path(folder) / fmt.INFO).read_text())
+    (Path(folder) / fmt.CARD).write_text(model_card(info))

@@ -250,9 +250,12 @@ def _play_source(args: argparse.Namespace) -> tuple["BarSource", str]:
                              args.temperature, args.seed or 0)
         return source, f"morph {args.morph[0].name} -> {args.morph[1].name} over {args.morph_bars} bars"
     from drummachine.model.engine import new_seed
+    from drummachine.model.feel import FeelSettings
 
     seed = new_seed() if args.seed is None else args.seed
-    source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed)
+    feel = FeelSettings(args.feel, args.feel_seed) if args.feel and engine.model.feel is not None else None
+    source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed, feel=feel,
+                          bpm=args.bpm)
     return source, f"{plural(args.bars, 'bar')}, seed {seed}, temperature {args.temperature}"
 
 
@@ -404,6 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(pl, "--bars", limits.BARS, limits.BARS.default, "length of the loop")
     _ranged(pl, "--seed", limits.SEED, None)
     _ranged(pl, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default)
+    _ranged(pl, "--feel", limits.FEEL, limits.FEEL.default, "the drummers' velocity and timing (0: the grid)")
+    _ranged(pl, "--feel-seed", limits.SEED, limits.SEED.default)
     pl.add_argument("--morph", type=Path, nargs=2, metavar=("A.mid", "B.mid"), help="morph from A to B while playing")
     _ranged(pl, "--morph-bars", limits.MORPH_BARS, limits.MORPH_BARS.default, "bars the morph takes")
     pl.add_argument("--pattern", type=Path, help="loop this MIDI file's drums instead of generating")

@@ -102,3 +102,17 @@ def test_a_feel_that_reads_the_tempo_plays_a_slow_groove_otherwise_than_a_fast_o
     p = groove(2, 6)
     assert feel.apply(p, bpm=80) != feel.apply(p, bpm=160)
     assert feel.apply(p, bpm=80) == feel.apply(p, bpm=80)
+
+
+def test_a_groove_played_bar_by_bar_carries_the_same_feel_as_all_at_once(tiny_feel_model):
+    from drummachine.live.sources import GrooveSource
+    from drummachine.model.feel import FeelSettings
+
+    engine = Engine(tiny_feel_model)
+    z = engine.random_latent(3)
+    settings = FeelSettings(1.0, 4)
+    live = GrooveSource(engine, z, 4, 0.8, 3, feel=settings, bpm=100)
+    bars = [live.bar(i) for i in range(4)]
+    plain = engine.decode(z, 4, 0.8, 3)
+    assert Pattern.concat(bars) == engine.model.feel.apply(plain, settings, bpm=100)
+    assert live.bar(4) == engine.model.feel.apply(plain, settings, previous=plain.bar_slice(3, 4), bpm=100).bar_slice(0, 1)

@@ -8,6 +8,7 @@ from typing import Optional
 import numpy as np
 
 from drummachine.model.engine import Engine, Lock
+from drummachine.model.feel import FeelSettings
 from drummachine.model.latent import slerp
 from drummachine.groove.morph import MorphPlan
 from drummachine.groove.pattern import Pattern
@@ -26,7 +27,8 @@ class LoopSource:
 
 @dataclass
 class GrooveSource:
-    """A groove decoded from a latent code one bar at a time, as it is needed, then looped."""
+    """A groove decoded from a latent code one bar at a time, as it is needed, then looped; played with the
+    model's feel when `feel` is given (each bar's from the bar before it, as all at once)."""
 
     engine: Engine
     z: np.ndarray
@@ -34,14 +36,24 @@ class GrooveSource:
     temperature: float = 0.8
     seed: int = 0
     lock: Optional[Lock] = None
+    feel: Optional[FeelSettings] = None
+    bpm: float = 120.0
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def _decoded(self, b: int) -> Pattern:
+        if b not in self._cache:
+            self._cache[b] = self.engine.decode_bar(self.z, b, self.temperature, self.seed, self.lock,
+                                                    previous=self._cache.get(b - 1) if b else None)
+        return self._cache[b]
 
     def bar(self, index: int) -> Pattern:
         b = index % self.bars
-        if b not in self._cache:
-            self._cache[b] = self.engine.decode_bar(self.z, b, self.temperature, self.seed, self.lock,
-                                                    previous=self._cache.get(b - 1))
-        return self._cache[b]
+        decoded = self._decoded(b)
+        model = self.engine.model.feel
+        if self.feel is None or model is None:
+            return decoded
+        before = self._decoded(b - 1) if b else (self._decoded(self.bars - 1) if index else None)
+        return model.apply(decoded, self.feel, previous=before, bpm=self.bpm)
 
 
 @dataclass

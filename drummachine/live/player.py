@@ -371,17 +371,17 @@ class Player:
     def _send_due(self, now: int) -> None:
         self._scheduler.dispatch(now, self._send_event)
 
-    def _event_out(self, at: int, kind: int, message: tuple) -> None:
+    def _event_out(self, scheduled: int, kind: int, message: tuple) -> None:
+        """One event the scheduler hands out: the playhead moves, or a message goes to the port."""
         if kind == MARK:
             self.position = message
             try:
                 self.on_step(*message)
             except Exception:
                 pass
-        elif self.midi_notes or not is_note(message):
-            self._send(message, at)
-
-    def _send(self, message, scheduled: int) -> None:
+            return
+        if not self.midi_notes and is_note(message):
+            return
         out = self._output.port
         if out is None:
             self.dropped += 1
@@ -394,21 +394,23 @@ class Player:
             self._fault("output", f"sending to {out.name} failed ({exc})")
             return
         if self.sends is not None:
-            self.sends.append(SendRecord(scheduled, time.perf_counter_ns(), tuple(message)))
+            self.sends.append(SendRecord(scheduled, time.perf_counter_ns(), message))
 
     # --- the real-time loop ---------------------------------------------------------------------------------
     def _run(self) -> None:
+        """Each look sends what is due first, straight from the scheduler to the port (every call before it
+        delays the note), then plans what the clock now allows (20 ms ahead of its notes)."""
         self.realtime = _try_realtime_priority()
         while not self._closed:
             with self._lock:
-                wake, idle_s = self._play(time.perf_counter_ns())
+                now = time.perf_counter_ns()
+                self._scheduler.dispatch(now, self._send_event)
+                wake, idle_s = self._plan(now)
             self._wait_until(wake, idle_s)
 
-    def _play(self, now: int) -> tuple[Optional[int], float]:
-        """One look (lock held): send what is due, plan what the clock now allows (and send what of it is
-        due already: a followed step at its tick); when to look again. Sending comes first: every call
-        before it delays the note, and planning is 20 ms ahead of its notes."""
-        self._send_due(now)
+    def _plan(self, now: int) -> tuple[Optional[int], float]:
+        """Plan what the clock allows now (lock held), and send what of it is due already (a followed step
+        at its tick, or the stop of a clock that stopped); when to look again."""
         state = self._read_clock(now)
         if not self._armed and state.playing:
             state = replace(state, playing=False)

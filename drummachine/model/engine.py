@@ -182,13 +182,16 @@ class Engine:
         out = []
         for row in tokens:
             hits = tokens_to_pattern(row.reshape(-1))
-            velocities = accent_velocities(hits)
-            if lock and lock.classes:
-                ref = lock.pattern.velocities[np.array(bar_ids) % lock.pattern.bars]
+            velocities, offsets = accent_velocities(hits), None
+            if lock and lock.classes:  # locked hits keep their own velocity and timing
+                rows = np.array(bar_ids) % lock.pattern.bars
                 keep = np.zeros(9, dtype=bool)
                 keep[list(lock.classes)] = True
-                velocities = np.where(keep[None, None, :] & hits, ref, velocities)
-            out.append(Pattern(velocities))
+                kept = keep[None, None, :] & hits
+                velocities = np.where(kept, lock.pattern.velocities[rows], velocities)
+                if lock.pattern.offsets is not None:
+                    offsets = np.where(kept, lock.pattern.offsets[rows], 0.0)
+            out.append(Pattern(velocities, offsets))
         return out
 
     def decode(self, z: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,

@@ -233,7 +233,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         else:  # closing the player (as we leave this block) leaves the session; the others play on
             staying = link.peers
     if link is not None:
-        print(f"left the Link session ({plural(staying, 'peer')} still in it)", flush=True)
+        print("left the Link session" + (f"; {plural(staying, 'peer')} still in it" if staying else ""), flush=True)
     return 0
 
 
@@ -266,8 +266,9 @@ def _play_in_link(player: "Player", link: "LinkClock", what: str, done: "threadi
     peers = _join_link(link, LINK_JOIN_S)
     player.start()  # step 0 on the session's next bar line (quantum 4), or after 30 ms alone; if it plays, join it
     bpm = link.state(time.perf_counter_ns()).bpm
-    print(f"playing {what} in a Link session with {plural(peers, 'peer')} at {bpm:g} BPM, bars on Link bar lines; "
-          "Ctrl-C leaves the session", flush=True)
+    company = f"with {plural(peers, 'peer')}" if peers else "alone (peers that join share its tempo and bars)"
+    print(f"playing {what} in a Link session {company} at {bpm:g} BPM, bars on Link bar lines; Ctrl-C leaves the "
+          "session", flush=True)
     _report_link(link, done, duration)
 
 

@@ -17,6 +17,9 @@ device but lo. It prints {"ready": true} once Link is enabled, then answers each
     {"op": "play", "beats": n, "tempos": [..], "every": 32}
                                               (raw) start, one {"beat", "time_ns", "bpm"} line per beat as
                                               it passes, tempo changes between, stop; then {"done": true}
+    {"op": "listen", "beats": n, "tempos": [..], "every": 32, "timeout_s": 10}
+                                              (raw) the same for a session another peer starts: wait for it
+                                              to play, report its beats (changing tempo), leave it playing
     {"op": "quit"}
 
 Times are `time.perf_counter_ns()`: one system clock shared by every process here, so the test compares the
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import json
+import os
 import select
 import signal
 import subprocess
@@ -118,10 +122,28 @@ class RawPeer:
         Every `every` beats, just after the beat, the tempo moves to the next of `tempos` (so each beat's
         time is final when reported: Link keeps the past continuous at a change, and none comes mid-beat)."""
         self.start()
+        yield from self.passing_beats(beats, tempos, every)
+        self.stop()
+
+    def listen(self, beats: int, tempos: list[float], every: int, timeout_s: float) -> Iterator[dict]:
+        """As `play`, for a session another peer starts and stops: wait up to `timeout_s` for it to play, then
+        report beats 0..beats-1 (beat 0 is the start, as LinkHut maps it), changing tempo as `play` does."""
+        deadline = time.monotonic() + timeout_s
+        while not self.session().isPlaying():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no peer started the session within {timeout_s:g} s")
+            time.sleep(0.0005)
+        yield from self.passing_beats(beats, tempos, every)
+
+    def passing_beats(self, beats: int, tempos: list[float], every: int) -> Iterator[dict]:
+        """Beats 0..beats-1 of the playing session, each once it has passed (2 ms after); a stop ends them."""
         for k in range(beats):
             while True:
+                s = self.session()
+                if not s.isPlaying():
+                    return
                 now = time.perf_counter_ns()
-                due = self.session().timeAtBeat(float(k), QUANTUM) * 1000 + self.offset_ns
+                due = s.timeAtBeat(float(k), QUANTUM) * 1000 + self.offset_ns
                 if now >= due + 2e6:
                     break
                 time.sleep(min(0.02, max(0.0005, (due + 2e6 - now) / 1e9)))
@@ -130,7 +152,6 @@ class RawPeer:
             yield {"beat": k, "time_ns": s.timeAtBeat(float(k), QUANTUM) * 1000 + self.offset_ns, "bpm": bpm}
             if tempos and k > 0 and k % every == 0:
                 self.tempo(tempos[(k // every) % len(tempos)])
-        self.stop()
 
     def close(self) -> None:
         self.link.enabled = False
@@ -202,9 +223,12 @@ def serve(peer: Any) -> None:
                 reply = _wait(peer, req["what"], req["value"], req.get("timeout_s", 5.0))
             elif op == "beats":
                 reply = {"times_ns": peer.beats(int(req["first"]), int(req["count"]))}
-            elif op == "play":
-                for beat in peer.play(int(req["beats"]), [float(t) for t in req.get("tempos", [])],
-                                      int(req.get("every", 32))):
+            elif op in ("play", "listen"):
+                grid = (peer.play(int(req["beats"]), [float(t) for t in req.get("tempos", [])],
+                                  int(req.get("every", 32))) if op == "play" else
+                        peer.listen(int(req["beats"]), [float(t) for t in req.get("tempos", [])],
+                                    int(req.get("every", 32)), float(req.get("timeout_s", 10.0))))
+                for beat in grid:
                     print(json.dumps(beat), flush=True)
                 reply = {"done": True}
             else:
@@ -220,32 +244,42 @@ def serve(peer: Any) -> None:
 
 
 class PeerProcess:
-    """A test's handle on one peer process started inside `ns`: `peer(op="status")` sends and waits."""
+    """A test's handle on one peer process started inside `ns`: `peer(op="status")` sends and waits.
+
+    Its answers are read from the pipe's file descriptor into our own buffer: a buffered reader could hold
+    several lines that came together (a grid reported while the test was busy elsewhere), where `select`
+    cannot see them, and wait for a line it already has."""
 
     def __init__(self, ns: NetNamespace, role: str, bpm: float = 120.0, timeout_s: float = 20.0):
         self.role = role
         self.timeout_s = timeout_s
+        self._pending = b""
         self.proc = ns.popen([sys.executable, str(Path(__file__).resolve()), "--role", role, "--bpm", str(bpm)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
         first = self.reply()
         if not first.get("ready"):
             raise RuntimeError(f"{role} peer did not start: {first}")
 
     def send(self, **request: Any) -> None:
         """Send a request without waiting (its reply comes from `reply`)."""
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
+        self.proc.stdin.write((json.dumps(request) + "\n").encode())
 
     def reply(self, timeout_s: float | None = None) -> dict:
         """The next answer; RuntimeError if the peer reported an error, died, or said nothing in time."""
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s or self.timeout_s)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line:
-            if self.proc.poll() is None and hasattr(signal, "SIGUSR1"):
-                self.proc.send_signal(signal.SIGUSR1)  # its threads' stacks to stderr, to see where it hangs
-                time.sleep(0.5)
-            self.proc.kill()
-            raise RuntimeError(f"{self.role} peer gave no answer: {self.proc.stderr.read().strip()[-4000:]}")
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            chunk = os.read(fd, 65536) if left > 0 and select.select([fd], [], [], left)[0] else b""
+            if not chunk:  # nothing in time, or the pipe closed
+                if self.proc.poll() is None and hasattr(signal, "SIGUSR1"):
+                    self.proc.send_signal(signal.SIGUSR1)  # its threads' stacks to stderr, to see where it hangs
+                    time.sleep(0.5)
+                self.proc.kill()
+                said = self.proc.stderr.read().decode(errors="replace").strip()[-4000:]
+                raise RuntimeError(f"{self.role} peer gave no answer: {said}")
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(f"{self.role} peer: {answer['error']}")

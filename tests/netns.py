@@ -15,6 +15,10 @@ a skip. `require_isolated()` is the last guard, called by every peer before it e
 
     with NetNamespace() as ns:
         proc = ns.popen([sys.executable, "tests/link_peer.py"], stdin=PIPE, stdout=PIPE)
+
+A process inside that plays MIDI needs a server it can reach: `NamespaceJack` starts a JACK server (dummy
+driver) through the namespace, so the player, its recorder and the server share it (JACK talks over unix
+sockets and shared memory, which the network namespace leaves alone).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -142,6 +147,49 @@ class NetNamespace:
 
     def __enter__(self) -> "NetNamespace":
         return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class NamespaceJack:
+    """A JACK MIDI server (dummy driver, 128 frames at 48 kHz) started inside `ns`, alive until `close`.
+
+    Its name is new each time, so runs beside other tests' servers never collide; `env` points a client at it.
+    Realtime where the system allows it (as tests/jack_server.py does): a plain-scheduled server on a loaded
+    machine misses cycles, and a MIDI event sent in a missed cycle is lost, which reads as a note not played."""
+
+    def __init__(self, ns: NetNamespace, period: int = 128):
+        from jack_server import reclaim_dead_server_slots
+
+        self.name = f"dmlink{uuid.uuid4().hex[:8]}"
+        self.closed = False
+        self.proc: Optional[subprocess.Popen] = None
+        reclaim_dead_server_slots()  # jack2 has 8 server slots a machine; killed servers keep theirs
+        for mode in (["-R", "-P", "70"], ["--no-realtime"]):
+            self.proc = ns.popen(["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", "48000", "-p", str(period)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            ready = ns.run(["jack_wait", "-s", self.name, "-w", "-t", "5"], timeout=20)
+            if ready.returncode == 0 and "available" in ready.stdout and self.proc.poll() is None:
+                self.realtime = mode[0] == "-R"
+                return
+            end(self.proc)
+        self.closed = True
+        raise RuntimeError(f"jackd {self.name} did not start in the namespace: {ready.stdout} {ready.stderr}")
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment for a client of this server (and of no other)."""
+        return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+    def close(self) -> None:
+        """Stop the server. Safe to call twice."""
+        if not self.closed:
+            self.closed = True
+            end(self.proc)
+
+    def __enter__(self) -> "NamespaceJack":
+        return self
 
     def __exit__(self, *exc) -> None:
         self.close()

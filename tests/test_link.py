@@ -9,6 +9,9 @@ not installed or this user may not create a network namespace.
 
 from __future__ import annotations
 
+import json
+import select
+import signal
 import subprocess
 import sys
 import time
@@ -16,13 +19,19 @@ from pathlib import Path
 
 import pytest
 
+from drummachine.cli import main
+from drummachine.groove.pattern import Pattern
 from drummachine.live.clock import ClockState
 from drummachine.live.link_clock import EXTRA_HINT, ClockBridge, timeline_jumped
+from drummachine.midi.clip import write_clip
+from jack_server import jack_available
 from link_peer import PeerProcess
-from netns import NetNamespace, interfaces, unavailable_reason
+from netns import NamespaceJack, NetNamespace, interfaces, unavailable_reason
+from processes import end
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path(__file__).resolve().parent / "link_peer.py"
+RECORDER = Path(__file__).resolve().parent / "midi_recorder.py"
 
 try:
     import link  # noqa: F401
@@ -33,6 +42,8 @@ except ImportError:
 
 needs_link = pytest.mark.skipif(_NO_EXTRA is not None or unavailable_reason() is not None,
                                 reason=_NO_EXTRA or f"no private network namespace for Link: {unavailable_reason()}")
+
+needs_jack = pytest.mark.skipif(not jack_available(), reason="jackd not installed (scripts/setup.sh --test installs it)")
 
 FIND_S = 10.0  # Link peers on one loopback found each other in 0.3 s here; a slow CI machine gets more
 
@@ -275,3 +286,95 @@ except RuntimeError as e:
         assert (playing, float(bpm), peers) == ("True", 100.0, "0")
         assert abs(int(lead_us) - 30_000) <= 50, f"step 0 sounds {lead_us} us after the start, not 30 ms"
     assert last == "the Link clock is closed"
+
+
+# --- drummachine play --sync link ------------------------------------------------------------------------
+
+KICK, HAT, NOTE_ON = 36, 42, 0x99  # General MIDI pitches, note-on on channel 10
+JACK_PERIOD_MS = 128 / 48  # NamespaceJack's cycle
+
+
+def bar_with_a_note_on_every_beat() -> Pattern:
+    """A kick on the bar line, a closed hat on beats 2-4: which note sounds says where in the bar we are."""
+    return (Pattern.empty(1).with_hit(0, 0, 0, 100).with_hit(0, 4, 2, 90).with_hit(0, 8, 2, 90)
+            .with_hit(0, 12, 2, 90))
+
+
+def test_play_refuses_sync_link_with_follow_in_one_sentence(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "link", None)  # however the check went, Link could not be enabled here
+    assert main(["play", "--sync", "link", "--follow", "DAW clock"]) == 2
+    assert capsys.readouterr().err == ("drummachine: --sync link and --follow cannot go together: play in a Link "
+                                       "session, or follow a DAW's MIDI clock\n")
+
+
+def test_play_sync_link_without_the_extra_says_how_to_get_it_before_opening_anything(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "link", None)  # as if LinkPython-extern were not installed
+    clip = write_clip(bar_with_a_note_on_every_beat(), tmp_path / "beats.mid", bpm=120)
+    # --api jack with no JACK server here: had play opened a port first, it would say so instead
+    assert main(["play", "--sync", "link", "--api", "jack", "--output", "midi", "--pattern", str(clip)]) == 2
+    assert capsys.readouterr().err == f"drummachine: {EXTRA_HINT}\n"
+
+
+def _line(proc: subprocess.Popen, timeout_s: float) -> str:
+    """The next line of a child's stdout, or "" if none comes in time."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+    return proc.stdout.readline() if ready else ""
+
+
+@needs_link
+@needs_jack
+def test_play_sync_link_sounds_each_beat_on_the_peers_grid_through_tempo_changes(tmp_path):
+    """`drummachine play --sync link` in the namespace beside a plain Link peer, on a JACK server there, heard by
+    an independent recorder: it starts the session on a bar line, every beat's note arrives within a JACK cycle
+    or so of the peer's beat (the peer moves 120 -> 150 -> 120 BPM), kicks on the peer's bar lines, and leaving
+    does not stop the peer."""
+    clip = write_clip(bar_with_a_note_on_every_beat(), tmp_path / "beats.mid", bpm=120)
+    beats, tempos, every = 24, [120.0, 150.0], 8
+    with NetNamespace() as ns, NamespaceJack(ns) as jack:
+        peer = PeerProcess(ns, "raw", 120.0)
+        play = ns.popen([sys.executable, "-m", "drummachine", "play", "--sync", "link", "--api", "jack",
+                         "--output", "midi", "--no-clock", "--pattern", str(clip)],
+                        env={**jack.env, "OMP_NUM_THREADS": "1"}, cwd=ROOT, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+        recorder = None
+        try:
+            peer.send(op="listen", beats=beats, tempos=tempos, every=every, timeout_s=60.0)
+            said = _line(play, 60.0)
+            assert "in a Link session with 1 peer at 120 BPM" in said, said + play.stderr.read()
+            recorder = ns.popen([sys.executable, str(RECORDER), "--api", "jack", "--connect", "Drum Machine",
+                                 "--out", str(tmp_path / "heard.jsonl"), "--seconds", "60"],
+                                env=jack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert "ready" in _line(recorder, 20.0), recorder.stderr.read()
+            grid: dict[int, float] = {}
+            while not (line := peer.reply(timeout_s=30.0)).get("done"):
+                grid[line["beat"]] = line["time_ns"]
+            after = peer(op="status")
+        finally:
+            if recorder is not None:
+                end(recorder, grace_s=10)
+            play.send_signal(signal.SIGTERM)
+            status = end(play, grace_s=20)
+            peer.close()
+        out, err = play.stdout.read(), play.stderr.read()
+    assert status == 0, err
+    assert "left the Link session; 1 peer still in it" in out, out
+    assert after["playing"], "leaving stopped the peer's session"
+    assert sorted(grid) == list(range(beats))
+    heard = [json.loads(line) for line in (tmp_path / "heard.jsonl").read_text().splitlines()]
+    notes = [(m["t_ns"], m["msg"][1]) for m in heard if m["msg"][0] == NOTE_ON and m["msg"][2] > 0]
+    on_beat: dict[int, list[tuple[float, int]]] = {}
+    for t, pitch in notes:
+        k = min(grid, key=lambda b: abs(grid[b] - t))
+        on_beat.setdefault(k, []).append(((t - grid[k]) / 1e6, pitch))
+    first = min(on_beat)  # the recorder connects a moment after play starts
+    assert first <= 4 and max(on_beat) == beats - 1, sorted(on_beat)
+    assert sorted(on_beat) == list(range(first, beats)), f"a beat without its note: {on_beat}; play said {err}"
+    assert all(len(v) == 1 for v in on_beat.values()), f"more than one note on a beat: {on_beat}"
+    assert {k: v[0][1] for k, v in on_beat.items()} == {k: KICK if k % 4 == 0 else HAT for k in on_beat}
+    lags = sorted(v[0][0] for v in on_beat.values())
+    print(f"{len(lags)} beats heard: lag after the peer's beat {lags[0]:.2f} .. {lags[-1]:.2f} ms, "
+          f"median {lags[len(lags) // 2]:.2f} ms")
+    # a note sent on its beat reaches the recorder at the start of the next JACK cycle (up to one period later),
+    # and is read there within the cycle; 3 periods allow a late wake-up of a loaded machine, not a wrong grid
+    assert -0.5 < lags[0] and lags[-1] < 3 * JACK_PERIOD_MS + 1.0, lags
+    assert lags[len(lags) // 2] < JACK_PERIOD_MS + 1.0, lags

@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self.redo_button.clicked.connect(self.redo)
         for w in (self.generate_button, self._label("temperature"), self.temperature, self._label("seed"), self.seed,
                   self.fixed_seed, self._label("bars"), self.bars, self.variations_button, self._label("amount"),
-                  self.amount, self._label("feel"), self.feel, self.feel_seed):
+                  self.amount):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(self.undo_button)
@@ -253,14 +253,17 @@ class MainWindow(QMainWindow):
 
     def _knob_row(self) -> QWidget:
         """A slider per knob of the model (-2..2): turning one moves the groove along its attribute."""
-        row = QGroupBox("Knobs")
+        row = QGroupBox("Feel and knobs")
         h = QHBoxLayout(row)
+        for w in (self._label("feel"), self.feel, self._label("seed"), self.feel_seed):
+            h.addWidget(w)
+        h.addSpacing(12)
         self.knobs: dict[str, QSlider] = {}
         for name in self.studio.knob_names:
             slider = QSlider(Qt.Orientation.Horizontal, minimum=-20, maximum=20)
             slider.setValue(round(10 * self.session.settings.knobs.get(name, 0.0)))
             slider.setToolTip(f"{name}: less (left) or more (right) than the groove has; Generate keeps it")
-            slider.setMinimumWidth(70)
+            slider.setMinimumWidth(40)
             slider.valueChanged.connect(lambda _=0, n=name: self._knob_moved(n))
             slider.sliderReleased.connect(lambda n=name: self._knob_moved(n))
             self.knobs[name] = slider

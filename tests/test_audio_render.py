@@ -130,3 +130,19 @@ def test_the_hit_ring_hands_over_in_order_and_drops_what_is_cancelled():
     assert ring.peek_time() == -1
     ring.push(2000, 8, 64)
     assert ring.peek_time() == 2000 and ring.pop() == (2000, 8, 64)
+
+
+def test_the_rendered_groove_carries_each_hits_feel_offset():
+    import numpy as np
+
+    from drummachine.audio.timeline import hits
+    from drummachine.groove.pattern import Pattern
+    from drummachine.live.player import PlayerSettings
+
+    v = np.zeros((1, 16, 9), np.uint8)
+    o = np.zeros((1, 16, 9), np.float32)
+    v[0, 0, 0], o[0, 0, 0] = 100, -0.3  # held at 0: nothing before the start
+    v[0, 4, 1], o[0, 4, 1] = 90, 0.2
+    v[0, 8, 2] = 80
+    got = list(hits(Pattern(v, o), PlayerSettings(bpm=150)))  # a step is 0.1 s
+    assert [(round(h.at_s, 6), h.cls) for h in got] == [(0.0, 0), (0.42, 1), (0.8, 2)]

@@ -17,14 +17,19 @@ class Hit(NamedTuple):
 
 def hits(pattern: Pattern, settings: PlayerSettings = PlayerSettings()) -> Iterator[Hit]:
     """Every unmuted hit in time order: step k at k 16ths of `settings.bpm`, odd steps swung late by the
-    player's own rule (`PlayerSettings.swing_ns`)."""
+    player's own rule (`PlayerSettings.swing_ns`), each hit moved by its own feel offset (none before 0, as
+    the player sounds nothing before a run's first step)."""
     step_ns = settings.step_ns
     vel = pattern.velocities.reshape(-1, NUM_CLASSES)
+    timing = pattern.timing.reshape(-1, NUM_CLASSES)
+    out = []
     for step in range(pattern.bars * STEPS_PER_BAR):
-        at_s = (step * step_ns + settings.swing_ns(step, step_ns)) / 1e9
+        at_ns = step * step_ns + settings.swing_ns(step, step_ns)
         for cls in range(NUM_CLASSES):
             if vel[step, cls] and cls not in settings.muted:
-                yield Hit(at_s, cls, int(vel[step, cls]))
+                out.append(Hit(max(0.0, at_ns + float(timing[step, cls]) * step_ns) / 1e9, cls, int(vel[step, cls])))
+    out.sort(key=lambda h: h.at_s)
+    yield from out
 
 
 def length_s(pattern: Pattern, settings: PlayerSettings = PlayerSettings()) -> float:

@@ -1,16 +1,19 @@
 """Did every note arrive? Notes a take should have sent, from the pattern the app saved, against those a
 MIDI input received.
 
-The player sends six clock ticks per 16th step and a step's notes between its first and fourth tick (a
-tick comes before a note due at the same time; swing delays a note by at most half a step). So counting
-the ticks before each note tells its step exactly, whatever the scheduling jitter, and a step is complete
-once the first tick of the next one has arrived. Messages are lists [status, data...] in arrival order.
+The player sends six clock ticks per 16th step, and a note at its own place: its step, pushed by swing and
+by its feel offset (up to half a step early or late). A tick comes before a note due at the same time, so
+counting the ticks before a note tells the step it fell in, whatever the scheduling jitter; a note expected
+at position p (in steps from Start) falls in step floor(p), and none before Start. A step is complete once the
+first tick of the next one has arrived. Messages are lists [status, data...] in arrival order.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -31,6 +34,8 @@ class Expectation:
     note_map: tuple[int, ...]
     channel: int  # zero-based: 9 is MIDI channel 10
     muted: frozenset[int]
+    offsets: Optional[np.ndarray] = None  # the feel: steps off the grid per cell, None on the grid
+    swing: float = 50.0
 
     def notes_at(self, step: int) -> Counter:
         """(status, pitch, velocity) of each note-on step `step` (counted from Start) sends."""
@@ -38,6 +43,22 @@ class Expectation:
         row = self.velocities[(step // STEPS_PER_BAR) % bars, step % STEPS_PER_BAR]
         return Counter((0x90 | self.channel, self.note_map[c], int(v))
                        for c, v in enumerate(row) if v and c not in self.muted)
+
+    def arriving(self, steps: int) -> dict[int, Counter]:
+        """The note-ons that fall in each step 0..steps-1 (by the ticks before them): a step's own notes,
+        moved by swing and feel into the step they sound in."""
+        bars = self.velocities.shape[0]
+        out: dict[int, Counter] = {}
+        for step in range(steps + 1):  # the next step's early notes may fall in the last one
+            row = self.velocities[(step // STEPS_PER_BAR) % bars, step % STEPS_PER_BAR]
+            offs = None if self.offsets is None else self.offsets[(step // STEPS_PER_BAR) % bars, step % STEPS_PER_BAR]
+            swing = (2 * self.swing / 100 - 1) if step % 2 else 0.0
+            for c, v in enumerate(row):
+                if v and c not in self.muted:
+                    at = max(0, math.floor(step + swing + (float(offs[c]) if offs is not None else 0.0)))
+                    if at < steps:
+                        out.setdefault(at, Counter())[(0x90 | self.channel, self.note_map[c], int(v))] += 1
+        return out
 
 
 @dataclass(frozen=True)
@@ -72,8 +93,9 @@ def audit_take(messages: list[list[int]], expect: Expectation) -> Audit:
             got.setdefault(step, Counter())[tuple(msg)] += 1
     complete = max(ticks - 1, 0) // CLOCKS_PER_STEP  # steps whose successor's first tick arrived
     expected = received = lost = extra = 0
+    wanted = expect.arriving(complete)
     for step in range(complete):
-        want, have = expect.notes_at(step), got.get(step, Counter())
+        want, have = wanted.get(step, Counter()), got.get(step, Counter())
         expected += sum(want.values())
         received += sum(have.values())
         lost += sum((want - have).values())

@@ -146,8 +146,18 @@ class App:
         from drummachine.studio.session import Session
 
         s = Session.from_json(self.session())
-        return Expectation(s.pattern.velocities, note_maps.resolve(s.settings.note_map, self.config),
-                           s.settings.channel - 1, s.audible())
+        played = self.performed(s)  # with the model's feel, as the app plays it
+        return Expectation(played.velocities, note_maps.resolve(s.settings.note_map, self.config),
+                           s.settings.channel - 1, s.audible(), played.offsets, s.settings.swing)
+
+    def performed(self, session):
+        """The session's pattern as the app plays it: the studio's own rule, with the app's (bundled) model."""
+        from drummachine.model.engine import Engine
+        from drummachine.studio.studio import Studio
+
+        if getattr(self, "_engine", None) is None:
+            self._engine = Engine()
+        return Studio(self._engine, session, self.config, api=None).performed()
 
     def status(self) -> dict[str, int]:
         return proc_status(self.proc.pid)

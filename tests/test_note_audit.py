@@ -73,3 +73,20 @@ def test_note_map_channel_and_velocity_must_match():
 def test_notes_while_stopped_are_counted():
     messages = [[0x99, 36, 100], [START], [CLOCK], [0x99, 38, 90], [STOP], [0x99, 42, 80], [0x89, 42, 0]]
     assert notes_after_stop(messages) == 2
+
+
+def test_a_note_played_early_counts_in_the_step_it_sounds_in():
+    import numpy as np
+
+    v = pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100))
+    o = np.zeros(v.shape, np.float32)
+    o[0, 4, SNARE] = -0.3  # the snare comes 0.3 of a step before step 4's first tick: in step 3
+    o[0, 8, KICK] = 0.2
+    expect = Expectation(v, GM, 9, frozenset(), o)
+    messages = [[START]] + [[CLOCK]] * 6 * 3 + [[CLOCK]] * 4 + [[0x99, 38, 90]] + [[CLOCK]] * 2 \
+        + [[CLOCK]] * 6 * 4 + [[CLOCK]] * 2 + [[0x99, 36, 100]] + [[CLOCK]] * 10 + [[STOP]]
+    messages.insert(1, [0x99, 36, 100])
+    audit = audit_take(messages, expect)
+    assert (audit.lost, audit.extra) == (0, 0) and audit.expected == 3
+    late = audit_take(messages, Expectation(v, GM, 9, frozenset()))  # the same take against a grid: misplaced
+    assert late.lost > 0

@@ -355,3 +355,12 @@ def test_feel_reaches_the_port_early_hits_before_their_bar_line(jack, tmp_path, 
         assert nxt and abs((nxt[0] - beat) / 1e6 - (800 - 30)) < 6  # ms: two JACK periods of jitter under load
     late = [t for t, p in ons if p == 38][0::2]
     assert all(abs((b - a) / 1e6 - (400 - 25)) < 6 for a, b in zip(late, snares_on_beat))  # 4 steps less 0.25
+
+
+def test_the_status_line_names_the_model_once_and_says_it_has_feel(tmp_path):
+    s = Studio(Engine(), Session(), tmp_path, api=None)  # the bundled model, in a folder named "model"
+    try:
+        line = s.status_line()
+        assert line.startswith("model: 16-bar") and "model model" not in line and "with feel" in line
+    finally:
+        s.close()

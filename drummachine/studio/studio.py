@@ -124,8 +124,9 @@ class Studio:
 
     def status_line(self) -> str:
         info = self.engine.model if self.engine else None
-        parts = [f"model {info.name}: {info.config['bars']}-bar {info.config['model']} VAE "
-                 f"({info.provider.replace('ExecutionProvider', '')})" if info else "no model"]
+        named = f"model {info.name}" if info and info.name != "model" else "model"  # not "model model"
+        parts = [f"{named}: {info.config['bars']}-bar {info.config['model']} VAE" + (" with feel" if info.feel else "")
+                 + f" ({info.provider.replace('ExecutionProvider', '')})" if info else "no model"]
         if self.last_ms is not None:
             parts.append(f"last generation {self.last_ms:.1f} ms")
         parts.append(f"MIDI: {self.port_state}" + (f" via {self.api}" if self.api else " (no MIDI system found)"))

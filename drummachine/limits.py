@@ -87,6 +87,7 @@ MORPH_STEP_BARS = Range(1, 16, 2, "bars", integer=True)  # bars of each step of 
 MORPH_POSITION = Range(0.0, 1.0, 0.0)  # 0 is slot A, 1 is slot B
 VARIATION_AMOUNT = Range(0.05, 3.0, 0.5)  # the window's amount box
 DURATION = Range(0.1, 7 * 24 * 3600.0, None, "seconds")  # play --duration; none means until Ctrl-C
+CANDIDATES = Range(1, 16, 4, "grooves", integer=True)  # how many grooves one "Generate candidates" makes
 KNOB = Range(-2.0, 2.0, 0.0)  # a knob's position: +-2 moves a groove one low-to-high quarter of the data
 FEEL = Range(0.0, 1.5, 1.0)  # 0: as written (the grid), 1: the drummers' feel, 1.5: exaggerated
 VOLUME = Range(0, 100, 80, "percent", integer=True)  # the built-in kit's master volume

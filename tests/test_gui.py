@@ -261,3 +261,16 @@ def test_space_and_g_work_from_launch_and_after_typing_a_number(qtbot, window):
     assert window.studio.playing and box.value() == pytest.approx(1.2)
     qtbot.keyClick(window.grid, Qt.Key.Key_Space)
     assert not window.studio.playing
+
+
+def test_candidates_show_as_thumbnails_click_to_hear_double_click_to_keep(qtbot, window):
+    window.candidate_count.setValue(3)
+    qtbot.mouseClick(window.candidates_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    strip = window.candidate_strip
+    assert len(strip.hits) == 3
+    centre = strip._rect(1).center().toPoint()
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=centre)
+    assert window.studio.auditioning == 1 and strip.selected == 1
+    qtbot.mouseDClick(strip, Qt.MouseButton.LeftButton, pos=centre)
+    assert window.session.pattern == window.studio.candidates[1].pattern

@@ -364,3 +364,24 @@ def test_the_status_line_names_the_model_once_and_says_it_has_feel(tmp_path):
         assert line.startswith("model: 16-bar") and "model model" not in line and "with feel" in line
     finally:
         s.close()
+
+
+def test_candidates_side_by_side_audition_one_then_keep_it(studio):
+    studio.session.commit(Take(groove(2, 20)))
+    before = studio.pattern
+    player = studio.ensure_player()
+    assert studio.generate_candidates(5)
+    assert len(studio.candidates) == 5 and studio.pattern == before  # the groove stays until one is kept
+    assert len({c.seed for c in studio.candidates}) == 5
+    studio.audition(2)
+    assert player.sources[-1].pattern == studio.candidates[2].pattern  # heard from the next bar line
+    studio.audition(None)
+    assert player.sources[-1].pattern == before
+    studio.audition(3)
+    studio.keep(3)
+    assert studio.pattern == studio.candidates[3].pattern and studio.auditioning is None
+    assert studio.undo() and studio.pattern == before
+    with pytest.raises(ValueError, match="no number 9"):
+        studio.audition(8)
+    with pytest.raises(ValueError, match="candidates must be between 1 and 16"):
+        studio.generate_candidates(20)

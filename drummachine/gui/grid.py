@@ -38,7 +38,7 @@ class StepGrid(QWidget):
         self.flags: dict[str, set[int]] = {f: set() for f in FLAGS}
         self._drag_on: Optional[bool] = None
         self._dragged: list[tuple[int, int]] = []
-        self.setMinimumSize(760, 330)
+        self.setMinimumSize(760, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
 

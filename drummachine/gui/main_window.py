@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from drummachine import limits
 from drummachine.audio.sound_control import SoundControl
 from drummachine.gui import theme
+from drummachine.gui.candidates import CandidateStrip
 from drummachine.gui.grid import BarStrip, StepGrid
 from drummachine.gui.sound_panel import SoundPanel
 from drummachine.groove.pattern import Pattern
@@ -147,6 +148,20 @@ class MainWindow(QMainWindow):
         top.addWidget(self.undo_button)
         top.addWidget(self.redo_button)
         layout.addLayout(top)
+
+        candidates = QHBoxLayout()
+        self.candidates_button = QPushButton("Candidates")
+        self.candidates_button.setToolTip("several new grooves side by side (C): click one to hear it, double-click to keep")
+        self.candidates_button.clicked.connect(self.generate_candidates)
+        self.candidate_count = QSpinBox(minimum=limits.CANDIDATES.low, maximum=limits.CANDIDATES.high,
+                                        value=limits.CANDIDATES.default)
+        self.candidate_strip = CandidateStrip()
+        self.candidate_strip.auditioned.connect(self.studio.audition)
+        self.candidate_strip.kept.connect(self.studio.keep)
+        for w in (self.candidates_button, self.candidate_count):
+            candidates.addWidget(w)
+        candidates.addWidget(self.candidate_strip, 1)
+        layout.addLayout(candidates)
 
         self.strip = BarStrip()
         self.strip.bar_chosen.connect(self._show_bar)
@@ -292,6 +307,7 @@ class MainWindow(QMainWindow):
     def _shortcuts(self) -> None:
         for keys, slot in ((Qt.Key.Key_Space, self.toggle_play), (QKeySequence.StandardKey.Undo, self.undo),
                            (QKeySequence.StandardKey.Redo, self.redo), ("G", self.generate), ("V", self.variation),
+                           ("C", self.generate_candidates),
                            ("Ctrl+E", self.export_dialog)):
             action = QAction(self)
             action.setShortcut(QKeySequence(keys))
@@ -329,6 +345,7 @@ class MainWindow(QMainWindow):
             self.slot_labels[name].setText(f"{name}: " + (f"{slot.pattern.bars} bars, {int(slot.pattern.hits.sum())} hits"
                                                           if slot else "empty"))
         self._set_quietly(self.morph_over, self.studio.morph_live)
+        self.candidate_strip.set_candidates([t.pattern.hits for t in self.studio.candidates], self.studio.auditioning)
         for name, slider in self.knobs.items():
             self._set_quietly(slider, round(10 * s.settings.knobs.get(name, 0.0)))
         self.undo_button.setEnabled(bool(s.undo_stack))
@@ -389,6 +406,9 @@ class MainWindow(QMainWindow):
     # --- generation ------------------------------------------------------------------------------------------
     def generate(self) -> bool:
         return self.studio.generate(self.seed.value() if self.fixed_seed.isChecked() else None)
+
+    def generate_candidates(self) -> bool:
+        return self.studio.generate_candidates(self.candidate_count.value())
 
     def variation(self) -> bool:
         return self.studio.variation()

@@ -94,6 +94,8 @@ class Studio:
         self.port_state = "stopped"
         self.morph_live = False
         self.sync = "internal"  # where the tempo comes from: our own clock, or Ableton Link
+        self.candidates: list[Take] = []  # grooves offered side by side (Generate candidates)
+        self.auditioning: Optional[int] = None  # the candidate the player plays instead of the groove
         self.unsaved = False
         self._morph_plan: Optional[tuple[tuple, MorphPlan]] = None
         self._performed: Optional[tuple[tuple, Pattern]] = None
@@ -143,6 +145,7 @@ class Studio:
         """The session changed: the player hears it from the next bar line, the owner redraws and saves."""
         self.unsaved = True
         if sound:
+            self.auditioning = None  # the groove changed: it is what plays again
             self._resound()
         self.on_change()
 
@@ -209,6 +212,40 @@ class Studio:
         self._submit("generating", self._timed(lambda: engine.variations(pattern, amount, 1, temperature, seed,
                                                                          lock)[0]), self._generated)
         return True
+
+    def generate_candidates(self, count: int = limits.CANDIDATES.default) -> bool:
+        """`count` new grooves side by side (the groove itself stays): audition one, keep one."""
+        if self.engine is None:
+            return False
+        count = limits.CANDIDATES.check("candidates", count)
+        st, engine, lock, knobs = self.session.settings, self.engine, self._lock(), self.knob_positions()
+        bars, temperature, seeds = st.bars, st.temperature, [new_seed() for _ in range(count)]
+
+        def land(result) -> None:
+            takes, ms = result
+            self.last_ms, self.candidates, self.auditioning = ms, takes, None
+            self._resound()
+            self.on_change()
+
+        self._submit("generating", self._timed(lambda: [engine.sample(bars, temperature, seed, lock, knobs)
+                                                        for seed in seeds]), land)
+        return True
+
+    def audition(self, index: Optional[int]) -> None:
+        """Play candidate `index` from the next bar line instead of the groove (None: the groove again)."""
+        if index is not None and not 0 <= index < len(self.candidates):
+            raise ValueError(f"there are {len(self.candidates)} candidates, no number {index + 1}")
+        self.auditioning = index
+        self._resound()
+        self.on_change()
+
+    def keep(self, index: int) -> None:
+        """Candidate `index` becomes the groove (an undoable take); the others stay on offer."""
+        if not 0 <= index < len(self.candidates):
+            raise ValueError(f"there are {len(self.candidates)} candidates, no number {index + 1}")
+        self.auditioning = None
+        self.session.commit(self.candidates[index])
+        self._changed()
 
     def _generated(self, result) -> None:
         take, ms = result
@@ -479,6 +516,9 @@ class Studio:
     def _source(self):
         if self.morph_live and self.morph_ready():
             return ("morph", self.morph_plan(), self.session.settings.morph_bars), self.live_morph_source
+        if self.auditioning is not None:
+            heard = self.performed(self.candidates[self.auditioning].pattern)
+            return ("candidate", heard), lambda: LoopSource(heard)
         performed = self.performed()
         return ("loop", performed), lambda: LoopSource(performed)
 

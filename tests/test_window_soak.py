@@ -34,7 +34,7 @@ def test_closing_the_window_ends_the_app_cleanly(soak):
 
 def test_the_robot_did_every_kind_of_thing(soak):
     kinds = {"click_anywhere", "generate", "variation", "play_stop", "undo", "redo", "morph_drag", "paint_drag",
-             "fill_slot", "live_morph"}
+             "fill_slot", "live_morph", "candidates", "knob"}
     assert kinds <= set(soak.actions) and sum(soak.actions.values()) > 150, soak.actions
 
 

@@ -27,7 +27,9 @@ def control_rects() -> dict[str, Rect]:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as config:
-        window = MainWindow(None, config=Path(config), api=None)
+        from drummachine.model.engine import Engine
+
+        window = MainWindow(Engine(), config=Path(config), api=None)  # the bundled model: its knob row too
         window.show()
         app.processEvents()
 
@@ -41,6 +43,8 @@ def control_rects() -> dict[str, Rect]:
             "undo": rect(window.undo_button), "redo": rect(window.redo_button), "play": rect(window.play_button),
             "grid": rect(window.grid), "strip": rect(window.strip), "morph_slider": rect(window.morph_slider),
             "morph_live": rect(window.morph_over), "bpm": rect(window.bpm), "bars": rect(window.bars),
+            "candidates": rect(window.candidates_button), "candidate_strip": rect(window.candidate_strip),
+            **{f"knob_{name}": rect(slider) for name, slider in window.knobs.items()},
         }
         grid = window.grid.mapTo(window, QPoint(0, 0))
         for cls in range(NUM_CLASSES):

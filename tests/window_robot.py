@@ -108,7 +108,7 @@ class Robot:
         self.menu: list[tuple[float, Callable[[], None]]] = [
             (30, self.click_anywhere), (8, self.generate), (6, self.variation), (8, self.play_stop),
             (7, self.undo), (3, self.redo), (8, self.morph_drag), (6, self.paint_drag), (5, self.fill_slot),
-            (1, self.live_morph),
+            (1, self.live_morph), (3, self.candidates), (3, self.knob),
         ]
 
     # --- aiming ------------------------------------------------------------------------------------------
@@ -171,6 +171,28 @@ class Robot:
     def fill_slot(self) -> None:
         self.click(*self.centre(f"slot_{self.rng.choice('AB')}_{self.rng.choice(['current', 'sample'])}"))
 
+    def candidates(self) -> None:
+        """A few candidates; hear one, then keep it or go back to the groove (never left auditioning: the
+        note audits compare with the groove the session holds)."""
+        self.key("c") if self.rng.random() < 0.5 else self.click(*self.centre("candidates"))
+        if not self.settled():
+            return
+        x, y, w, h = self.layout["candidate_strip"]
+        target = (self.rng.randint(x + 4, x + min(w, 120) - 4), y + h // 2)  # the first thumbnail
+        self.click(*target)
+        time.sleep(self.rng.uniform(0.2, 1.5))
+        if self.rng.random() < 0.4:
+            self.app.xdo("mousemove", "--window", str(self.app.window), *map(str, target), "click", "--repeat", "2",
+                         "1")
+        else:
+            self.click(*target)
+
+    def knob(self) -> None:
+        names = [n for n in self.layout if n.startswith("knob_")]
+        if names:
+            x, y, w, h = self.layout[self.rng.choice(names)]
+            self.drag((self.rng.randint(x + 2, x + w - 3), y + h // 2), (self.rng.randint(x + 2, x + w - 3), y + h // 2))
+
     def live_morph(self) -> None:
         """Both slots from the model, the live morph on for a few seconds, then off again."""
         self.click(*self.centre("slot_A_sample"))
@@ -188,7 +210,7 @@ class Robot:
         self.key("End")
         self.key("Return")
         for action in (self.generate, self.variation, self.fill_slot, self.morph_drag, self.paint_drag,
-                       self.undo, self.redo, self.live_morph, self.play_stop, self.play_stop):
+                       self.undo, self.redo, self.live_morph, self.candidates, self.knob, self.play_stop, self.play_stop):
             action()
             self.actions[action.__name__] += 1
             self.close_dialogs()

@@ -116,35 +116,31 @@ def cmd_generate(args: argparse.Namespace) -> int:
     take = studio.session.take
     studio.write_clip(args.output, track_name=f"drummachine seed {take.seed}")
     ms = (time.perf_counter() - started) * 1000
-    feel = ("on the grid" + (" (this model has no feel)" if args.feel else "") if not studio.has_feel or not args.feel
-            else f"feel {args.feel:g}")
     print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {take.seed}, temperature {args.temperature}, "
-          f"{feel}, {args.bpm:g} BPM, {int(take.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
+          f"{feel_words(studio.has_feel, args.feel)}, {args.bpm:g} BPM, {int(take.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
     return 0
 
 
-def _with_feel(engine, pattern, amount: float, seed: int, keep: frozenset[int] = frozenset(), bpm: float = 120.0):
-    """The pattern with the model's feel at `amount`, played at `bpm` (and the words for it); as written when
-    the model has none."""
-    from drummachine.model.feel import FeelSettings
-
-    feel = engine.model.feel
-    if feel is None or amount == 0:
-        return pattern, "on the grid" + (" (this model has no feel)" if feel is None and amount else "")
-    return feel.apply(pattern, FeelSettings(amount, seed, keep), bpm=bpm), f"feel {amount:g}"
+def feel_words(has_feel: bool, amount: float) -> str:
+    """How a clip was played, for the line a command prints."""
+    if has_feel and amount:
+        return f"feel {amount:g}"
+    return "on the grid" + (" (this model has no feel)" if amount else "")
 
 
 def cmd_humanize(args: argparse.Namespace) -> int:
     from drummachine.midi.reader import read_drum_midi
+    from drummachine.model.feel import FeelSettings
 
     engine = _engine(args)
     if engine.model.feel is None:
         raise ValueError(f"the model in {engine.model.folder} has no feel model (feel.onnx): humanize needs one")
     take = read_drum_midi(args.input)
     bpm = args.bpm if args.bpm is not None else take.bpm
-    pattern, feel = _with_feel(engine, take.as_pattern(), args.amount, args.seed, bpm=bpm)
+    pattern = engine.model.feel.apply(take.as_pattern(), FeelSettings(args.amount, args.seed), bpm=bpm)
     write_clip(pattern, args.output, bpm=bpm, track_name=f"{args.input.stem} humanized")
-    print(f"wrote {args.output}: {plural(pattern.bars, 'bar')} of {args.input.name} with {feel}, seed {args.seed}, "
+    print(f"wrote {args.output}: {plural(pattern.bars, 'bar')} of {args.input.name} with "
+          f"{feel_words(True, args.amount)}, seed {args.seed}, "
           f"{bpm:g} BPM, {int(pattern.hits.sum())} hits")
     return 0
 

@@ -193,3 +193,18 @@ class NamespaceJack:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def link_extra_missing() -> Optional[str]:
+    """Why Link cannot be imported here, as a skip reason; None when the `link` extra is installed."""
+    try:
+        import link  # noqa: F401
+    except ImportError:
+        return "the optional `link` extra (LinkPython-extern) is not installed: pip install -e '.[link]'"
+    return None
+
+
+def link_unavailable() -> Optional[str]:
+    """Why Link tests cannot run here (the extra missing, or no namespace), as a skip reason; None if they can."""
+    reason = unavailable_reason()
+    return link_extra_missing() or (None if reason is None else f"no private network namespace for Link: {reason}")

@@ -37,13 +37,6 @@ class Expectation:
     offsets: Optional[np.ndarray] = None  # the feel: steps off the grid per cell, None on the grid
     swing: float = 50.0
 
-    def notes_at(self, step: int) -> Counter:
-        """(status, pitch, velocity) of each note-on step `step` (counted from Start) sends."""
-        bars = self.velocities.shape[0]
-        row = self.velocities[(step // STEPS_PER_BAR) % bars, step % STEPS_PER_BAR]
-        return Counter((0x90 | self.channel, self.note_map[c], int(v))
-                       for c, v in enumerate(row) if v and c not in self.muted)
-
     def arriving(self, steps: int) -> dict[int, Counter]:
         """The note-ons that fall in each step 0..steps-1 (by the ticks before them): a step's own notes,
         moved by swing and feel into the step they sound in."""

@@ -26,22 +26,16 @@ from drummachine.live.link_clock import EXTRA_HINT, ClockBridge, timeline_jumped
 from drummachine.midi.clip import write_clip
 from jack_server import jack_available
 from link_peer import PeerProcess
-from netns import NamespaceJack, NetNamespace, interfaces, unavailable_reason
+from netns import NamespaceJack, NetNamespace, interfaces, link_extra_missing, link_unavailable
 from processes import end
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path(__file__).resolve().parent / "link_peer.py"
 RECORDER = Path(__file__).resolve().parent / "midi_recorder.py"
 
-try:
-    import link  # noqa: F401
+_NO_EXTRA = link_extra_missing()
 
-    _NO_EXTRA = None
-except ImportError:
-    _NO_EXTRA = "the optional `link` extra (LinkPython-extern) is not installed: pip install -e '.[link]'"
-
-needs_link = pytest.mark.skipif(_NO_EXTRA is not None or unavailable_reason() is not None,
-                                reason=_NO_EXTRA or f"no private network namespace for Link: {unavailable_reason()}")
+needs_link = pytest.mark.skipif(link_unavailable() is not None, reason=link_unavailable() or "")
 
 needs_jack = pytest.mark.skipif(not jack_available(), reason="jackd not installed (scripts/setup.sh --test installs it)")
 

@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 
 from link_peer import PeerProcess
-from netns import NetNamespace, unavailable_reason
+from netns import NetNamespace, link_unavailable
 
-try:
-    import link  # noqa: F401
-
-    _NO_EXTRA = None
-except ImportError:
-    _NO_EXTRA = "the optional `link` extra (LinkPython-extern) is not installed: pip install -e '.[link]'"
-
-pytestmark = pytest.mark.skipif(_NO_EXTRA is not None or unavailable_reason() is not None,
-                                reason=_NO_EXTRA or f"no private network namespace for Link: {unavailable_reason()}")
+pytestmark = pytest.mark.skipif(link_unavailable() is not None, reason=link_unavailable() or "")
 
 STUDIO = '''
 import json, sys, time, tempfile

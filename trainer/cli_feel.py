@@ -10,7 +10,8 @@ import numpy as np
 from trainer.dataset import load_windows
 from trainer.feel_eval import evaluate_predictors, held_out, means_predictor, report_table, rules_predictor, step_means
 from trainer.feel_model import FEEL_BARS, FeelConfig, tempo_feature
-from trainer.feel_train import FeelTrainConfig, feel_arrays, fit_prior, load_feel, train_feel, window_tempi
+from trainer.feel_train import (FeelTrainConfig, decode_feel, feel_arrays, fit_prior, load_feel, train_feel,
+                                window_tempi)
 
 
 def add_parser(sub) -> None:
@@ -55,19 +56,10 @@ def _add_evaluate(sub) -> None:
 
 def model_predictor(model, z: np.ndarray):
     """The feel model with one code for every window."""
-    import torch
 
     def predict(hits: np.ndarray, bpm: np.ndarray):
-        vel, off = [], []
-        tempo = tempo_feature(np.asarray(bpm, np.float32)).astype(np.float32)
-        with torch.no_grad():
-            for i in range(0, len(hits), 2048):
-                h = torch.from_numpy(hits[i:i + 2048].astype(np.float32))
-                t = torch.from_numpy(tempo[i:i + 2048]) if model.cfg.tempo else None
-                v, o = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()), t)
-                vel.append(v.numpy() * 127)
-                off.append(o.numpy())
-        return np.concatenate(vel), np.concatenate(off)
+        vel, off = decode_feel(model, hits, z, tempo_feature(np.asarray(bpm, np.float32)).astype(np.float32))
+        return vel * 127, off
 
     return predict
 

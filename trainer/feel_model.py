@@ -20,14 +20,12 @@ import torch
 from torch import nn
 
 from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
+from drummachine.model import format as fmt
+from drummachine.model.format import FEEL_BARS
 
-FEEL_BARS = 2  # the window the model reads: the bar before and the bar it plays
-TEMPO_CENTRE, TEMPO_SCALE = 120.0, 40.0  # the tempo as the model reads it: (bpm - 120) / 40
-
-
-def tempo_feature(bpm):
-    """A window's tempo as the model reads it (timing in steps depends on it: a 16th at 60 BPM is 250 ms)."""
-    return (bpm - TEMPO_CENTRE) / TEMPO_SCALE
+# The window the model reads (the bar before and the bar it plays) and how it reads the tempo (timing in steps
+# depends on it: a 16th at 60 BPM is 250 ms) are the app's contract: drummachine/model/format.py.
+tempo_feature = fmt.feel_tempo
 
 
 @dataclass(frozen=True)

@@ -66,19 +66,28 @@ def fit_prior(model: FeelVAE, hits: np.ndarray, vel: np.ndarray, off: np.ndarray
     return mus.mean(axis=0).astype(np.float32), np.linalg.cholesky(cov).astype(np.float32)
 
 
+def decode_feel(model: FeelVAE, hits: np.ndarray, z: np.ndarray,
+                tempo: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every window (N, T, 9) decoded with one code `z` (and its tempo feature, when the model reads it):
+    velocity (0..1) and offset (steps), (N, T, 9) each, in batches."""
+    vel, off = [], []
+    with torch.no_grad():
+        for i in range(0, len(hits), 2048):
+            h = torch.from_numpy(np.ascontiguousarray(hits[i:i + 2048], dtype=np.float32))
+            t = None if tempo is None or not model.cfg.tempo else torch.from_numpy(tempo[i:i + 2048])
+            v, o = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()), t)
+            vel.append(v.numpy())
+            off.append(o.numpy())
+    return np.concatenate(vel), np.concatenate(off)
+
+
 def validate_feel(model: FeelVAE, hits: np.ndarray, vel: np.ndarray, off: np.ndarray, z: np.ndarray,
                   tempo: Optional[np.ndarray] = None) -> dict:
     """MAE of velocity (MIDI units) and offset (steps) on the true hits, every window decoded with code `z`."""
-    err_v = err_o = 0.0
+    pv, po = decode_feel(model, hits, z, tempo)
     n = float(hits.sum())
-    with torch.no_grad():
-        for i in range(0, len(hits), 2048):
-            h = torch.from_numpy(hits[i:i + 2048])
-            t = None if tempo is None else torch.from_numpy(tempo[i:i + 2048])
-            pv, po = model.decode(h, torch.from_numpy(np.broadcast_to(z, (len(h), len(z))).copy()), t)
-            err_v += float((torch.abs(pv - torch.from_numpy(vel[i:i + 2048])) * h).sum())
-            err_o += float((torch.abs(po - torch.from_numpy(off[i:i + 2048])) * h).sum())
-    return {"valid_velocity_mae": 127 * err_v / n, "valid_offset_mae": err_o / n}
+    return {"valid_velocity_mae": 127 * float((np.abs(pv - vel) * hits).sum()) / n,
+            "valid_offset_mae": float((np.abs(po - off) * hits).sum()) / n}
 
 
 def train_feel(data: Path, out: Path, cfg: FeelTrainConfig = FeelTrainConfig(), model_cfg: FeelConfig = FeelConfig(),

@@ -19,12 +19,12 @@ from typing import Optional
 
 import numpy as np
 
+from drummachine import limits
 from drummachine.groove.pattern import MAX_OFFSET, Pattern
 from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 from drummachine.model import format as fmt
 
-MAX_AMOUNT = 1.5
-TEMPO_CENTRE, TEMPO_SCALE = 120.0, 40.0  # the tempo as a feel model reads it (trainer/feel_model.py)
+MAX_AMOUNT = limits.FEEL.high
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Feel:
         z = np.broadcast_to(self.code(seed), (pattern.bars, self.latent)).astype(np.float32)
         feeds = {"hits": windows, "z": np.ascontiguousarray(z)}
         if self.reads_tempo:
-            feeds["tempo"] = np.full(pattern.bars, (bpm - TEMPO_CENTRE) / TEMPO_SCALE, np.float32)
+            feeds["tempo"] = np.full(pattern.bars, fmt.feel_tempo(bpm), np.float32)
         velocity, offset = self._session.run(["velocity", "offset"], feeds)
         second = slice(STEPS_PER_BAR, None)  # each window's bar 2 is the bar given feel
         return 127.0 * velocity[:, second], offset[:, second]

@@ -24,6 +24,12 @@ LATENT_PRIOR = "latent_prior.npz"
 FEEL = "feel.onnx"
 FEEL_PRIOR = "feel_prior.npz"
 FEEL_BARS = 2  # it reads the bar before and the bar it gives feel to
+FEEL_TEMPO_CENTRE, FEEL_TEMPO_SCALE = 120.0, 40.0  # a feel model that reads the tempo reads (bpm - 120) / 40
+
+
+def feel_tempo(bpm):
+    """The tempo as a feel model reads it (a number, or an array of them)."""
+    return (bpm - FEEL_TEMPO_CENTRE) / FEEL_TEMPO_SCALE
 # Knobs (optional): for each musical attribute (drummachine/groove/attributes.py), a direction in the code
 # space: the mean code of the training grooves high in it minus that of those low in it.
 KNOBS = "knobs.npz"

@@ -12,9 +12,9 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from drummachine import limits
 from drummachine.model import format as fmt
 
-KNOB_RANGE = 2.0
 
 
 class Knobs:
@@ -43,8 +43,8 @@ class Knobs:
         if name not in self.vectors:
             raise ValueError(f"no knob {name!r}: the knobs are {', '.join(self.names)}")
         value = float(value)
-        if not -KNOB_RANGE <= value <= KNOB_RANGE:
-            raise ValueError(f"knob {name} must lie in -{KNOB_RANGE:g}..{KNOB_RANGE:g}, got {value:g}")
+        if not limits.KNOB.low <= value <= limits.KNOB.high:  # the one range, as the session file is checked
+            raise ValueError(f"knob {name} must lie in {limits.KNOB.low:g}..{limits.KNOB.high:g}, got {value:g}")
         return value
 
     def offset(self, settings: Mapping[str, float]) -> np.ndarray:

@@ -233,19 +233,19 @@ class Studio:
 
     def audition(self, index: Optional[int]) -> None:
         """Play candidate `index` from the next bar line instead of the groove (None: the groove again)."""
-        if index is not None and not 0 <= index < len(self.candidates):
-            raise ValueError(f"there are {len(self.candidates)} candidates, no number {index + 1}")
-        self.auditioning = index
+        self.auditioning = None if index is None else self._candidate(index)
         self._resound()
         self.on_change()
 
     def keep(self, index: int) -> None:
         """Candidate `index` becomes the groove (an undoable take); the others stay on offer."""
+        self.session.commit(self.candidates[self._candidate(index)])
+        self._changed()  # which plays the groove again
+
+    def _candidate(self, index: int) -> int:
         if not 0 <= index < len(self.candidates):
             raise ValueError(f"there are {len(self.candidates)} candidates, no number {index + 1}")
-        self.auditioning = None
-        self.session.commit(self.candidates[index])
-        self._changed()
+        return index
 
     def _generated(self, result) -> None:
         take, ms = result
@@ -269,17 +269,19 @@ class Studio:
         take); Generate keeps the knob. False without a model or knobs."""
         if self.engine is None or self.engine.model.knobs is None:
             return False
-        position = self.engine.model.knobs.check(name, limits.KNOB.check(f"knob {name}", position))
+        position = self.engine.model.knobs.check(name, position)
         self.session.settings.knobs[name] = position
         engine, take, lock, knobs = self.engine, self.session.take, self._lock(), self.knob_positions()
         temperature = self.session.settings.temperature
         decoded = take.label in ("sample", "variation", "knob") and take.z is not None
 
+        seed = take.seed or 0
+
         def work():
             if decoded:  # its own code, less the knobs it was made with
-                base, seed, temp = take.code - engine.knob_offset(dict(take.knobs)), take.seed or 0, take.temperature
+                base, temp = take.code - engine.knob_offset(dict(take.knobs)), take.temperature
             else:  # an edit, a file or a morph: the code of what is there, decoded as faithfully as sampling allows
-                base, seed, temp = engine.encode(take.pattern), take.seed or 0, min(temperature, VARIATION_MAX_TEMPERATURE)
+                base, temp = engine.encode(take.pattern), min(temperature, VARIATION_MAX_TEMPERATURE)
             temp = temperature if temp is None else temp
             z = base + engine.knob_offset(knobs)
             pattern = engine.decode(z, min(take.pattern.bars, engine.bars), temp, seed, lock)

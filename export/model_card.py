@@ -15,7 +15,23 @@ def train_command(model: dict, train: dict) -> str:
             f"--max-beta {train['max_beta']} --beta-rate {train['beta_rate']} --sampling {train['sampling']} "
             f"--sampling-rate {train['sampling_rate']:g} --seed {train['seed']}"
             + (f" --word-dropout {train['word_dropout']:g}" if train.get("word_dropout") else "")
-            + (" --bar-context" if model.get("bar_context") else ""))
+            + (" --bar-context" if model.get("bar_context") else "")
+            + (f" --bar-latent {model['bar_latent']}" if model.get("bar_latent") else ""))
+
+
+def architecture(cfg: dict) -> str:
+    """One sentence on how the model is built."""
+    if cfg.get("bar_latent"):
+        return (f"A code per bar: a bidirectional LSTM encoder reads each bar alone into {cfg['bar_latent']} numbers, "
+                f"the groove's {cfg['latent']}-dimensional code is its {cfg['bars']} bar codes side by side, and a bar "
+                "decoder LSTM plays each bar from its own code. The bars hang together through the prior codes are "
+                "drawn from (a Gaussian fitted to whole training windows' codes, whose bar codes correlate as the "
+                "data's bars do).")
+    return ("MusicVAE's hierarchical design: a bidirectional LSTM encoder "
+            + ("over each bar, then over the bars" if cfg["hierarchical_encoder"] else "over the steps")
+            + f", a {cfg['latent']}-dimensional latent code, a conductor LSTM making one embedding per bar, and a "
+            "bar decoder LSTM that plays each bar from its embedding"
+            + (" and, step by step, the bar before it." if cfg.get("bar_context") else " alone."))
 
 
 def model_card(info: dict) -> str:
@@ -28,11 +44,7 @@ def model_card(info: dict) -> str:
         f"# drummachine model: hierarchical VAE, {cfg['bars']} bars",
         "",
         "Generates drum grooves of 1 to 16 bars of 16 steps over 9 drum classes (kick, snare, closed hat, open hat,",
-        "low/mid/high tom, crash, ride). MusicVAE's hierarchical design: a bidirectional LSTM encoder "
-        + ("over each bar, then over the bars" if cfg["hierarchical_encoder"] else "over the steps")
-        + f", a {cfg['latent']}-dimensional latent code, a conductor LSTM",
-        "making one embedding per bar, and a bar decoder LSTM that plays each bar from its embedding"
-        + (" and, step by step, the bar before it." if cfg.get("bar_context") else " alone."),
+        "low/mid/high tom, crash, ride). " + architecture(cfg),
         "",
         "## Sizes",
         f"- embedding {cfg['embed']}, encoder {cfg['encoder_size']} per direction x {cfg['encoder_layers']} layers, "
@@ -83,7 +95,7 @@ def model_card(info: dict) -> str:
             lines += [""] + [f"- {k} minus 'loop most common bar': {est(v)}" for k, v in margin.items()]
     else:
         lines.append("Not evaluated at export.")
-    lines += feel_lines(info.get("feel")) + knob_lines(info.get("knobs"))
+    lines += feel_lines(info.get("feel")) + knob_lines(info.get("knobs")) + fill_lines(info.get("fills"))
     parity = info.get("parity") or {}
     lines += [
         "",
@@ -136,6 +148,15 @@ def knob_lines(knobs: dict | None) -> list[str]:
     return ["", "## Knobs (knobs.npz)",
             f"Directions in the code space for {', '.join(knobs['names'])}, made from the codes of "
             f"{knobs['windows']} training windows ({knobs['method']}); measured in docs/RESULTS.md (bench/knobs.py)."]
+
+
+def fill_lines(fills: dict | None) -> list[str]:
+    if not fills:
+        return []
+    return ["", "## Fills (fills.npz)",
+            f"Directions in the bar-code space from the training beat bars ({fills['beat_bars']}) to the drummers' fills "
+            f"({fills['fill_bars']} bars of GMD fill files) and to the bars after a fill inside the beats "
+            f"({fills['landing_bars']}); measured in docs/RESULTS.md (bench/fills.py)."]
 
 
 def refresh_card(folder) -> None:

@@ -58,6 +58,21 @@ def tiny_context_model(tiny_context_checkpoint, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_per_bar_checkpoint(tmp_path_factory):
+    """The same with a code of 4 per bar (the groove's code is its 16 bar codes side by side)."""
+    return _tiny_checkpoint(tmp_path_factory.mktemp("ckpt_bar"), bar_latent=4)
+
+
+@pytest.fixture(scope="session")
+def tiny_per_bar_model(tiny_per_bar_checkpoint, tmp_path_factory):
+    from export.onnx_export import export_checkpoint
+
+    out = tmp_path_factory.mktemp("model_bar") / "tiny_bar"
+    export_checkpoint(tiny_per_bar_checkpoint, out, {}, progress=lambda m: None)
+    return out
+
+
+@pytest.fixture(scope="session")
 def tiny_model(tiny_checkpoint, tmp_path_factory):
     """That model exported as an app model folder."""
     from export.onnx_export import export_checkpoint

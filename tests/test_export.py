@@ -47,18 +47,19 @@ def test_only_the_hierarchical_model_is_exported(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("kind", ["plain", "bar context"])
+@pytest.mark.parametrize("kind", ["plain", "bar context", "per bar"])
 def test_an_exported_folder_scores_like_its_checkpoint(kind, request):
     import numpy as np
 
     from trainer.evaluate import score
     from trainer.evaluate_onnx import score_onnx
 
-    suffix = "" if kind == "plain" else "_context"
+    suffix = {"plain": "", "bar context": "_context", "per bar": "_per_bar"}[kind]
     checkpoint = request.getfixturevalue(f"tiny{suffix}_checkpoint")
     folder = request.getfixturevalue(f"tiny{suffix}_model")
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["model_config"]["bar_context"] == (kind == "bar context") and info["parity"]["passed"]
+    assert bool(info["model_config"]["bar_latent"]) == (kind == "per bar")
     model, _ = load_model(checkpoint)
     tokens = np.random.default_rng(0).integers(0, 512, (6, 256))
     a = score(model, tokens, "torch")

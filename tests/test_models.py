@@ -183,3 +183,31 @@ def test_context_dropout_one_decodes_every_bar_as_if_nothing_came_before():
         emb = dec.conductor(z, 2).reshape(4, -1)
         alone = dec.bar.core(tokens.reshape(4, 16), emb, dec.bar.init(emb), context=torch.full((4, 16), START))
     assert torch.allclose(dropped, alone.view(2, 32, 512), atol=1e-5)
+
+
+def test_a_code_per_bar_sizes_the_latent_and_refuses_what_it_cannot_be():
+    cfg = model_config("hier", 16, "tiny", bar_latent=4)
+    assert cfg.latent == 64
+    with pytest.raises(ValueError, match="latent must be 64"):
+        type(cfg)(model="hier", bars=16, latent=32, bar_latent=4)
+    with pytest.raises(ValueError, match="without bar context"):
+        model_config("hier", 16, "tiny", bar_latent=4, bar_context=True)
+
+
+def test_with_a_code_per_bar_each_bar_is_encoded_and_decoded_from_its_own_code_alone():
+    torch.manual_seed(0)
+    model = build_model(model_config("hier", 4, "tiny", bar_latent=4)).eval()
+    tokens = torch.randint(0, 512, (1, 64))
+    changed = tokens.clone()
+    changed[0, 16:32] = torch.randint(0, 512, (16,))  # bar 2 only
+    with torch.no_grad():
+        mu_a, _ = model.encoder(tokens)
+        mu_b, _ = model.encoder(changed)
+        codes_a, codes_b = mu_a.view(4, 4), mu_b.view(4, 4)
+        assert torch.equal(codes_a[[0, 2, 3]], codes_b[[0, 2, 3]]) and not torch.equal(codes_a[1], codes_b[1])
+        z = mu_a.clone()
+        z2 = z.clone()
+        z2[0, 4:8] += 1.0  # move bar 2's code
+        a, b = model.decoder(z, tokens), model.decoder(z2, tokens)
+    diff = (a - b).abs().amax(-1)[0].view(4, 16).amax(-1)
+    assert diff[1] > 1e-4 and torch.all(diff[[0, 2, 3]] == 0)

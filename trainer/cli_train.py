@@ -41,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     p.add_argument("--bar-context", action="store_true",
                    help="the hierarchical bar decoder also reads the bar before, step by step")
+    p.add_argument("--bar-latent", type=int, default=0,
+                   help="hierarchical only: a code of this size per bar, the window's code their side-by-side "
+                        "(default 0: one code per window)")
     defaults = {f.name: f.default for f in fields(TrainConfig)}
     for name, text in TRAIN_FLAGS.items():
         default = defaults[name]
@@ -56,7 +59,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.bar_context and args.model != "hier":
         raise ValueError("--bar-context is for --model hier only")
-    mcfg = model_config(args.model, args.bars, args.preset, **({"bar_context": True} if args.bar_context else {}))
+    if args.bar_latent and (args.model != "hier" or args.bar_context):
+        raise ValueError("--bar-latent is for --model hier without --bar-context")
+    options = {"bar_context": True} if args.bar_context else {}
+    if args.bar_latent:
+        options["bar_latent"] = args.bar_latent
+    mcfg = model_config(args.model, args.bars, args.preset, **options)
     overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
     if args.free_bits is not None:
         overrides["free_bits"] = args.free_bits

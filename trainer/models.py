@@ -40,10 +40,22 @@ class ModelConfig:
     # for the first): the hierarchical model can then keep a groove and vary it, instead of drawing every bar
     # from its embedding alone. Bars then decode one after another when free-running.
     bar_context: bool = False
+    # A code per bar (0: one code for the whole window). Each bar is encoded alone into `bar_latent` numbers and
+    # the window's code is its bars' codes side by side (latent = bars * bar_latent), so a 16-bar groove keeps
+    # every bar's variation instead of squeezing 16 bars through one code the decoder learns to ignore. The bars
+    # hang together through the prior the app draws codes from: a Gaussian fitted to whole windows' codes, in which
+    # a bar's code correlates with the codes of the bars 1, 4 and 8 before it as the data's do.
+    bar_latent: int = 0
 
     def __post_init__(self) -> None:
         if self.model not in ("lstm", "flat", "hier"):
             raise ValueError(f"model must be lstm, flat or hier, got {self.model!r}")
+        if self.bar_latent:
+            if self.model != "hier" or self.bar_context:
+                raise ValueError("a code per bar is for the hierarchical model without bar context")
+            if self.latent != self.bars * self.bar_latent:
+                raise ValueError(f"with a code of {self.bar_latent} per bar, latent must be "
+                                 f"{self.bars * self.bar_latent}, not {self.latent}")
 
     @property
     def steps(self) -> int:
@@ -71,6 +83,8 @@ def model_config(model: str, bars: int, preset: str = "cpu", **overrides) -> Mod
     values = {**PRESETS[preset], **overrides}
     if bars <= 2:
         values["hierarchical_encoder"] = False  # two bars are short enough to read flat
+    if values.get("bar_latent"):
+        values["latent"] = bars * values["bar_latent"]
     return ModelConfig(model=model, bars=bars, **values)
 
 
@@ -171,21 +185,28 @@ def _last_bidirectional(lstm: nn.LSTM, x: torch.Tensor) -> torch.Tensor:
 
 
 class Encoder(nn.Module):
-    """Tokens -> (mu, sigma): a 2-layer BiLSTM over the steps, or, hierarchically, over bars then steps."""
+    """Tokens -> (mu, sigma): a 2-layer BiLSTM over the steps, or, hierarchically, over bars then steps, or (a
+    code per bar) over each bar alone, the bars' codes side by side."""
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
-        self.hierarchical = cfg.hierarchical_encoder
+        self.per_bar = cfg.bar_latent > 0
+        self.hierarchical = cfg.hierarchical_encoder and not self.per_bar
         self.embedding = nn.Embedding(NUM_TOKENS + 1, cfg.embed)
         self.rnn = nn.LSTM(cfg.embed, cfg.encoder_size, cfg.encoder_layers, batch_first=True, bidirectional=True)
         top = 2 * cfg.encoder_size
         if self.hierarchical:
             self.bar_rnn = nn.LSTM(top, cfg.encoder_size, cfg.encoder_layers, batch_first=True, bidirectional=True)
-        self.mu = nn.Linear(top, cfg.latent)
-        self.sigma = nn.Linear(top, cfg.latent)
+        code = cfg.bar_latent if self.per_bar else cfg.latent
+        self.mu = nn.Linear(top, code)
+        self.sigma = nn.Linear(top, code)
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.embedding(tokens)
+        if self.per_bar:
+            n, t, e = x.shape
+            bars = _last_bidirectional(self.rnn, x.reshape(n * (t // STEPS_PER_BAR), STEPS_PER_BAR, e))
+            return self.mu(bars).reshape(n, -1), F.softplus(self.sigma(bars)).reshape(n, -1)
         if self.hierarchical:
             n, t, e = x.shape
             bars = _last_bidirectional(self.rnn, x.reshape(n * (t // STEPS_PER_BAR), STEPS_PER_BAR, e))
@@ -222,6 +243,19 @@ class Conductor(nn.Module):
         return out  # (N, bars, conductor_size)
 
 
+class BarCodes(nn.Module):
+    """z -> one embedding per bar for a code per bar: bar k's embedding is read from bar k's code alone."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.bars, self.size = cfg.bars, cfg.bar_latent
+        self.dense = nn.Linear(cfg.bar_latent, cfg.conductor_size)
+
+    def forward(self, z: torch.Tensor, bars: Optional[int] = None) -> torch.Tensor:
+        bars = bars or self.bars
+        return torch.tanh(self.dense(z.reshape(-1, self.bars, self.size)[:, :bars]))  # (N, bars, conductor_size)
+
+
 class BarDecoder(nn.Module):
     """Decodes one bar from its embedding alone: state from the embedding, which it also reads every step."""
 
@@ -243,7 +277,7 @@ def previous_bars(tokens: torch.Tensor) -> torch.Tensor:
 class HierarchicalDecoder(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
-        self.conductor = Conductor(cfg)
+        self.conductor = BarCodes(cfg) if cfg.bar_latent else Conductor(cfg)
         self.bar = BarDecoder(cfg)
 
     def forward(self, z, targets, sample_prob=0.0, generator=None, word_dropout=0.0, context_dropout=0.0):

@@ -207,11 +207,12 @@ class Engine:
 
     # --- what the musician asks for -------------------------------------------------------------------------
     def sample(self, bars: Optional[int] = None, temperature: float = 1.0, seed: Optional[int] = None,
-               lock: Optional[Lock] = None, knobs: Optional[dict[str, float]] = None) -> Take:
+               lock: Optional[Lock] = None, knobs: Optional[dict[str, float]] = None, fill_every: int = 0) -> Take:
         """A new groove from the latent prior, decoded at `temperature` (0 = greedy), its code moved by the
-        `knobs` (name -> position, see model/knobs.py) when the model has them."""
+        `knobs` (name -> position, see model/knobs.py) when the model has them, with a fill in the last bar of
+        every `fill_every` (see model/fills.py; 0: none)."""
         seed = new_seed() if seed is None else int(seed)
-        z = self.random_latent(seed) + self.knob_offset(knobs)
+        z = self.with_fills(self.random_latent(seed) + self.knob_offset(knobs), fill_every)
         return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample",
                     knob_tuple(knobs or {}))
 
@@ -222,6 +223,19 @@ class Engine:
         if self.model.knobs is None:
             raise ValueError(f"the model in {self.model.folder} has no knobs ({fmt.KNOBS})")
         return self.model.knobs.offset(knobs)
+
+    @property
+    def has_fills(self) -> bool:
+        return self.model.fills is not None
+
+    def with_fills(self, z: np.ndarray, every: int, amount: float = 1.0) -> np.ndarray:
+        """The code with a fill in bar every-1, 2*every-1, ... and a landing on the bar after each (0: as it is)."""
+        if not every:
+            return np.asarray(z, np.float32)
+        if self.model.fills is None:
+            raise ValueError(f"the model in {self.model.folder} has no fills ({fmt.FILLS}): "
+                             "fills need a model with a code per bar")
+        return self.model.fills.apply(z, self.bars, every, amount)
 
     def interpolate(self, a: Endpoint, b: Endpoint, steps: int, bars: Optional[int] = None,
                     temperature: float = 0.0, seed: int = 0) -> list[Pattern]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from drummachine.model import format as fmt
 from drummachine.model.feel import Feel
+from drummachine.model.fills import Fills
 from drummachine.model.knobs import Knobs
 
 MODEL_ENV = "DRUMMACHINE_MODEL"
@@ -49,6 +50,7 @@ class ModelFiles:
     provider: str
     feel: Optional["Feel"] = None  # velocity and timing for the hits; None for a folder without feel.onnx
     knobs: Optional["Knobs"] = None  # attribute directions in the code space; None for a folder without them
+    fills: Optional["Fills"] = None  # fill and landing directions of a bar's code; None for a folder without them
 
     @property
     def name(self) -> str:
@@ -130,7 +132,8 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     try:
         feel = Feel.open(folder, options, providers)
         knobs = Knobs.open(folder, int(config["latent"]))
+        fills = Fills.open(folder, int(config.get("bar_latent", 0)))
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
     return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
-                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs)
+                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs, fills)

@@ -33,6 +33,9 @@ def feel_tempo(bpm):
 # Knobs (optional): for each musical attribute (drummachine/groove/attributes.py), a direction in the code
 # space: the mean code of the training grooves high in it minus that of those low in it.
 KNOBS = "knobs.npz"
+# Fills (optional, for a model with a code per bar): the direction from the training beat bars' codes to those
+# of the drummers' fills, and to the bars that come after a fill (where a drummer lands: a crash, a kick on one).
+FILLS = "fills.npz"
 CARD = "MODEL_CARD.md"
 INFO = "model.json"
 

@@ -1,0 +1,64 @@
+"""Fills: the last bar of every N turned into a fill in the groove's own character, and the bar after it landing.
+
+A model with a code per bar (config `bar_latent`) lets one bar change while the others stay as they are: the
+fill bar's code moves along the direction from the training beat bars to the drummers' fills, and the bar after
+it along the direction to the bars drummers play after a fill (made by export/fills.py from GMD's beat and fill
+files). Starting from the groove's own bar code keeps its kit and feel; the vector adds the toms, the crash and
+the busier hands. The groove loops, so the fill in its last bar lands on its first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from drummachine.model import format as fmt
+
+FILL_EVERY = (4, 8, 16)  # "a fill every N bars": the choices a musician gets (0 is off)
+
+
+@dataclass(frozen=True)
+class Fills:
+    fill: np.ndarray  # (bar_latent,) beat bars -> fill bars
+    landing: np.ndarray  # (bar_latent,) beat bars -> the bars after a fill
+
+    @classmethod
+    def open(cls, folder: Path, bar_latent: int) -> Optional["Fills"]:
+        """The folder's fill directions, or None when it has none. A damaged file raises ValueError naming it."""
+        path = Path(folder) / fmt.FILLS
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path) as data:
+                fill, landing = data["fill"].astype(np.float32), data["landing"].astype(np.float32)
+        except Exception as exc:  # numpy raises several types for a damaged archive
+            raise ValueError(f"{path} is not a readable fills file ({exc})") from exc
+        if not bar_latent or fill.shape != (bar_latent,) or landing.shape != (bar_latent,):
+            raise ValueError(f"{path} holds fills for a bar code of {fill.shape}, the model's is {bar_latent or 'none'}")
+        return cls(fill, landing)
+
+    def apply(self, z: np.ndarray, bars: int, every: int, amount: float = 1.0) -> np.ndarray:
+        """The code `z` (bars * bar_latent) with a fill in bar N-1, 2N-1, ... and a landing on the bar after each."""
+        every = check_every(every)
+        codes = np.array(z, dtype=np.float32).reshape(bars, -1)
+        if every == 0:
+            return codes.reshape(-1)
+        for end in fill_bars(bars, every):
+            codes[end] += amount * self.fill
+            codes[(end + 1) % bars] += amount * self.landing
+        return codes.reshape(-1)
+
+
+def check_every(every: int) -> int:
+    every = int(every)
+    if every != 0 and every not in FILL_EVERY:
+        raise ValueError(f"a fill comes every {', '.join(map(str, FILL_EVERY))} bars (0: none), not every {every}")
+    return every
+
+
+def fill_bars(bars: int, every: int) -> list[int]:
+    """The bars (0-based) that hold a fill: the last of each `every`; none when `every` is 0."""
+    return list(range(every - 1, bars, every)) if every else []

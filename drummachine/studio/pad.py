@@ -4,7 +4,7 @@ plays, a path recorded while dragging and played back over N bars, all saved wit
 The `Studio` owns one `PadController` (`studio.pad`). While the pad is on (`set_live`), the pad is what the
 player plays: the studio asks `sounding()` for its bar source, as it does for the loop and the live morph.
 Every move hands the player the source again, which drops the bar it had made ahead, so the newest position
-is heard from the next bar line (grooves.py's maths: drummachine/groove/pad.py).
+is heard from the next bar line. The maths (mixes, paths) is drummachine/groove/pad.py's.
 
 A corner is heard as its own groove when the dot is exactly on it; everywhere else the pad plays the mix of
 the four corner codes decoded at the session's temperature with the pad's seed, so a position always sounds

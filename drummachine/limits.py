@@ -93,3 +93,4 @@ FEEL = Range(0.0, 1.5, 1.0)  # 0: as written (the grid), 1: the drummers' feel, 
 VOLUME = Range(0, 100, 80, "percent", integer=True)  # the built-in kit's master volume
 THREADS = Range(1, 64, 1, integer=True)  # onnxruntime intra-op threads
 NOTE = Range(0, 127, 36, integer=True)  # a MIDI note number
+VELOCITY = Range(1, 127, 100, integer=True)  # a hit's MIDI velocity (0 is no hit); a click makes a hit at 100

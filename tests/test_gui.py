@@ -274,3 +274,25 @@ def test_candidates_show_as_thumbnails_click_to_hear_double_click_to_keep(qtbot,
     assert window.studio.auditioning == 1 and strip.selected == 1
     qtbot.mouseDClick(strip, Qt.MouseButton.LeftButton, pos=centre)
     assert window.session.pattern == window.studio.candidates[1].pattern
+
+
+def test_dragging_a_hit_up_makes_it_louder_and_the_wheel_too(qtbot, window):
+    window.session.commit(window.session.take.__class__(Pattern.empty(1).with_hit(0, 4, 1, 82)))
+    window.refresh()
+    centre = window.grid.cell_rect(4, 1).center().toPoint()
+    qtbot.mousePress(window.grid, Qt.MouseButton.LeftButton, pos=centre)
+    for dy in (2, 10, 20, 36):
+        qtbot.mouseMove(window.grid, centre - QPoint(0, dy))
+    qtbot.mouseRelease(window.grid, Qt.MouseButton.LeftButton, pos=centre - QPoint(0, 36))
+    assert window.session.pattern.velocities[0, 4, 1] == 118 and window.grid.velocities[4, 1] == 118
+    assert window.session.pattern.hits.sum() == 1  # a velocity drag paints nothing
+    assert "velocity 118" in window.grid.tip_at(centre.x(), centre.y())
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    wheel = QWheelEvent(QPointF(centre), QPointF(window.grid.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    window.grid.wheelEvent(wheel)
+    assert window.session.pattern.velocities[0, 4, 1] == 110
+    window.undo()
+    assert window.session.pattern.velocities[0, 4, 1] == 82

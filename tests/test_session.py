@@ -1,5 +1,7 @@
 import json
 
+import numpy as np
+
 import pytest
 
 from drummachine.groove.pattern import Pattern
@@ -196,3 +198,32 @@ def test_the_window_is_told_about_both_damaged_files(tmp_path):
     assert "the saved session could not be read (it holds a list, not a session)" in notice
     assert "note_maps.json was repaired ('General MIDI' was renamed 'General MIDI (saved)'" in notice
     assert load_session(tmp_path)[1] == ""
+
+
+def test_a_velocity_gesture_on_one_hit_is_one_undo_step_and_keeps_its_timing(tmp_path):
+    v = np.zeros((1, 16, 9), np.uint8)
+    o = np.zeros((1, 16, 9), np.float32)
+    v[0, 4, 1], o[0, 4, 1] = 82, 0.2
+    s = Session(Take(Pattern(v, o)))
+    for velocity in (90, 104, 118):  # a drag: three moves on the same hit
+        s.set_velocity(0, 4, 1, velocity)
+    assert s.pattern.velocities[0, 4, 1] == 118 and s.pattern.offsets[0, 4, 1] == pytest.approx(0.2)
+    assert len(s.undo_stack) == 1 and s.take.label == "velocity"
+    s.set_velocity(0, 4, 1, 60)  # nothing between: the same gesture goes on
+    s.toggle(0, 0, 0)
+    s.set_velocity(0, 4, 1, 30)  # after another edit: a new undo step
+    assert len(s.undo_stack) == 3
+    s.save(tmp_path)
+    back, _ = Session.load(tmp_path)
+    assert back.pattern.velocities[0, 4, 1] == 30
+    assert s.undo() and s.undo() and s.pattern.velocities[0, 4, 1] == 60
+    assert s.undo() and s.pattern.velocities[0, 4, 1] == 82
+
+
+def test_velocity_is_set_only_on_a_hit_and_within_1_to_127():
+    s = Session(Take(Pattern.empty(1).with_hit(0, 0, 0, 100)))
+    with pytest.raises(ValueError, match="no hit at bar 1, step 2"):
+        s.set_velocity(0, 1, 0, 90)
+    with pytest.raises(ValueError, match="velocity must be between 1 and 127"):
+        s.set_velocity(0, 0, 0, 0)
+    assert not s.undo_stack

@@ -385,3 +385,44 @@ def test_candidates_side_by_side_audition_one_then_keep_it(studio):
         studio.audition(8)
     with pytest.raises(ValueError, match="candidates must be between 1 and 16"):
         studio.generate_candidates(20)
+
+
+def test_a_hit_s_velocity_is_heard_undone_in_one_step_saved_and_in_the_clip(studio, tmp_path):
+    v = np.zeros((2, 16, 9), np.uint8)
+    v[:, 4, 1] = 82
+    studio.session.commit(Take(Pattern(v)))
+    studio.show_bar(1)
+    player = studio.ensure_player()
+    before = studio.pattern
+    for velocity in (95, 110, 118):  # one drag on the snare of bar 2, step 5
+        assert studio.set_velocity(4, 1, velocity) == velocity
+    assert studio.velocity(4, 1) == 118 and studio.pattern.velocities[0, 4, 1] == 82
+    assert player.sources[-1].pattern.velocities[1, 4, 1] == 118  # from the next bar line
+    assert studio.set_velocity(4, 1, 300) == 127  # the wheel past the top stays at the top
+    assert studio.export(tmp_path / "accent.mid")
+    assert read_drum_midi(tmp_path / "accent.mid").as_pattern().velocities[1, 4, 1] == 127
+    studio.save()
+    assert Session.load(studio.config)[0].pattern.velocities[1, 4, 1] == 127
+    assert studio.undo() and studio.pattern == before
+    with pytest.raises(ValueError, match="no hit"):
+        studio.set_velocity(0, 1, 90)
+
+
+def test_setting_a_velocity_under_feel_writes_that_instrument_s_feel_into_the_groove(tiny_feel_model, tmp_path):
+    """The feel replaces written velocities, so the velocity set would not be heard: the instrument's feel is
+    written into the groove first (F off), and nothing else of what plays changes."""
+    s = Studio(Engine(tiny_feel_model), Session(), tmp_path / "config", api=None, make_player=counting)
+    try:
+        s.session.commit(Take(groove(2, 12)))
+        felt = s.performed()
+        step = int(np.flatnonzero(felt.hits[0, :, 1])[0])
+        s.set_velocity(step, 1, 120)
+        assert s.session.settings.feel_off == [1] and "feel is written into the groove" in s.notice
+        now = s.performed()
+        assert now.velocities[0, step, 1] == 120
+        expect = felt.velocities.copy()
+        expect[0, step, 1] = 120
+        assert np.array_equal(now.velocities, expect) and np.allclose(now.timing, felt.timing, atol=1e-6)
+        assert len(s.session.undo_stack) == 2  # the groove, and this edit (the feel written in with it)
+    finally:
+        s.close()

@@ -74,7 +74,8 @@ class MainWindow(QMainWindow):
         self.studio.attach_sound(self.sound)  # as the session left it
         self._autosave = QTimer(self, singleShot=True, interval=400, timeout=self.save_session)
         self.setWindowTitle("drummachine")
-        self.setStyleSheet(theme.STYLE)
+        self.setPalette(theme.palette())
+        self.setStyleSheet(theme.style_sheet())
         self._build()
         self._shortcuts()
         if self.studio.api is not None:
@@ -169,6 +170,7 @@ class MainWindow(QMainWindow):
         self.grid = StepGrid()
         self.grid.cells_painted.connect(self._painted)
         self.grid.flag_toggled.connect(self._flag)
+        self.grid.velocity_changed.connect(self.studio.set_velocity)
         layout.addWidget(self.grid, 1)
 
         morph = QGroupBox("Morph")

@@ -63,6 +63,7 @@ class Session:
         self.slot_b: Optional[Take] = None
         self.morph_position = 0.0
         self.view_bar = 0
+        self._velocity_cell: Optional[tuple[int, int, int]] = None  # the hit a velocity gesture is changing
 
     # --- the pattern -------------------------------------------------------------------------------------
     @property
@@ -71,6 +72,7 @@ class Session:
 
     def commit(self, take: Take) -> None:
         """A new take (an edit or a generation) that undo can step back from."""
+        self._velocity_cell = None
         self.undo_stack.append(self.take)
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
@@ -84,6 +86,24 @@ class Session:
         self.commit(replace(self.take, pattern=self.pattern.with_hit(bar, step, cls, velocity if on else 0),
                             label="edit"))
         return on
+
+    def set_velocity(self, bar: int, step: int, cls: int, velocity: int, base: Optional[Pattern] = None) -> None:
+        """A hit's velocity (1..127), keeping its timing. One drag or wheel on one hit is one undoable edit:
+        a further change to the same hit, with nothing else between, amends it. `base` is the pattern to
+        edit when it is not the take's own (the studio writes the feel into it first, see Studio.set_velocity)."""
+        velocity = limits.VELOCITY.check("velocity", velocity)
+        pattern = self.pattern if base is None else base
+        if not pattern.hits[bar, step, cls]:
+            raise ValueError(f"there is no hit at bar {bar + 1}, step {step + 1} to give a velocity")
+        v = pattern.velocities.copy()
+        v[bar, step, cls] = velocity
+        take = replace(self.take, pattern=Pattern(v, pattern.offsets), label="velocity")
+        cell = (bar, step, cls)
+        if self._velocity_cell == cell and self.take.label == "velocity":
+            self.take = take  # the same gesture goes on: one undo step for the whole drag
+        else:
+            self.commit(take)
+        self._velocity_cell = cell
 
     def paint(self, cells: list[tuple[int, int, int]], on: bool, velocity: int = 100) -> None:
         """A drag across cells: one undoable edit that sets them all on or off."""
@@ -112,6 +132,7 @@ class Session:
         """Undo and redo are one move in two directions: take from one history, keep the current in the other."""
         if not back:
             return False
+        self._velocity_cell = None
         forth.append(self.take)
         self.take = back.pop()
         self.settings.bars = self.pattern.bars

@@ -27,6 +27,7 @@ from drummachine import limits
 from drummachine.groove.morph import MorphPlan
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
+from drummachine.groove.vocabulary import CLASS_NAMES
 from drummachine.live.player import Player, PlayerSettings
 from drummachine.live.sources import LoopSource, MorphSource
 from drummachine.midi import note_maps
@@ -318,6 +319,32 @@ class Studio:
         """A drag over cells (step, class) of the bar shown: one undoable edit."""
         self.session.paint([(self.session.view_bar, step, cls) for step, cls in cells], on)
         self._changed()
+
+    def velocity(self, step: int, cls: int) -> int:
+        """The velocity a hit of the bar shown sounds at (with its feel), 0 for no hit: what the grid shows."""
+        return int(self.performed().velocities[self.session.view_bar, step, cls])
+
+    def set_velocity(self, step: int, cls: int, velocity: int) -> int:
+        """Set how hard a hit of the bar shown sounds (1..127; the grid's drag, wheel and accent clicks): one
+        gesture on one hit is one undoable edit, heard from the next bar line, saved and in clips. With the
+        learned feel on for that instrument, its feel is first written into the groove and its F switch set
+        off (a notice says so): the feel would otherwise replace the velocity you set. Returns it."""
+        velocity = limits.VELOCITY.clamp(velocity)
+        bar, st = self.session.view_bar, self.session.settings
+        base = None
+        felt = self.has_feel and st.feel_amount > 0 and cls not in self.feel_settings().keep
+        if felt:  # what sounds now becomes what is written for this instrument: nothing else changes
+            performed, written = self.performed(), self.pattern
+            v, o = written.velocities.copy(), written.timing.copy()
+            v[..., cls], o[..., cls] = performed.velocities[..., cls], performed.timing[..., cls]
+            base = Pattern(v, o)
+            st.feel_off = sorted(set(st.feel_off) | {cls})
+        self.session.set_velocity(bar, step, cls, int(velocity), base)
+        if felt:
+            self.say(f"{CLASS_NAMES[cls]}: its feel is written into the groove (F off), so the velocities you set "
+                     "are what plays")
+        self._changed()
+        return int(velocity)
 
     def show_bar(self, bar: int) -> None:
         self.session.view_bar = min(max(int(bar), 0), self.pattern.bars - 1)

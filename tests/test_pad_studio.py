@@ -240,3 +240,36 @@ def test_a_move_while_playing_is_heard_from_the_next_bar_line_through_jack(jack,
     bar_line_3 = kicks[0] + 2 * 1_600_000_000
     assert abs(snares[0] - bar_line_3) / 1e6 < 6  # ms: two JACK periods of jitter under load
     assert all(k < bar_line_3 for k in kicks) and len(snares) >= 8
+
+
+def pad_command(argv: list[str]) -> int:
+    """`drummachine pad ...` as cli.main runs it (registered the way the report asks cli.py to)."""
+    from drummachine.cli import _Parser
+    from drummachine.cli_pad import add_pad_command
+
+    ap = _Parser(prog="drummachine", exit_on_error=False)
+    add_pad_command(ap.add_subparsers(dest="command", parser_class=_Parser))
+    args = ap.parse_args(argv)
+    return args.run(args)
+
+
+def test_the_pad_on_the_command_line_writes_the_path_as_one_clip(tmp_path, capsys):
+    from drummachine.midi.reader import read_drum_midi
+
+    write_clip([one_class(0)], tmp_path / "kick.mid")
+    write_clip([one_class(1)], tmp_path / "snare.mid")
+    out = tmp_path / "pad.mid"
+    assert pad_command(["pad", str(tmp_path / "kick.mid"), str(tmp_path / "snare.mid"), "7", "12",
+                        "--shape", "square", "--bars", "5", "--feel", "0", "-o", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    played = read_drum_midi(out).as_pattern()
+    assert played.bars == 5
+    assert played.bar_slice(0, 1).hits.tolist() == one_class(0, bars=1).hits.tolist()  # square: corner 1 first,
+    assert played.bar_slice(1, 2).hits.tolist() == one_class(1, bars=1).hits.tolist()  # then 2, 4, 3, 1
+    assert played.bar_slice(4, 5).hits.tolist() == one_class(0, bars=1).hits.tolist()
+    again = tmp_path / "again.mid"
+    pad_command(["pad", str(tmp_path / "kick.mid"), str(tmp_path / "snare.mid"), "7", "12", "--path",
+                 "0.5,0.5 0.5,0.5", "--bars", "3", "-o", str(again)])
+    assert read_drum_midi(again).as_pattern().bars == 3
+    with pytest.raises(ValueError, match="not '2,0'"):
+        pad_command(["pad", "7", "8", "9", "10", "--path", "2,0", "-o", str(again)])

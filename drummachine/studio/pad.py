@@ -124,31 +124,38 @@ class PadController:
         """Corner 0-3 (top left, top right, bottom left, bottom right) from the current groove, a new sample, a
         MIDI file (read off the owner's thread) or a candidate. A groove without a code is encoded. False when
         a sample is asked for without a model."""
-        if not 0 <= corner < CORNERS:
-            raise ValueError(f"the pad's corners are 1 to {CORNERS}, not {corner + 1}")
+        self._check_corner(corner)
         studio = self.studio
         if how == "current":
-            self._corner_filled(corner, studio.session.take)
+            self.set_corner(corner, studio.session.take)
         elif how == "candidate":
             if candidate is None:
                 raise ValueError("a corner from a candidate needs its number")
-            self._corner_filled(corner, studio.candidates[studio._candidate(candidate)])
+            self.set_corner(corner, studio.candidates[studio._candidate(candidate)])
         elif how == "sample":
             if studio.engine is None:
                 return False
             engine, bars, temperature, seed = studio.engine, studio.pattern.bars, studio.session.settings.temperature, new_seed()
             studio._submit("generating", lambda: engine.sample(bars, temperature, seed),
-                           lambda take: self._corner_filled(corner, take))
+                           lambda take: self.set_corner(corner, take))
         elif how == "file":
             if path is None:
                 raise ValueError("a corner from a file needs the file")
-            studio._submit("reading a file", lambda: read_groove(path), lambda read: self._corner_filled(
+            studio._submit("reading a file", lambda: read_groove(path), lambda read: self.set_corner(
                 corner, Take(read, label="file")), failed="the file could not be read")
         else:
             raise ValueError(f"a corner is filled from {', '.join(CORNER_SOURCES)}, not {how!r}")
         return True
 
-    def _corner_filled(self, corner: int, take: Take) -> None:
+    @staticmethod
+    def _check_corner(corner: int) -> None:
+        if not 0 <= corner < CORNERS:
+            raise ValueError(f"the pad's corners are 1 to {CORNERS}, not {corner + 1}")
+
+    def set_corner(self, corner: int, take: Take) -> None:
+        """Corner 0-3 holds `take` (the command line's seeded samples and files come this way); encoded when it
+        has no code this model takes."""
+        self._check_corner(corner)
         self.corners[corner] = take
         if self.live and not self.ready():
             self.live = False  # until its code is known; the groove plays meanwhile

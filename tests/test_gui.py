@@ -296,3 +296,49 @@ def test_dragging_a_hit_up_makes_it_louder_and_the_wheel_too(qtbot, window):
     assert window.session.pattern.velocities[0, 4, 1] == 110
     window.undo()
     assert window.session.pattern.velocities[0, 4, 1] == 82
+
+
+def test_the_live_morph_shows_the_bar_that_sounds_and_how_far_it_has_come(qtbot, window):
+    window.fill_slot("A", "current")
+    wait_idle(qtbot, window)
+    window.fill_slot("B", "sample")
+    wait_idle(qtbot, window)
+    window.morph_bars.setValue(8)
+    window.morph_over.setChecked(True)
+    window.toggle_play()
+    assert window.studio.playing
+    window._on_step(3, 4)  # the player's callback: bar 4 of the morph, step 5
+    sounding = window.studio.morph_bar(3)
+    assert np.array_equal(window.grid.velocities, sounding.velocities[0]) and window.grid.read_only
+    assert window.grid.caption == "morph 4/8" and window.grid.playhead == 4
+    assert "morph bar 4/8 → B" in window.morph_label.text()
+    assert window.morph_slider.value() == round(100 * 3 / 7)
+    assert window.session.take.label != "morph"  # the slider followed; it made no groove
+    window.toggle_play()
+    assert not window.grid.read_only and window.strip.playing == -1
+
+
+def test_the_morph_label_follows_undo_not_the_slider(qtbot, window):
+    window.fill_slot("A", "current")
+    wait_idle(qtbot, window)
+    window.fill_slot("B", "sample")
+    wait_idle(qtbot, window)
+    window.morph_slider.setValue(100)
+    wait_idle(qtbot, window)
+    assert window.morph_label.text() == "B"
+    click_cell(qtbot, window, 2, 6)
+    assert window.morph_label.text() == "the groove shown is not on the morph"
+    window.undo()
+    assert window.morph_label.text() == "B"
+
+
+def test_the_bar_playing_stays_marked_when_another_bar_is_shown(qtbot, window):
+    window.bars.setCurrentText("4")
+    window.toggle_play()
+    window._on_step(2, 7)
+    assert window.session.view_bar == 2 and window.grid.playhead == 7  # following
+    window.strip.bar_chosen.emit(0)
+    assert not window.follow.isChecked() and window.session.view_bar == 0
+    window._on_step(3, 1)
+    assert window.grid.playhead == -1 and (window.strip.playing, window.strip.playing_step) == (3, 1)
+    window.toggle_play()

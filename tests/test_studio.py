@@ -426,3 +426,60 @@ def test_setting_a_velocity_under_feel_writes_that_instrument_s_feel_into_the_gr
         assert len(s.session.undo_stack) == 2  # the groove, and this edit (the feel written in with it)
     finally:
         s.close()
+
+
+def test_following_the_grid_shows_the_bar_that_sounds_and_a_chosen_bar_stops_following(studio, tmp_path):
+    studio.session.commit(Take(groove(4, 3)))
+    assert studio.session.settings.follow  # on by default
+    head = studio.step_sounded(6, 5)  # the player's bar 7: the loop's bar 3
+    assert (head.bar, head.step, head.shown, head.grid_step, head.morph) == (2, 5, 2, 5, None)
+    assert studio.session.view_bar == 2
+    studio.play()
+    studio.show_bar(0)  # the musician looks at bar 1 while bar 3 plays
+    assert not studio.session.settings.follow and "follow off" in studio.notice
+    head = studio.step_sounded(7, 2)
+    assert (head.bar, head.shown, head.grid_step) == (3, 0, -1)  # the grid stays; the playing bar is still named
+    studio.set_follow(True)
+    studio.save()
+    assert Session.load(studio.config)[0].settings.follow
+
+
+def test_the_live_morph_says_which_bar_of_the_morph_plays_and_shows_it(studio):
+    studio.session.commit(Take(groove(2, 30)))
+    studio.fill_slot("A", "current")
+    studio.session.commit(Take(groove(2, 31)))
+    studio.fill_slot("B", "current")
+    studio.set_morph_bars(8)
+    assert studio.set_morph_live(True)
+    head = studio.step_sounded(3, 0)
+    assert head.morph == studio_morph(4, 8, 3 / 7, "B")
+    assert "morph bar 4/8 → B" in head.morph.describe()
+    plan = studio.morph_plan()
+    assert studio.morph_bar(3) == plan.at(3 / 7).bar_slice(1, 2)  # the bar that sounds, of the groove at 3/7
+    back = studio.step_sounded(9, 0)  # past B, on the way back
+    assert back.morph == studio_morph(3, 8, 5 / 7, "A") and back.bar == 1
+
+
+def studio_morph(bar, over, position, towards):
+    from drummachine.studio.studio import MorphProgress
+
+    return MorphProgress(bar, over, pytest.approx(position), towards)
+
+
+def test_the_morph_label_follows_the_groove_through_undo(studio):
+    studio.session.commit(Take(groove(2, 40)))
+    studio.fill_slot("A", "current")
+    studio.session.commit(Take(groove(2, 41)))
+    studio.fill_slot("B", "current")
+    studio.set_morph(0.5)
+    assert studio.morph_state() == 0.5
+    studio.set_morph(1.0)
+    assert studio.morph_state() == 1.0
+    studio.toggle(0, 0)
+    assert studio.morph_state() is None  # an edit: off the morph, whatever the slider says
+    studio.undo()
+    assert studio.morph_state() == 1.0
+    studio.undo()
+    assert studio.morph_state() == 0.5
+    studio.undo()  # the groove before the slider moved: it is slot B's
+    assert studio.morph_state() == 1.0

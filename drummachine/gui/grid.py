@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from drummachine import limits
@@ -70,6 +70,7 @@ class StepGrid(QWidget):
         self.offsets = None  # (16, 9) steps off the grid, or None
         self.playhead = -1
         self.caption = ""
+        self.read_only = False  # showing what plays (the live morph), not the groove that edits change
         self.flags: dict[str, set[int]] = {f: set() for f in FLAGS}
         self._press: Optional[tuple[float, float, int, int]] = None  # x, y, step, class of the press
         self._gesture: Optional[str] = None
@@ -251,7 +252,7 @@ class StepGrid(QWidget):
                     self.flag_toggled.emit(flag, cls)
                     return
         cell = self.cell_at(pos.x(), pos.y())
-        if cell is None:
+        if cell is None or self.read_only:
             return
         step, cls = cell
         self._press = (pos.x(), pos.y(), step, cls)
@@ -284,7 +285,7 @@ class StepGrid(QWidget):
     def wheelEvent(self, e) -> None:
         cell = self.cell_at(e.position().x(), e.position().y())
         notches = e.angleDelta().y() / 120
-        if cell is None or not self.velocities[cell] or not notches:
+        if cell is None or self.read_only or not self.velocities[cell] or not notches:
             e.ignore()
             return
         fine = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
@@ -295,13 +296,14 @@ class StepGrid(QWidget):
 
 
 class BarStrip(QWidget):
-    """The bars of the pattern: click one to show it; the bar playing now is marked."""
+    """The bars of the pattern: click one to show it; the bar playing now is framed in green, with how far
+    through it the playhead is, so it stays in sight when another bar is shown."""
 
     bar_chosen = Signal(int)
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
-        self.bars, self.shown, self.playing = 1, 0, -1
+        self.bars, self.shown, self.playing, self.playing_step = 1, 0, -1, -1
         self.hit_counts: list[int] = [0]
         self.setFixedHeight(34)
 
@@ -309,9 +311,10 @@ class BarStrip(QWidget):
         self.bars, self.shown, self.hit_counts = bars, shown, hit_counts
         self.update()
 
-    def set_playing(self, bar: int) -> None:
-        if bar != self.playing:
-            self.playing = bar
+    def set_playing(self, bar: int, step: int = -1) -> None:
+        """The bar that sounds (-1: stopped) and its step: marked whichever bar is shown."""
+        if (bar, step) != (self.playing, self.playing_step):
+            self.playing, self.playing_step = bar, step
             self.update()
 
     def _rect(self, i: int) -> QRectF:
@@ -335,10 +338,14 @@ class BarStrip(QWidget):
             p.drawRoundedRect(QRectF(r.left() + 4, r.bottom() - 5, (r.width() - 8) * level, 3), 1.5, 1.5)
             p.setPen(theme.BACKGROUND if i == self.shown else theme.TEXT)
             p.drawText(r.adjusted(0, -3, 0, -3), Qt.AlignmentFlag.AlignCenter, str(i + 1))
-            if i == self.playing:
+            if i == self.playing:  # a green frame, and how far through the bar it is
+                p.setPen(QPen(theme.PLAYING, 2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 5, 5)
                 p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(QColor("#48bb78"))
-                p.drawEllipse(QRectF(r.right() - 11, r.top() + 4, 7, 7))
+                p.setBrush(theme.PLAYING)
+                done = (self.playing_step + 1) / STEPS_PER_BAR if self.playing_step >= 0 else 0
+                p.drawRoundedRect(QRectF(r.left() + 4, r.bottom() - 5, (r.width() - 8) * done, 3), 1.5, 1.5)
         p.end()
 
     def mousePressEvent(self, e: QMouseEvent) -> None:

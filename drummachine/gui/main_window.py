@@ -27,7 +27,7 @@ from drummachine.midi import note_maps
 from drummachine.midi.ports import VIRTUAL_PORT
 from drummachine.model.engine import Engine
 from drummachine.studio.session import BAR_CHOICES, Session
-from drummachine.studio.studio import Studio
+from drummachine.studio.studio import Playhead, Studio
 
 VIRTUAL_LABEL = f"{VIRTUAL_PORT} (virtual port)"
 
@@ -62,12 +62,19 @@ class DragClip(QLabel):
         drag.exec(Qt.DropAction.CopyAction)
 
 
+def morph_words(t: float) -> str:
+    """The morph slider's label for a groove at t between A and B."""
+    return "A" if t == 0 else "B" if t == 1 else f"{t:.0%} of the way from A to B"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, engine: Optional[Engine], session: Optional[Session] = None, config: Optional[Path] = None,
                  api: Optional[str] = "auto", engine_error: str = ""):
         super().__init__()
         self.bridge = Bridge()
         self.bridge.call.connect(lambda f: f())
+        self._playhead: Optional[Playhead] = None  # where playback was last told to be
+        self._played_bar = 0  # the player's count of bars at that step
         self.studio = Studio(engine, session, config, api, post=self.bridge.call.emit, on_change=self._changed,
                              on_status=self._show_status, on_step=self._on_step)
         self.sound = SoundControl(self.studio.say)  # the built-in kit: both outputs for a newcomer
@@ -164,9 +171,17 @@ class MainWindow(QMainWindow):
         candidates.addWidget(self.candidate_strip, 1)
         layout.addLayout(candidates)
 
+        bars_row = QHBoxLayout()
         self.strip = BarStrip()
         self.strip.bar_chosen.connect(self._show_bar)
-        layout.addWidget(self.strip)
+        self.follow = QCheckBox("follow")
+        self.follow.setChecked(s.follow)
+        self.follow.setToolTip("while playing, the grid shows the bar that sounds (the live morph too); the bar "
+                               "playing is marked green in the bars either way")
+        self.follow.toggled.connect(self.studio.set_follow)
+        bars_row.addWidget(self.strip, 1)
+        bars_row.addWidget(self.follow)
+        layout.addLayout(bars_row)
         self.grid = StepGrid()
         self.grid.cells_painted.connect(self._painted)
         self.grid.flag_toggled.connect(self._flag)
@@ -335,8 +350,7 @@ class MainWindow(QMainWindow):
         """Draw the session as it is now (drawing changes nothing: the studio decides what sounds)."""
         s = self.session
         p = self.studio.performed()  # what sounds: the pattern with its feel
-        self.grid.show_bar(p.velocities[s.view_bar], self.grid.playhead,
-                           None if p.offsets is None else p.offsets[s.view_bar])
+        self._show_grid()
         feel_on = [c for c in range(NUM_CLASSES) if c not in s.settings.feel_off] if self.studio.has_feel else []
         self.grid.set_flags(s.settings.locked, s.settings.muted, s.settings.soloed, feel_on)
         self.strip.set_state(p.bars, s.view_bar, [int(n) for n in p.hits.sum(axis=(1, 2))])
@@ -347,6 +361,8 @@ class MainWindow(QMainWindow):
             self.slot_labels[name].setText(f"{name}: " + (f"{slot.pattern.bars} bars, {int(slot.pattern.hits.sum())} hits"
                                                           if slot else "empty"))
         self._set_quietly(self.morph_over, self.studio.morph_live)
+        self._set_quietly(self.follow, s.settings.follow)
+        self._show_morph()
         self.candidate_strip.set_candidates([t.pattern.hits for t in self.studio.candidates], self.studio.auditioning)
         for name, slider in self.knobs.items():
             self._set_quietly(slider, round(10 * s.settings.knobs.get(name, 0.0)))
@@ -429,7 +445,7 @@ class MainWindow(QMainWindow):
 
     def set_morph(self, t: float) -> bool:
         """Show the groove at t between A and B; the ends are A and B themselves."""
-        self.morph_label.setText("A" if t == 0 else "B" if t == 1 else f"{t:.0%} of the way from A to B")
+        self.morph_label.setText(morph_words(t))
         return self.studio.set_morph(t)
 
     def _morph_live_toggled(self, on: bool) -> None:
@@ -445,15 +461,50 @@ class MainWindow(QMainWindow):
         self.play_button.setChecked(playing)
         self.play_button.setText("■ Stop" if playing else "▶ Play")
         if not playing:
+            self._playhead = None
             self.grid.set_playhead(-1)
             self.strip.set_playing(-1)
+            self.refresh()
 
     def _on_step(self, bar: int, step: int) -> None:
         if not self.studio.playing:
             return
-        shown, step_shown = self.studio.playhead(bar, step)
-        self.strip.set_playing(shown)
-        self.grid.set_playhead(step_shown)
+        before = self._playhead
+        now = self._playhead = self.studio.step_sounded(bar, step)
+        self._played_bar = bar
+        self.strip.set_playing(now.bar, now.step)
+        if before is None or (before.bar, before.shown) != (now.bar, now.shown):
+            self.strip.set_state(self.strip.bars, now.shown, self.strip.hit_counts)
+            self._show_grid()
+            self._show_morph()
+        self.grid.set_playhead(now.grid_step)
+
+    def _show_grid(self) -> None:
+        """The bar shown: of the live morph as it sounds while it plays and the grid follows, else of the groove
+        (with its feel). The caption says which."""
+        s, head = self.session, self._playhead
+        if head is not None and head.morph is not None and s.settings.follow and self.studio.playing:
+            bar = self.studio.morph_bar(self._played_bar)
+            self.grid.show_bar(bar.velocities[0], head.step, None if bar.offsets is None else bar.offsets[0],
+                               caption=f"morph {head.morph.bar}/{head.morph.over}")
+            self.grid.read_only = True
+            return
+        p = self.studio.performed()
+        self.grid.read_only = False
+        self.grid.show_bar(p.velocities[s.view_bar], self.grid.playhead,
+                           None if p.offsets is None else p.offsets[s.view_bar], caption=f"bar {s.view_bar + 1}")
+
+    def _show_morph(self) -> None:
+        """The slider's label says where the groove shown is on the morph (or that it is off it); while the live
+        morph plays, the slider and the label follow the morph."""
+        head = self._playhead
+        if head is not None and head.morph is not None and self.studio.playing:
+            self._set_quietly(self.morph_slider, round(head.morph.position * 100))
+            self.morph_label.setText(head.morph.describe())
+            return
+        t = self.studio.morph_state()
+        self.morph_label.setText(morph_words(t) if t is not None else
+                                 "the groove shown is not on the morph" if self.studio.morph_ready() else "A")
 
     def _transport_changed(self, *_) -> None:
         self.studio.set_transport(bpm=self.bpm.value(), swing=self.swing.value(), channel=self.channel.value(),

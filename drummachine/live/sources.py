@@ -85,6 +85,13 @@ class MorphSource:
             return (k if k <= span else 2 * span - k) / span
         return min(index, span) / span
 
+    def leg(self, index: int) -> tuple[int, bool]:
+        """Where bar `index` is in the morph: (its bar of the pass, 0..over_bars-1, and whether the pass heads
+        to B). A to B takes bars 0..over_bars-1; with `pingpong` the way back goes on from B's bar."""
+        span = max(self.over_bars - 1, 1)
+        k = index % (2 * span) if self.pingpong else min(index, span)
+        return (k, True) if k <= span else (k - span, False)
+
     def bar(self, index: int) -> Pattern:
         """Bar `index` of the morph; a model that reads the bar before plays on from the bar that sounded
         before it (the morph's own previous bar), so the groove moves on rather than restarting."""

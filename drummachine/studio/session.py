@@ -45,6 +45,7 @@ class Settings:
     feel_seed: int = limits.SEED.default
     feel_off: list[int] = field(default_factory=list)  # classes played as written, without the learned feel
     knobs: dict[str, float] = field(default_factory=dict)  # knob name -> position (-2..2), see model/knobs.py
+    follow: bool = True  # while playing, the grid shows the bar that sounds
     sound_output: str = "both"  # where notes go: "midi" (the port), "audio" (the built-in kit) or "both"
     sound_device: str = ""  # the built-in kit's sound device; "" is the system's default
     sound_volume: int = limits.VOLUME.default
@@ -259,6 +260,8 @@ def _settings_from(d: object, r: Repairs) -> Settings:
             values[f.name] = r.number(f.name, value, _SETTING_LIMITS[f.name], default)
         elif f.name == "knobs":
             values[f.name] = _knobs_from(value, r)
+        elif isinstance(default, bool):
+            values[f.name] = r.switch(f.name, value, default)
         elif isinstance(default, str):
             values[f.name] = r.text(f.name, value, default)
         else:

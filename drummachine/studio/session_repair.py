@@ -45,6 +45,13 @@ class Repairs:
         self.note(f"{name} {_short(value)} is not text, set to {default!r}")
         return default
 
+    def switch(self, name: str, value: object, default: bool) -> bool:
+        """An on/off setting: true or false, nothing else."""
+        if isinstance(value, bool):
+            return value
+        self.note(f"{name} {_short(value)} is not true or false, set to {str(default).lower()}")
+        return default
+
     def classes(self, name: str, value: object) -> list[int]:
         """Instrument indices 0..8, sorted and once each; anything else in the list is dropped."""
         items = value if isinstance(value, list) else []

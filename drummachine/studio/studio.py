@@ -73,6 +73,32 @@ def _default_player(open_output, source, settings, **options) -> Player:
     return SoundingPlayer(open_output, source, settings, **options)
 
 
+@dataclass(frozen=True)
+class MorphProgress:
+    """How far the live morph has come: bar `bar` of `over` on the way to `towards`, at `position` (0 A, 1 B)."""
+
+    bar: int
+    over: int
+    position: float
+    towards: str
+
+    def describe(self) -> str:
+        return f"morph bar {self.bar}/{self.over} → {self.towards} ({self.position:.0%} of the way from A to B)"
+
+
+@dataclass(frozen=True)
+class Playhead:
+    """Where playback is, for the window: the bar that sounds (of the loop, or of the morph's groove) and its
+    step; the bar the grid shows and the step to mark there (-1 when it shows another bar); the morph's
+    progress while the live morph plays."""
+
+    bar: int
+    step: int
+    shown: int
+    grid_step: int
+    morph: Optional[MorphProgress] = None
+
+
 class Studio:
     def __init__(self, engine: Optional[Engine], session: Optional[Session] = None, config: Optional[Path] = None,
                  api: Optional[str] = "auto", post: Optional[Callable[[Callable[[], None]], None]] = None,
@@ -101,6 +127,7 @@ class Studio:
         self._morph_plan: Optional[tuple[tuple, MorphPlan]] = None
         self._performed: Optional[tuple[tuple, Pattern]] = None
         self._sounding: Optional[object] = None  # what the player was last given to play
+        self._morph_takes: dict[int, tuple[Take, float]] = {}  # id of a take the slider made -> (it, position)
 
     @staticmethod
     def _pick_api(api: Optional[str]) -> Optional[str]:
@@ -347,7 +374,12 @@ class Studio:
         return int(velocity)
 
     def show_bar(self, bar: int) -> None:
+        """Show bar `bar` on the grid. While playing and following, choosing a bar stops following (the grid
+        stays where the musician looks; the bar that sounds stays marked)."""
         self.session.view_bar = min(max(int(bar), 0), self.pattern.bars - 1)
+        if self.playing and self.session.settings.follow:
+            self.session.settings.follow = False
+            self.say(f"follow off: the grid stays on bar {self.session.view_bar + 1}")
         self._changed(sound=False)
 
     def flip(self, flag: str, cls: int) -> None:
@@ -452,7 +484,7 @@ class Studio:
             return False
         if t in (0.0, 1.0):
             end = s.slot_a if t == 0 else s.slot_b
-            s.commit(replace(end, label="morph end"))
+            self._commit_morph(replace(end, label="morph end"), t)
             self._changed()
             return True
         if self.engine is None:
@@ -467,7 +499,7 @@ class Studio:
             if abs(s.morph_position - t) > 1e-9 or None in now or key != (now[0].pattern.velocities.tobytes(),
                                                                            now[1].pattern.velocities.tobytes()):
                 return  # the slider (or a slot) has moved on since: this result is stale
-            s.commit(Take(pattern, label="morph"))
+            self._commit_morph(Take(pattern, label="morph"), t)
             self._changed()
 
         self._submit("morphing", self._timed(lambda: self.morph_plan(a, b).at(t)), land)  # the plan decodes 9 codes
@@ -686,10 +718,52 @@ class Studio:
         (self.stop if self.playing else self.play)()
         return self.playing
 
-    def playhead(self, bar: int, step: int) -> tuple[int, int]:
-        """Where a sounded (bar, step) shows: the bar of the loop, and the step if that bar is on screen (else -1)."""
-        shown = bar % self.pattern.bars
-        return shown, step if shown == self.session.view_bar else -1
+    def step_sounded(self, bar: int, step: int) -> "Playhead":
+        """A step sounded (the player's count of bars since Play): where that is, what the grid should show and,
+        with the live morph on, how far the morph has come. Following, the grid moves to the bar that sounds
+        (not an edit: nothing is saved for it)."""
+        morph = None
+        if self.morph_live and self.morph_ready():
+            source = self.live_morph_source()
+            bars = source.plan.bars
+            leg, to_b = source.leg(bar)
+            morph = MorphProgress(leg + 1, source.over_bars, source.position(bar), "B" if to_b else "A")
+        else:
+            bars = self.pattern.bars
+        playing = bar % bars
+        if self.session.settings.follow and playing < self.pattern.bars:
+            self.session.view_bar = playing
+        shown = self.session.view_bar
+        return Playhead(playing, step, shown, step if shown == playing else -1, morph)
+
+    def morph_bar(self, bar: int) -> Pattern:
+        """Bar `bar` (the player's count) of the live morph as it sounds: what the grid shows while following it."""
+        return self.live_morph_source().bar(bar)
+
+    def set_follow(self, on: bool) -> None:
+        """While playing, the grid shows the bar that sounds (on), or stays on the bar chosen (off). Saved."""
+        self.session.settings.follow = bool(on)
+        self._changed(sound=False)
+
+    def morph_state(self) -> Optional[float]:
+        """Where the groove shown sits on the morph from A to B (0 is A, 1 is B), or None when it is not on it
+        (an edit, a sample, an undo to something else): the slider's label follows the groove, not the slider."""
+        s = self.session
+        if s.slot_a is None or s.slot_b is None:
+            return None
+        if s.take.label in ("morph", "morph end") and id(s.take) in self._morph_takes:
+            return self._morph_takes[id(s.take)][1]
+        for end, take in ((0.0, s.slot_a), (1.0, s.slot_b)):
+            if s.pattern == take.pattern:
+                return end
+        return None
+
+    def _commit_morph(self, take: Take, t: float) -> None:
+        """A groove from the slider: kept with its position, so undo and redo can say where on the morph it is."""
+        self.session.commit(take)
+        live = {id(x) for x in (*self.session.undo_stack, *self.session.redo_stack, self.session.take)}
+        self._morph_takes = {k: v for k, v in self._morph_takes.items() if k in live}
+        self._morph_takes[id(take)] = (take, t)  # the take is held, so its id is never reused meanwhile
 
     def set_transport(self, bpm: Optional[float] = None, swing: Optional[float] = None,
                       channel: Optional[int] = None, note_map: Optional[str] = None) -> None:

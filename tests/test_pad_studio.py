@@ -8,18 +8,17 @@ import time
 import numpy as np
 import pytest
 
-from drummachine.audio.sounding_player import SilentOutput
 from drummachine.groove.pad import PadPath, PadPoint
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
 from drummachine.live.pad_source import PadSource
-from drummachine.live.player import Player
 from drummachine.midi.clip import write_clip
 from drummachine.model.engine import Engine
 from drummachine.studio.pad import PadController
 from drummachine.studio.session import Session
 from drummachine.studio.studio import Studio
 from jack_server import Recorder, jack_available
+from test_studio import CountingPlayer  # a real player on no port that keeps the sources it is handed
 
 
 class PadStudio(Studio):
@@ -33,18 +32,6 @@ class PadStudio(Studio):
         if self.pad.live and self.pad.ready():
             return self.pad.sounding()
         return super()._source()
-
-
-class CountingPlayer(Player):
-    """A real player on no MIDI port that keeps the bar sources it is handed."""
-
-    def __init__(self, open_output, source, settings, **options):
-        self.sources = [source]
-        super().__init__(SilentOutput, source, settings, **options)
-
-    def set_source(self, source) -> None:
-        self.sources.append(source)
-        super().set_source(source)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +77,7 @@ def test_corners_come_from_the_groove_a_sample_a_candidate_or_a_file_and_get_cod
     assert studio.pad.ready()
     studio.pad.fill_corner(3, "file", tmp_path / "missing.mid")
     assert "could not be read" in studio.notice and studio.pad.corners[3].label == "file"
-    with pytest.raises(ValueError, match="current, sample, file, candidate"):
+    with pytest.raises(ValueError, match="comes from current, sample, file, candidate"):
         studio.pad.fill_corner(0, "dream")
     with pytest.raises(ValueError, match="corners are 1 to 4"):
         studio.pad.fill_corner(4, "current")

@@ -6,7 +6,6 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
-from drummachine.audio.sounding_player import SilentOutput  # noqa: E402
 from drummachine.gui.pad_widget import PadWidget  # noqa: E402
 from drummachine.midi.clip import write_clip  # noqa: E402
 from drummachine.model.engine import Engine  # noqa: E402

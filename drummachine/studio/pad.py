@@ -27,17 +27,15 @@ from drummachine.groove.pad import (CORNER_NAMES, CORNERS, MIXES, PadPath, PathR
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
 from drummachine.live.pad_source import PadSource
-from drummachine.midi.reader import MidiReadError, read_groove
-from drummachine.model.engine import new_seed
 from drummachine.studio.session import _take_from, _take_json
 from drummachine.studio.session_repair import Repairs
+from drummachine.studio.take_source import take_from
 
 if TYPE_CHECKING:
     from drummachine.studio.studio import Studio
 
 PATH_BARS = limits.Range(1, 64, 8, "bars", integer=True)  # bars a recorded path is played over
 PAD_SEED = limits.Range(0, 2**31 - 1, 0, integer=True)  # the sampler's seed for every position of the pad
-CORNER_SOURCES = ("current", "sample", "file", "candidate")
 CENTRE: Position = (0.5, 0.5)
 
 
@@ -125,27 +123,7 @@ class PadController:
         MIDI file (read off the owner's thread) or a candidate. A groove without a code is encoded. False when
         a sample is asked for without a model."""
         self._check_corner(corner)
-        studio = self.studio
-        if how == "current":
-            self.set_corner(corner, studio.session.take)
-        elif how == "candidate":
-            if candidate is None:
-                raise ValueError("a corner from a candidate needs its number")
-            self.set_corner(corner, studio.candidates[studio._candidate(candidate)])
-        elif how == "sample":
-            if studio.engine is None:
-                return False
-            engine, bars, temperature, seed = studio.engine, studio.pattern.bars, studio.session.settings.temperature, new_seed()
-            studio._submit("generating", lambda: engine.sample(bars, temperature, seed),
-                           lambda take: self.set_corner(corner, take))
-        elif how == "file":
-            if path is None:
-                raise ValueError("a corner from a file needs the file")
-            studio._submit("reading a file", lambda: read_groove(path), lambda read: self.set_corner(
-                corner, Take(read, label="file")), failed="the file could not be read")
-        else:
-            raise ValueError(f"a corner is filled from {', '.join(CORNER_SOURCES)}, not {how!r}")
-        return True
+        return take_from(self.studio, how, lambda take: self.set_corner(corner, take), path, candidate)
 
     @staticmethod
     def _check_corner(corner: int) -> None:

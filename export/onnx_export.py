@@ -83,9 +83,35 @@ def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int 
     with torch.no_grad():
         mus = torch.cat([model.encoder(torch.from_numpy(c))[0] for c in np.array_split(tokens, max(1, len(tokens) // 256))])
     mus = mus.double().numpy()
-    cov = np.cov(mus.T) + ridge * np.eye(latent)
-    return {"mean": mus.mean(0).astype(np.float32), "chol": np.linalg.cholesky(cov).astype(np.float32),
+    if model.cfg.bar_latent:
+        mean, cov = stationary_gaussian(mus.reshape(len(mus), model.cfg.bars, model.cfg.bar_latent))
+    else:
+        mean, cov = mus.mean(0), np.cov(mus.T)
+    cov = cov + ridge * np.eye(latent)
+    return {"mean": mean.astype(np.float32), "chol": np.linalg.cholesky(cov).astype(np.float32),
             "windows": len(tokens)}
+
+
+def stationary_gaussian(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of windows of bar codes (N, bars, L) as a stationary sequence: one mean for every bar,
+    and the covariance of two bars depending only on how far apart they are (averaged over every pair of bars
+    that far apart in every window). A groove is the same wherever in a performance its window starts; pooling
+    the bar positions estimates each lag from many pairs instead of fitting a bars*L-wide matrix position by
+    position from overlapping windows. Negative eigenvalues left by the pooling are clipped to 0."""
+    n, bars, size = codes.shape
+    mean = codes.reshape(-1, size).mean(0)
+    x = codes - mean
+    lag = [np.einsum("nbi,nbj->ij", x[:, : bars - k], x[:, k:]) / (n * (bars - k)) for k in range(bars)]
+    cov = np.zeros((bars * size, bars * size))
+    for i in range(bars):
+        for j in range(i, bars):
+            block = lag[j - i]
+            cov[i * size:(i + 1) * size, j * size:(j + 1) * size] = block
+            cov[j * size:(j + 1) * size, i * size:(i + 1) * size] = block.T
+    cov = (cov + cov.T) / 2
+    values, vectors = np.linalg.eigh(cov)
+    cov = (vectors * np.clip(values, 0.0, None)) @ vectors.T
+    return np.tile(mean, bars), cov
 
 
 def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = None, real_tokens=None,
@@ -126,6 +152,8 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
         info = {"format_version": fmt.FORMAT_VERSION, "model_config": model.cfg.to_dict(), "training": training,
                 "evaluation": evaluation or {}, "parity": parity,
                 "latent_prior": (f"Gaussian fitted to the codes of {prior['windows']} training windows"
+                                 + (" (bar codes as a stationary sequence: one mean per bar, covariance by lag)"
+                                    if model.cfg.bar_latent else "")
                                  if prior["windows"] else "standard normal (no training data given)"),
                 "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)}}
         (staging / fmt.INFO).write_text(json.dumps(info, indent=1))

@@ -74,6 +74,18 @@ def test_the_cli_trains_and_evaluates(dataset, tmp_path, capsys):
     assert "teacher-forced" in table and "free-running" in table and "lstm" in table
 
 
+def test_the_cli_trains_a_model_with_a_code_per_bar(dataset, tmp_path, capsys):
+    out = tmp_path / "bar"
+    assert trainer_main(["train", "--model", "hier", "--bars", "2", "--bar-latent", "3", "--preset", "tiny",
+                         "--data", str(dataset), "--out", str(out), "--steps", "2", "--batch", "4", "--no-progress",
+                         "--device", "cpu"]) == 0
+    model, ckpt = load_model(out / "checkpoint.pt")
+    assert ckpt["model_config"]["bar_latent"] == 3 and model.cfg.latent == 6
+    assert trainer_main(["train", "--model", "flat", "--bars", "2", "--bar-latent", "3", "--data", str(dataset),
+                         "--out", str(tmp_path / "no")]) == 2
+    assert "--bar-latent is for --model hier" in capsys.readouterr().err
+
+
 def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
     bad = tmp_path / "checkpoint.pt"
     bad.write_bytes(b"not a checkpoint")

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# A complete app model folder from a training run: the VAE's graphs and latent prior (with the test-split scores
+# embedded), the feel model beside it, the knobs and, for a model with a code per bar, the fills.
+#   scripts/make_model.sh RUN OUT        e.g. scripts/make_model.sh runs/pb16 models/pb16
+# Then the measures of docs/RESULTS.md: trainer evaluate --report on both held-out splits, bench/groove_quality.py,
+# bench/knobs.py and bench/fills.py (scripts/measure_model.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run="$1"; out="$2"
+py=.venv/bin/python
+DATA="${DATA:-data/gmd}"; MIDI="${MIDI:-../shared/data/groove-midi}"
+mkdir -p "$(dirname "$out")"
+scores=$(mktemp --suffix .json)
+$py -m trainer evaluate --model "$run" --data "$DATA" --split test --json "$scores" >/dev/null
+$py -m export --checkpoint "$run" --out "$out" --data "$DATA" --evaluation "$scores"
+rm -f "$scores"
+$py -m export.feel_export --checkpoint checkpoints/feel --out "$out" --evaluation docs/results/feel_eval_mse_test.json
+$py -m export.knobs --model "$out" --data "$DATA"
+if $py -c "import json,sys; sys.exit(0 if json.load(open('$out/model.json'))['model_config'].get('bar_latent') else 1)"; then
+  $py -m export.fills --model "$out" --data "$DATA" --midi "$MIDI"
+fi

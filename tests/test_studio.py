@@ -483,3 +483,60 @@ def test_the_morph_label_follows_the_groove_through_undo(studio):
     assert studio.morph_state() == 0.5
     studio.undo()  # the groove before the slider moved: it is slot B's
     assert studio.morph_state() == 1.0
+
+
+def test_tap_tempo_sets_the_tempo_from_the_second_tap(studio):
+    player = studio.ensure_player()
+    assert studio.tap(100.0) is None and studio.session.settings.bpm == 120.0
+    assert studio.tap(100.4) == 150.0
+    assert studio.tap(100.8) == 150.0 and studio.session.settings.bpm == 150.0 and player.settings.bpm == 150.0
+    assert studio.tap(110.0) is None  # after a pause, a new count
+    studio.save()
+    assert Session.load(studio.config)[0].settings.bpm == 150.0
+
+
+def test_following_a_clock_port_that_is_not_there_says_so_and_keeps_our_clock(studio):
+    assert not studio.set_sync("midi", "Nowhere clock")
+    assert studio.sync == "internal" and "no MIDI clock port 'Nowhere clock'" in studio.notice
+    with pytest.raises(ValueError, match="sync is one of internal, midi, link"):
+        studio.set_sync("wordclock")
+
+
+@pytest.mark.skipif(not jack_available(), reason="jackd not installed")
+def test_the_studio_follows_a_daw_s_midi_clock_through_jack(jack, tmp_path, engine):
+    """A stand-in DAW (its own process) sends Start, two bars of clock at 150 BPM and Stop; the studio, set to
+    follow its port, plays a kick on each beat with the DAW's ticks and takes the DAW's tempo; an independent
+    recorder hears it. Stop from the DAW stops us; tap tempo is refused while following."""
+    from jack_server import DawClock
+
+    v = np.zeros((1, 16, 9), np.uint8)
+    v[0, ::4, 0] = 100
+    daw = DawClock(tmp_path, bpm=150, beats=8)
+    s = Studio(engine, Session(), tmp_path / "config", api="jack")
+    try:
+        s.session.commit(Take(Pattern(v)))
+        s.set_feel(amount=0.0)
+        deadline = time.monotonic() + 10
+        while not any(p.endswith("DAW clock") for p in s.clock_inputs()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        port = next(p for p in s.clock_inputs() if p.endswith("DAW clock"))
+        assert s.set_sync("midi", port) and s.sync == "midi" and s.armed and not s.playing
+        assert "waiting for the DAW's Start" in s.status_line()
+        rec = Recorder(tmp_path)
+        time.sleep(0.2)
+        sent = daw.play()
+        time.sleep(0.3)
+        bpm, _peers = s.shared_clock()
+        got = rec.stop()
+        assert not s.playing and s.armed  # the DAW stopped; Play stays pressed for its next Start
+        assert s.tap() is None and "the DAW's" in s.notice
+        s.save()
+        assert Session.load(tmp_path / "config")[0].settings.clock_input == port
+    finally:
+        s.close()
+        daw.close()
+    kicks = np.array([m["t_ns"] for m in got if m["msg"][0] == 0x99 and m["msg"][2] > 0])
+    assert len(kicks) == 8  # two bars of four kicks, nothing after the DAW's Stop
+    lag = (kicks - np.array(sent[::24])) / 1e6
+    assert lag.min() > 0 and lag.max() < 3 * 5.34  # with each beat's tick, through the server and back
+    assert bpm == pytest.approx(150, rel=0.02) and s.session.settings.bpm == pytest.approx(150, rel=0.02)

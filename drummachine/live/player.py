@@ -155,6 +155,11 @@ class Player:
         return self._armed and self._clock.state(time.perf_counter_ns()).playing
 
     @property
+    def armed(self) -> bool:
+        """Asked to play (start or follow) and not stopped since: a followed clock plays when its master runs."""
+        return self._armed
+
+    @property
     def output_ok(self) -> bool:
         return self._output.port is not None
 

@@ -39,6 +39,7 @@ class Settings:
     channel: int = limits.CHANNEL.default
     note_map: str = "General MIDI"
     port: str = ""  # "" is the virtual "Drum Machine" port
+    clock_input: str = ""  # the port a DAW's MIDI clock comes in on, when following it (sync "midi")
     variation_amount: float = limits.VARIATION_AMOUNT.default
     morph_bars: int = limits.MORPH_BARS.default
     feel_amount: float = limits.FEEL.default  # 0: as written (the grid), 1: the drummers' feel

@@ -30,16 +30,17 @@ from drummachine.groove.take import Take
 from drummachine.groove.vocabulary import CLASS_NAMES
 from drummachine.live.player import Player, PlayerSettings
 from drummachine.live.sources import LoopSource, MorphSource
+from drummachine.live.tap_tempo import TapTempo
 from drummachine.midi import note_maps
 from drummachine.midi.clip import ClipWriteError, write_clip
-from drummachine.midi.ports import VIRTUAL_PORT, MidiOutput, PortError, list_ports, pick_api
+from drummachine.midi.ports import VIRTUAL_PORT, MidiInput, MidiOutput, PortError, list_ports, pick_api
 from drummachine.midi.reader import MidiReadError, read_groove
 from drummachine.model.engine import Engine, Lock, new_seed
 from drummachine.model.feel import FeelSettings
 from drummachine.studio.session import BAR_CHOICES, Session
 
 SLOTS = ("A", "B")
-SYNCS = ("internal", "link")
+SYNCS = ("internal", "midi", "link")  # our own clock, a DAW's MIDI clock followed, Ableton Link
 FLAGS = {"lock": "locked", "mute": "muted", "solo": "soloed"}
 VARIATION_MAX_TEMPERATURE = 0.5  # a variation stays near its groove: sampled no hotter than this
 
@@ -120,7 +121,8 @@ class Studio:
         self.notice = ""
         self.port_state = "stopped"
         self.morph_live = False
-        self.sync = "internal"  # where the tempo comes from: our own clock, or Ableton Link
+        self.sync = "internal"  # where the tempo comes from: our own clock, a DAW's MIDI clock, or Ableton Link
+        self.tapper = TapTempo()
         self.candidates: list[Take] = []  # grooves offered side by side (Generate candidates)
         self.auditioning: Optional[int] = None  # the candidate the player plays instead of the groove
         self.unsaved = False
@@ -163,6 +165,11 @@ class Studio:
         if self.sync == "link" and self.player is not None:
             peers = int(getattr(self.player.clock, "peers", 0))
             parts.append(f"Link: {peers} peer{'s' if peers != 1 else ''}")
+        if self.sync == "midi" and self.player is not None:
+            bpm = self.player.tempo_from_clock()
+            parts.append(f"MIDI clock from {self.session.settings.clock_input}: "
+                         + ("playing" if self.playing else "waiting for the DAW's Start" if self.armed else "stopped")
+                         + (f" at {bpm:.1f} BPM" if bpm else ""))
         if self.jobs:
             parts.append(f"{self.jobs[-1]}…")
         if self.notice:
@@ -608,8 +615,8 @@ class Studio:
             self._sounding = key
             if self.sync != "internal":
                 try:
-                    self.player.use_clock(self._make_clock(self.sync))
-                except RuntimeError as exc:
+                    self._attach_clock(self.player, self.sync)
+                except (RuntimeError, PortError) as exc:
                     self.sync = "internal"
                     self.say(str(exc))
             if self.sound is not None:
@@ -645,41 +652,96 @@ class Studio:
 
         return InternalClock(st.bpm)
 
-    def set_sync(self, sync: str) -> bool:
-        """Keep time by our own clock ("internal") or with every Ableton Link app on the network ("link": tempo
-        and bar line shared, start and stop too). False, and a notice, when Link cannot start (the extra is
-        not installed). Playing goes on, from the new clock's bar line."""
+    def _attach_clock(self, player: Player, sync: str) -> None:
+        """Give the player the clock `sync` names: a followed MIDI clock listens on the session's clock input
+        (PortError when that port is not there); the others are clocks it reads."""
+        if sync == "midi":
+            port, api = self.session.settings.clock_input, self.api
+            if not port or api is None:
+                raise PortError("choose the port your DAW sends its MIDI clock on")
+            player.follow(lambda heard: MidiInput(api, port, heard))
+        else:
+            player.use_clock(self._make_clock(sync))
+
+    def clock_inputs(self) -> list[str]:
+        """The ports whose MIDI clock can be followed (a DAW's clock output), our own port left out."""
+        if not self.api:
+            return []
+        try:
+            return [p for p in list_ports(self.api, "in") if not p.endswith(":" + VIRTUAL_PORT)]
+        except PortError:
+            return []
+
+    def set_sync(self, sync: str, clock_input: Optional[str] = None) -> bool:
+        """Keep time by our own clock ("internal"), follow a DAW's MIDI clock on `clock_input` ("midi": the DAW
+        starts, stops, places and times us; the port is saved), or play with every Ableton Link app on the
+        network ("link": tempo and bar line shared, start and stop too). False, and a notice, when it cannot
+        (Link's extra not installed, no such clock port): the clock in use stays. Playing goes on, from the new
+        clock's bar line (following, from the DAW's next Start)."""
         if sync not in SYNCS:
             raise ValueError(f"sync is one of {', '.join(SYNCS)}, not {sync!r}")
-        if sync == self.sync and self.player is not None:
+        st = self.session.settings
+        same_port = clock_input is None or clock_input == st.clock_input
+        if sync == self.sync and self.player is not None and (sync != "midi" or same_port):
             return True
         player = self.ensure_player()
+        if sync == "midi":
+            port = st.clock_input if clock_input is None else clock_input
+            if not port or port not in self.clock_inputs():
+                self.say(f"no MIDI clock port {port!r}: choose the port your DAW sends its clock on" if port
+                         else "choose the port your DAW sends its MIDI clock on")
+                return False
+            st.clock_input = port
+            self.unsaved = True
         try:
-            clock = self._make_clock(sync)
-        except RuntimeError as exc:  # LinkUnavailable: one sentence naming the extra
+            playing = player.playing
+            self._attach_clock(player, sync) if sync == "midi" else player.use_clock(self._make_clock(sync))
+        except (RuntimeError, PortError) as exc:  # LinkUnavailable names the extra; a port that just went
             self.say(str(exc))
             return False
-        playing = player.playing
-        player.use_clock(clock)
         self.sync = sync
-        if playing:
+        if playing and sync != "midi":
             player.start()
-        self.say("Ableton Link on" if sync == "link" else "")
+        self.say({"link": "Ableton Link on", "midi": f"following the MIDI clock of {st.clock_input}: the DAW "
+                  "starts and stops", "internal": ""}[sync])
         return True
 
+    def tap(self, at_s: Optional[float] = None) -> Optional[float]:
+        """A tap of tap tempo (`at_s` in seconds, time.monotonic() by default): from the second tap on, the
+        tempo is the median of the recent intervals, set as if typed (heard from the next step, saved, shared
+        with Link). None until then, and while following a DAW's clock (its tempo rules)."""
+        if self.sync == "midi":
+            self.say("the tempo is the DAW's while following its MIDI clock")
+            return None
+        bpm = self.tapper.tap(time.monotonic() if at_s is None else at_s)
+        if bpm is not None:
+            self.set_transport(bpm=bpm)
+        return bpm
+
     def shared_clock(self) -> Optional[tuple[float, int]]:
-        """With Link: the session's tempo now and how many peers share it; the tempo is kept in the session
-        (within our range) when a peer changed it. None on our own clock."""
-        if self.player is None or self.sync != "link":
+        """With Link or a followed MIDI clock: the tempo now and how many Link peers share it; the tempo is kept
+        in the session (within our range) when a peer or the DAW changed it. None on our own clock, and while a
+        followed DAW has sent too few ticks to tell."""
+        if self.player is None or self.sync == "internal":
             return None
         clock = self.player.clock
-        bpm = float(clock.state(time.perf_counter_ns()).bpm)
-        kept = limits.BPM.clamp(round(bpm, 2))
-        if abs(kept - self.session.settings.bpm) >= 0.01:
+        if self.sync == "midi":
+            bpm = self.player.tempo_from_clock()
+            if bpm is None:
+                return None
+        else:
+            bpm = float(clock.state(time.perf_counter_ns()).bpm)
+        kept = limits.BPM.clamp(round(bpm, 1 if self.sync == "midi" else 2))
+        if abs(kept - self.session.settings.bpm) >= (0.1 if self.sync == "midi" else 0.01):
             self.session.settings.bpm = kept
-            self.player.settings = replace(self.player.settings, bpm=kept)  # no set_bpm back: the peer's tempo stands
+            self.player.settings = replace(self.player.settings, bpm=kept)  # no set_bpm back: theirs stands
             self.unsaved = True
         return bpm, int(getattr(clock, "peers", 0))
+
+    @property
+    def armed(self) -> bool:
+        """Play was pressed and not stopped: with a followed clock, it plays whenever the DAW runs."""
+        return self.player is not None and self.player.armed
 
     def _from_player(self, handler: Callable, *args) -> None:
         """Player callbacks come on its threads: hand them to the owner's thread."""
@@ -714,9 +776,10 @@ class Studio:
         self.on_status()
 
     def toggle_play(self) -> bool:
-        """Play or stop; whether it plays now."""
-        (self.stop if self.playing else self.play)()
-        return self.playing
+        """Play or stop; whether it plays now (following a DAW's clock: whether it is armed to play along)."""
+        on = self.armed if self.sync == "midi" else self.playing
+        (self.stop if on else self.play)()
+        return self.armed if self.sync == "midi" else self.playing
 
     def step_sounded(self, bar: int, step: int) -> "Playhead":
         """A step sounded (the player's count of bars since Play): where that is, what the grid should show and,

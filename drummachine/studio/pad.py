@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from drummachine.studio.studio import Studio
 
 PATH_BARS = limits.Range(1, 64, 8, "bars", integer=True)  # bars a recorded path is played over
-PAD_SEED = limits.Range(0, 2**31 - 1, 0, integer=True)  # the sampler's seed for every position of the pad
 CENTRE: Position = (0.5, 0.5)
 
 
@@ -49,7 +48,7 @@ class PadController:
         self.position: Position = CENTRE
         self.path = PadPath()
         self.path_bars: int = PATH_BARS.default
-        self.seed: int = PAD_SEED.default
+        self.seed: int = limits.SEED.default
         self.how: str = "slerp"
         self.live = False  # the pad is what plays
         self.playing_path = False  # ... along the recorded path, rather than at the dot
@@ -100,7 +99,7 @@ class PadController:
             r.note(f"the pad's path was dropped ({exc})")
         self.path_bars = r.number("the pad's path bars", data.get("path_bars", PATH_BARS.default), PATH_BARS,
                                   PATH_BARS.default)
-        self.seed = r.number("the pad's seed", data.get("seed", PAD_SEED.default), PAD_SEED, PAD_SEED.default)
+        self.seed = r.number("the pad's seed", data.get("seed", limits.SEED.default), limits.SEED, limits.SEED.default)
         self.how = data.get("mix", "slerp") if data.get("mix", "slerp") in MIXES else "slerp"
         if r.problems:
             self.studio.say("; ".join(r.problems))

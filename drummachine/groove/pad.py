@@ -59,14 +59,18 @@ def bilinear_weights(x: float, y: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PriorFrame:
-    """The latent prior's mean and Cholesky factor: the frame in which codes are round (unit Gaussian)."""
+    """The latent prior's mean and Cholesky factor: the frame in which codes are round (unit Gaussian). The
+    factor is inverted once, so a mix costs a matrix-vector product per code however large the latent."""
 
     mean: np.ndarray
     chol: np.ndarray
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_inverse", np.linalg.inv(np.asarray(self.chol, np.float64)))
+
     def whiten(self, codes: np.ndarray) -> np.ndarray:
         """Codes (N, L) in the frame: N(0, I) under the prior."""
-        return np.linalg.solve(self.chol, (np.asarray(codes, np.float64) - self.mean).T).T
+        return (np.asarray(codes, np.float64) - self.mean) @ self._inverse.T
 
     def colour(self, whitened: np.ndarray) -> np.ndarray:
         """Back from the frame to codes."""

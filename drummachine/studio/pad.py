@@ -55,6 +55,7 @@ class PadController:
         self.recorder: Optional[PathRecorder] = None
         self._path_start = 0
         self._made: Optional[tuple[tuple, PadSource]] = None  # the source handed out last, and what it was made of
+        self._prior: Optional[tuple[object, PriorFrame]] = None  # the model, and its prior frame
         self._load(getattr(studio.session, "pad", None))
 
     # --- state ------------------------------------------------------------------------------------------------
@@ -238,9 +239,13 @@ class PadController:
     def _codes(self) -> np.ndarray:
         return np.stack([c.code for c in self.corners])
 
-    def _frame(self) -> Optional[PriorFrame]:
+    def _frame(self) -> PriorFrame:
+        """The model's prior frame, made once (inverting its factor is the costly part)."""
         model = self.studio.engine.model
-        return PriorFrame(np.asarray(model.prior_mean, np.float64), np.asarray(model.prior_chol, np.float64))
+        if self._prior is None or self._prior[0] is not model:
+            self._prior = (model, PriorFrame(np.asarray(model.prior_mean, np.float64),
+                                             np.asarray(model.prior_chol, np.float64)))
+        return self._prior[1]
 
     def sounding(self) -> tuple[tuple, Callable[[], PadSource]]:
         """What the studio hands the player while the pad plays: a key that changes whenever what should sound

@@ -109,7 +109,8 @@ def test_while_the_pad_plays_each_move_is_handed_to_the_player_for_the_next_bar_
     player = studio.ensure_player()
     studio.pad.move(0.2, 0.2)  # the pad is not on: the groove plays on, untouched
     handed = len(player.sources)
-    assert studio.pad.set_live(True)
+    studio.morph_live = True
+    assert studio.pad.set_live(True) and not studio.morph_live  # the pad plays in place of the groove, not both
     assert isinstance(player.sources[-1], PadSource) and len(player.sources) == handed + 1
     assert player.sources[-1].positions == ((0.2, 0.2),)
     studio.pad.move(0.7, 0.4)

@@ -169,6 +169,8 @@ class PadController:
             self.studio.say("fill the pad's four corners first")
             return False
         self.live = on
+        if on:
+            self.studio.morph_live = False  # one thing plays in place of the groove: the pad now
         self._store()
         return True
 
@@ -227,7 +229,7 @@ class PadController:
         if on:
             player = self.studio.player
             self._path_start = player.position[0] + 1 if player is not None and player.playing else 0
-            self.live = True
+            self.live, self.studio.morph_live = True, False
         self._store()
         return True
 

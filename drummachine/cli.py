@@ -424,6 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_options(pl)
     pl.set_defaults(run=cmd_play)
     add_render_command(sub)
+    from drummachine.cli_pad import add_pad_command
+
+    add_pad_command(sub)
     nm = sub.add_parser("note-map", exit_on_error=False,
                         help="list note maps, save your own (note-map NAME 36,38,42,46,45,48,50,49,51), or delete one")
     nm.add_argument("name", nargs="?")

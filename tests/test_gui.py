@@ -298,11 +298,16 @@ def test_dragging_a_hit_up_makes_it_louder_and_the_wheel_too(qtbot, window):
     assert window.session.pattern.velocities[0, 4, 1] == 82
 
 
-def test_the_live_morph_shows_the_bar_that_sounds_and_how_far_it_has_come(qtbot, window):
+def fill_slots(qtbot, window):
+    """Slot A from the groove shown, slot B from a new sample."""
     window.fill_slot("A", "current")
     wait_idle(qtbot, window)
     window.fill_slot("B", "sample")
     wait_idle(qtbot, window)
+
+
+def test_the_live_morph_shows_the_bar_that_sounds_and_how_far_it_has_come(qtbot, window):
+    fill_slots(qtbot, window)
     window.morph_bars.setValue(8)
     window.morph_over.setChecked(True)
     window.toggle_play()
@@ -319,10 +324,7 @@ def test_the_live_morph_shows_the_bar_that_sounds_and_how_far_it_has_come(qtbot,
 
 
 def test_the_morph_label_follows_undo_not_the_slider(qtbot, window):
-    window.fill_slot("A", "current")
-    wait_idle(qtbot, window)
-    window.fill_slot("B", "sample")
-    wait_idle(qtbot, window)
+    fill_slots(qtbot, window)
     window.morph_slider.setValue(100)
     wait_idle(qtbot, window)
     assert window.morph_label.text() == "B"
@@ -342,3 +344,30 @@ def test_the_bar_playing_stays_marked_when_another_bar_is_shown(qtbot, window):
     window._on_step(3, 1)
     assert window.grid.playhead == -1 and (window.strip.playing, window.strip.playing_step) == (3, 1)
     window.toggle_play()
+
+
+@pytest.mark.parametrize("size", [(960, 640), (1024, 700), (1280, 800)])
+def test_the_window_is_usable_at_960x640_nothing_cut_off_squeezed_or_overlapping(qtbot, window, size):
+    from window_layout import layout_problems
+
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 960 and hint.height() <= 640
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    assert layout_problems(window) == []
+
+
+def test_tap_tempo_from_the_button_and_the_t_key(qtbot, window):
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    qtbot.mouseClick(window.tap_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(400)
+    qtbot.keyClick(window.grid, Qt.Key.Key_T)
+    assert 60 < window.bpm.value() < 300 and window.bpm.value() == window.session.settings.bpm != 120
+
+
+def test_the_clock_list_offers_our_clock_link_and_a_daw_s_clock_ports(window):
+    items = [window.sync.itemData(i) for i in range(window.sync.count())]
+    assert items[:2] == [("internal", None), ("link", None)]  # no MIDI system here: no clock ports
+    assert window.sync.currentText() == "own clock"
+    assert "likeliest hits for the code drawn" in window.temperature.toolTip()

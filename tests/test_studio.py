@@ -444,11 +444,16 @@ def test_following_the_grid_shows_the_bar_that_sounds_and_a_chosen_bar_stops_fol
     assert Session.load(studio.config)[0].settings.follow
 
 
-def test_the_live_morph_says_which_bar_of_the_morph_plays_and_shows_it(studio):
-    studio.session.commit(Take(groove(2, 30)))
+def slots_from(studio, seed_a: int, seed_b: int) -> None:
+    """Slots A and B from two grooves of 2 bars (B's stays the groove shown)."""
+    studio.session.commit(Take(groove(2, seed_a)))
     studio.fill_slot("A", "current")
-    studio.session.commit(Take(groove(2, 31)))
+    studio.session.commit(Take(groove(2, seed_b)))
     studio.fill_slot("B", "current")
+
+
+def test_the_live_morph_says_which_bar_of_the_morph_plays_and_shows_it(studio):
+    slots_from(studio, 30, 31)
     studio.set_morph_bars(8)
     assert studio.set_morph_live(True)
     head = studio.step_sounded(3, 0)
@@ -467,10 +472,7 @@ def studio_morph(bar, over, position, towards):
 
 
 def test_the_morph_label_follows_the_groove_through_undo(studio):
-    studio.session.commit(Take(groove(2, 40)))
-    studio.fill_slot("A", "current")
-    studio.session.commit(Take(groove(2, 41)))
-    studio.fill_slot("B", "current")
+    slots_from(studio, 40, 41)
     studio.set_morph(0.5)
     assert studio.morph_state() == 0.5
     studio.set_morph(1.0)

@@ -136,14 +136,19 @@ class Robot:
 
     # --- what a musician does ----------------------------------------------------------------------------
     def click_anywhere(self) -> None:
-        """Anywhere but the live-morph box: that one the robot must know the state of (see live_morph)."""
+        """Anywhere but the live-morph box (the robot must know its state, see live_morph) and the clock list (a
+        DAW's clock chosen by chance would leave Play waiting for a DAW that never starts)."""
         x, y, w, h = self.layout["window"]
-        mx, my, mw, mh = self.layout["morph_live"]
+        avoid = [self.layout[name] for name in ("morph_live", "sync")]
         while True:
             px, py = self.rng.randrange(x, x + w), self.rng.randrange(y, y + h)
-            if not (mx - 4 <= px <= mx + mw + 4 and my - 4 <= py <= my + mh + 4):
+            if not any(ax - 4 <= px <= ax + aw + 4 and ay - 4 <= py <= ay + ah + 4 for ax, ay, aw, ah in avoid):
                 break
         self.click(px, py)
+
+    def panel(self, name: str) -> None:
+        """Open a panel's tab (morph, knobs, output) before using its controls, as a musician does."""
+        self.click(*self.centre(f"tab_{name}"))
 
     def generate(self) -> None:
         self.key("g") if self.rng.random() < 0.5 else self.click(*self.centre("generate"))
@@ -161,6 +166,7 @@ class Robot:
         self.key("ctrl+shift+z") if self.rng.random() < 0.7 else self.click(*self.centre("redo"))
 
     def morph_drag(self) -> None:
+        self.panel("morph")
         y = self.centre("morph_slider")[1]
         x, _, w, _ = self.layout["morph_slider"]
         self.drag((self.rng.randint(x, x + w), y), (self.rng.randint(x, x + w), y))
@@ -169,6 +175,7 @@ class Robot:
         self.drag(self.point_in("grid"), self.point_in("grid"))
 
     def fill_slot(self) -> None:
+        self.panel("morph")
         self.click(*self.centre(f"slot_{self.rng.choice('AB')}_{self.rng.choice(['current', 'sample'])}"))
 
     def candidates(self) -> None:
@@ -190,17 +197,21 @@ class Robot:
     def knob(self) -> None:
         names = [n for n in self.layout if n.startswith("knob_")]
         if names:
+            self.panel("knobs")
             x, y, w, h = self.layout[self.rng.choice(names)]
             self.drag((self.rng.randint(x + 2, x + w - 3), y + h // 2), (self.rng.randint(x + 2, x + w - 3), y + h // 2))
 
     def live_morph(self) -> None:
         """Both slots from the model, the live morph on for a few seconds, then off again."""
+        self.panel("morph")
         self.click(*self.centre("slot_A_sample"))
         self.click(*self.centre("slot_B_sample"))
         if not self.settled() or not all((self.app.session().get(k) or {}).get("z") for k in ("slot_a", "slot_b")):
             return  # the slots did not fill (the window is busy): no morph this time
+        self.panel("morph")  # a click while the slots filled may have opened another panel
         self.click(*self.centre("morph_live"))
         time.sleep(self.rng.uniform(1.0, 4.0))
+        self.panel("morph")
         self.click(*self.centre("morph_live"))
 
     def warm_up(self) -> None:

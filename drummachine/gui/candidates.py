@@ -43,6 +43,10 @@ class CandidateStrip(QWidget):
     def paintEvent(self, _: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), theme.BACKGROUND)
+        if not self.hits:  # the empty strip says what will appear here
+            p.setPen(theme.DIM)
+            p.drawText(self.rect().adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                       "Candidates (C): several new grooves appear here; click one to hear it, double-click to keep it")
         for i, hits in enumerate(self.hits):
             r = self._rect(i)
             p.setPen(Qt.PenStyle.NoPen)

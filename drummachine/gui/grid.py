@@ -229,10 +229,10 @@ class StepGrid(QWidget):
         level = max(3.0, r.height() * vel / 127)
         p.drawRoundedRect(QRectF(r.left(), r.bottom() - level, r.width(), level), 4, 4)
         off = float(self.offsets[step, cls]) if self.offsets is not None else 0.0
-        if abs(off) >= 0.02:  # early (left) or late (right) of the step, to scale
-            x = r.center().x() + off * r.width()
+        if abs(off) >= 0.02:  # early (left) or late (right) of the step, to scale: a tick along the top edge,
+            x = r.center().x() + off * r.width()  # clear of the velocity's number
             p.setBrush(theme.TEXT)
-            p.drawRect(QRectF(x - 1, r.top() + 3, 2, r.height() - 6))
+            p.drawRect(QRectF(x - 1, r.top() + 1, 2, min(6.0, r.height() / 4)))
         if r.width() >= 20 and r.height() >= 16:
             over_fill = level > r.height() / 2 + 5
             p.setFont(small)

@@ -10,8 +10,8 @@ from typing import Callable, Optional
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence, QDrag
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow,
-    QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLayout, QMainWindow, QPushButton,
+    QSizePolicy, QSlider, QSpinBox, QTabBar, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from drummachine import limits
@@ -60,6 +60,41 @@ class DragClip(QLabel):
         drag = QDrag(self)
         drag.setMimeData(data)
         drag.exec(Qt.DropAction.CopyAction)
+
+
+TEMPERATURE_TIP = ("temperature: how freely each step is drawn. 0 plays the likeliest hits for the code drawn, "
+                   "and Generate draws a new code each press, so each press is still a new groove: turn 'fixed "
+                   "seed' on to hear the same one again")
+
+
+def row(*items) -> QHBoxLayout:
+    """A row of widgets (or layouts) left to right; None is a stretch."""
+    out = QHBoxLayout()
+    for item in items:
+        if item is None:
+            out.addStretch(1)
+        elif isinstance(item, QLayout):
+            out.addLayout(item)
+        else:
+            out.addWidget(item)
+    return out
+
+
+class RefreshingCombo(QComboBox):
+    """A list of ports that asks for its items again each time it opens (ports come and go), at least `chars`
+    wide however long a port's name, and tells `chosen` the index the musician picked."""
+
+    def __init__(self, refill: Callable[[], None], chosen: Callable[[int], None], chars: int, tip: str):
+        super().__init__()
+        self._refill = refill
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(chars)
+        self.setToolTip(tip)
+        self.activated.connect(chosen)
+
+    def showPopup(self) -> None:
+        self._refill()
+        super().showPopup()
 
 
 def morph_words(t: float) -> str:
@@ -113,74 +148,65 @@ class MainWindow(QMainWindow):
 
     # --- construction ----------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Two rows of controls, the candidates, the bars and the grid, three panels in tabs (morph, feel and
+        knobs, MIDI and sound) and the transport: the whole instrument fits 960x640, half a 1920 screen."""
         s = self.studio.session.settings
         root = QWidget()
         layout = QVBoxLayout(root)
-        layout.setContentsMargins(14, 10, 14, 6)
-        layout.setSpacing(10)
+        layout.setContentsMargins(10, 8, 10, 4)
+        layout.setSpacing(6)
 
-        top = QHBoxLayout()
         self.generate_button = QPushButton("Generate")
         self.generate_button.setObjectName("primary")
         self.generate_button.setToolTip("A new groove from the model (G); locked instruments keep their hits")
         self.generate_button.clicked.connect(self.generate)
-        self.temperature = self._dspin(limits.TEMPERATURE, 0.05, s.temperature, "temperature: 0 is the likeliest groove")
-        self.temperature.valueChanged.connect(self._settings_changed)
-        self.seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=self.studio.session.take.seed or 0)
-        self.seed.setToolTip("the seed of the groove shown; Generate uses this seed when 'fixed seed' is on")
-        self.fixed_seed = QCheckBox("fixed seed")
-        self.bars = QComboBox()
-        self.bars.addItems([str(b) for b in BAR_CHOICES])
-        self.bars.setCurrentText(str(s.bars))
-        self.bars.currentTextChanged.connect(self._bars_changed)
         self.variations_button = QPushButton("Variation")
         self.variations_button.setToolTip("a groove near this one (V)")
         self.variations_button.clicked.connect(self.variation)
-        self.amount = self._dspin(limits.VARIATION_AMOUNT, 0.05, s.variation_amount, "how far a variation may wander")
-        self.amount.valueChanged.connect(self._settings_changed)
-        self.feel = self._dspin(limits.FEEL, 0.1, s.feel_amount,
-                                "feel: velocity and timing learned from drummers (0 as written, 1 as they play)")
-        self.feel.valueChanged.connect(self._feel_changed)
-        self.feel_seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=s.feel_seed)
-        self.feel_seed.setToolTip("which drummer's touch: another seed, another feel")
-        self.feel_seed.valueChanged.connect(self._feel_changed)
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.clicked.connect(self.undo)
-        self.redo_button = QPushButton("Redo")
-        self.redo_button.clicked.connect(self.redo)
-        for w in (self.generate_button, self._label("temperature"), self.temperature, self._label("seed"), self.seed,
-                  self.fixed_seed, self._label("bars"), self.bars, self.variations_button, self._label("amount"),
-                  self.amount):
-            top.addWidget(w)
-        top.addStretch(1)
-        top.addWidget(self.undo_button)
-        top.addWidget(self.redo_button)
-        layout.addLayout(top)
-
-        candidates = QHBoxLayout()
         self.candidates_button = QPushButton("Candidates")
         self.candidates_button.setToolTip("several new grooves side by side (C): click one to hear it, double-click to keep")
         self.candidates_button.clicked.connect(self.generate_candidates)
         self.candidate_count = QSpinBox(minimum=limits.CANDIDATES.low, maximum=limits.CANDIDATES.high,
                                         value=limits.CANDIDATES.default)
+        self.candidate_count.setToolTip("how many candidates one press makes")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.clicked.connect(self.undo)
+        self.redo_button = QPushButton("Redo")
+        self.redo_button.clicked.connect(self.redo)
+        layout.addLayout(row(self.generate_button, self.variations_button, self.candidates_button,
+                             self.candidate_count, None, self.undo_button, self.redo_button))
+
+        self.temperature = self._dspin(limits.TEMPERATURE, 0.05, s.temperature, TEMPERATURE_TIP)
+        self.temperature.valueChanged.connect(self._settings_changed)
+        self.seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=self.studio.session.take.seed or 0)
+        self.seed.setToolTip("the seed of the groove shown; Generate uses this seed when 'fixed seed' is on")
+        self.fixed_seed = QCheckBox("fixed seed")
+        self.fixed_seed.setToolTip("Generate draws the same code (the seed's) each time: the same groove again")
+        self.bars = QComboBox()
+        self.bars.addItems([str(b) for b in BAR_CHOICES])
+        self.bars.setCurrentText(str(s.bars))
+        self.bars.currentTextChanged.connect(self._bars_changed)
+        self.amount = self._dspin(limits.VARIATION_AMOUNT, 0.05, s.variation_amount, "how far a variation may wander")
+        self.amount.valueChanged.connect(self._settings_changed)
+        layout.addLayout(row(self._label("temperature"), self.temperature, self._label("seed"), self.seed,
+                             self.fixed_seed, self._label("bars"), self.bars, self._label("variation amount"),
+                             self.amount, None))
+
         self.candidate_strip = CandidateStrip()
+        self.candidate_strip.setFixedHeight(40)
         self.candidate_strip.auditioned.connect(self.studio.audition)
         self.candidate_strip.kept.connect(self.studio.keep)
-        for w in (self.candidates_button, self.candidate_count):
-            candidates.addWidget(w)
-        candidates.addWidget(self.candidate_strip, 1)
-        layout.addLayout(candidates)
+        layout.addWidget(self.candidate_strip)
 
-        bars_row = QHBoxLayout()
         self.strip = BarStrip()
         self.strip.bar_chosen.connect(self._show_bar)
         self.follow = QCheckBox("follow")
         self.follow.setChecked(s.follow)
         self.follow.setToolTip("while playing, the grid shows the bar that sounds (the live morph too); the bar "
-                               "playing is marked green in the bars either way")
+                               "playing is framed green in the bars either way")
         self.follow.toggled.connect(self.studio.set_follow)
-        bars_row.addWidget(self.strip, 1)
-        bars_row.addWidget(self.follow)
+        bars_row = row(self.strip, self.follow)
+        bars_row.setStretch(0, 1)
         layout.addLayout(bars_row)
         self.grid = StepGrid()
         self.grid.cells_painted.connect(self._painted)
@@ -188,108 +214,112 @@ class MainWindow(QMainWindow):
         self.grid.velocity_changed.connect(self.studio.set_velocity)
         layout.addWidget(self.grid, 1)
 
-        morph = QGroupBox("Morph")
-        m = QHBoxLayout(morph)
-        self.slot_labels = {}
-        for name in ("A", "B"):
-            col = QVBoxLayout()
-            label = QLabel(f"{name}: empty")
-            label.setObjectName("slot")
-            self.slot_labels[name] = label
-            buttons = QHBoxLayout()
-            for text, how in (("← current", "current"), ("← sample", "sample"), ("← file…", "file")):
-                b = QPushButton(text)
-                b.clicked.connect(lambda _=False, n=name, h=how: self.fill_slot(n, h))
-                buttons.addWidget(b)
-            col.addWidget(label)
-            col.addLayout(buttons)
-            if name == "B":
-                m.addLayout(col)
-            else:
-                m.addLayout(col)
-                middle = QVBoxLayout()
-                self.morph_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
-                self.morph_slider.setValue(round(self.studio.session.morph_position * 100))
-                self.morph_slider.valueChanged.connect(self._morph_moved)
-                self.morph_label = QLabel("A", alignment=Qt.AlignmentFlag.AlignCenter)
-                self.morph_label.setObjectName("dim")
-                live = QHBoxLayout()
-                self.morph_over = QCheckBox("morph while playing, over")
-                self.morph_over.toggled.connect(self._morph_live_toggled)
-                self.morph_bars = QSpinBox(minimum=limits.MORPH_BARS.low, maximum=limits.MORPH_BARS.high,
-                                           value=self.studio.session.settings.morph_bars)
-                self.morph_bars.valueChanged.connect(self._settings_changed)
-                live.addStretch(1)
-                live.addWidget(self.morph_over)
-                live.addWidget(self.morph_bars)
-                live.addWidget(self._label("bars"))
-                live.addStretch(1)
-                middle.addWidget(self.morph_slider)
-                middle.addWidget(self.morph_label)
-                middle.addLayout(live)
-                m.addLayout(middle, 1)
-        layout.addWidget(morph)
-        layout.addWidget(self._knob_row())
+        self.panels = QTabWidget()
+        self.panels.setDocumentMode(False)
+        self.panels.addTab(self._morph_panel(), "Morph")
+        self.panels.addTab(self._knob_panel(), "Feel and knobs")
+        self.panels.addTab(self._output_panel(), "MIDI and sound")
+        self.panels.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        layout.addWidget(self.panels)
 
-        transport = QHBoxLayout()
         self.play_button = QPushButton("▶ Play")
         self.play_button.setObjectName("play")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("play / stop (space)")
         self.play_button.clicked.connect(self.toggle_play)
+        self.tap_button = QPushButton("Tap")
+        self.tap_button.setToolTip("tap tempo (T): tap the beat, the tempo follows from the second tap")
+        self.tap_button.clicked.connect(self.tap)
         self.bpm = self._dspin(limits.BPM, 1, s.bpm, "tempo, BPM")
         self.bpm.setDecimals(1)
         self.bpm.valueChanged.connect(self._transport_changed)
         self.swing = self._dspin(limits.SWING, 1, s.swing, "swing, % (50 straight, 66 triplet)")
         self.swing.setDecimals(0)
         self.swing.valueChanged.connect(self._transport_changed)
-        self.port = QComboBox()
-        self.port.setMinimumWidth(220)
-        self._fill_ports()
-        self.port.activated.connect(self._port_changed)
-        self.channel = QSpinBox(minimum=limits.CHANNEL.low, maximum=limits.CHANNEL.high, value=s.channel)
-        self.channel.valueChanged.connect(self._transport_changed)
-        self.note_map = QComboBox()
-        self.note_map.addItems(list(note_maps.all_maps(self.config)))
-        self.note_map.setCurrentText(s.note_map)
-        self.note_map.currentTextChanged.connect(self._transport_changed)
-        self.link = QCheckBox("Link")
-        self.link.setToolTip("Ableton Link: share tempo, bar line and start/stop with every Link app on the network")
-        self.link.toggled.connect(self._link_toggled)
-        self._link_poll = QTimer(self, interval=250, timeout=self._link_tick)
+        self.sync = RefreshingCombo(self._fill_sync, self._sync_chosen, 14,
+                                    "clock: our own; a DAW's MIDI clock (it starts, stops and sets the tempo); or "
+                                    "Ableton Link (tempo, bar line and start/stop shared with the apps on the network)")
+        self._fill_sync()
+        self._clock_poll = QTimer(self, interval=250, timeout=self._clock_tick)
         self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("write the clip as it sounds to a MIDI file (Ctrl+E)")
         self.export_button.clicked.connect(self.export_dialog)
         self.drag = DragClip(self.make_temp_clip)
-        for w in (self.play_button, self._label("BPM"), self.bpm, self._label("swing"), self.swing,
-                  self.link, self._label("port"), self.port, self._label("ch"), self.channel, self._label("map"),
-                  self.note_map):
-            transport.addWidget(w)
-        transport.addStretch(1)
-        transport.addWidget(self.export_button)
-        transport.addWidget(self.drag)
-        layout.addLayout(transport)
-        self.sound_panel = SoundPanel(self.sound, self.clip_patterns, self.studio.player_settings, self.studio.say)
-        layout.addWidget(self.sound_panel)
+        layout.addLayout(row(self.play_button, self.tap_button, self._label("BPM"), self.bpm, self._label("swing"),
+                             self.swing, self._label("clock"), self.sync, None, self.export_button, self.drag))
         self.setCentralWidget(root)
         # space is play/stop everywhere, as in a DAW: buttons never take the focus (and the space) from it
-        for kind in (QPushButton, QCheckBox, QSlider, QComboBox):
+        for kind in (QPushButton, QCheckBox, QSlider, QComboBox, QTabBar):
             for w in root.findChildren(kind):
                 w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for kind in (QSpinBox, QDoubleSpinBox):  # a number box has the keys only while it is being typed into
             for w in root.findChildren(kind):
                 w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
                 w.editingFinished.connect(self.grid.setFocus)
+                w.setMinimumHeight(w.minimumSizeHint().height())  # a short box's hint comes before its style's
+        self.panels.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.grid.setFocus()  # Space and G work from launch
         self.resize(1280, 800)
 
-    def _knob_row(self) -> QWidget:
-        """A slider per knob of the model (-2..2): turning one moves the groove along its attribute."""
-        row = QGroupBox("Feel and knobs")
-        h = QHBoxLayout(row)
-        for w in (self._label("feel"), self.feel, self._label("seed"), self.feel_seed):
-            h.addWidget(w)
-        h.addSpacing(12)
+    def _morph_panel(self) -> QWidget:
+        """Slots A and B, the slider between them, and the live morph."""
+        panel = QWidget()
+        m = QHBoxLayout(panel)
+        m.setContentsMargins(8, 6, 8, 6)
+        self.slot_labels = {}
+        columns = {}
+        for name in ("A", "B"):
+            col = QVBoxLayout()
+            label = QLabel(f"{name}: empty")
+            label.setObjectName("slot")
+            self.slot_labels[name] = label
+            buttons = []
+            for text, how, tip in (("← current", "current", "the groove shown"),
+                                   ("← sample", "sample", "a new groove from the model"),
+                                   ("← file…", "file", "a groove from a MIDI file")):
+                b = QPushButton(text)
+                b.setToolTip(f"slot {name} from {tip}")
+                b.clicked.connect(lambda _=False, n=name, h=how: self.fill_slot(n, h))
+                buttons.append(b)
+            col.addWidget(label)
+            col.addLayout(row(*buttons))
+            columns[name] = col
+        middle = QVBoxLayout()
+        self.morph_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        self.morph_slider.setValue(round(self.studio.session.morph_position * 100))
+        self.morph_slider.setToolTip("the groove between A and B: cells turn from A to B in the model's order")
+        self.morph_slider.valueChanged.connect(self._morph_moved)
+        self.morph_label = QLabel("A", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.morph_label.setObjectName("dim")
+        self.morph_over = QCheckBox("morph while playing, over")
+        self.morph_over.setToolTip("play the morph live: A to B and back, a step of it per bar")
+        self.morph_over.toggled.connect(self._morph_live_toggled)
+        self.morph_bars = QSpinBox(minimum=limits.MORPH_BARS.low, maximum=limits.MORPH_BARS.high,
+                                   value=self.studio.session.settings.morph_bars)
+        self.morph_bars.valueChanged.connect(self._settings_changed)
+        middle.addWidget(self.morph_slider)
+        middle.addWidget(self.morph_label)
+        middle.addLayout(row(None, self.morph_over, self.morph_bars, self._label("bars"), None))
+        m.addLayout(columns["A"])
+        m.addLayout(middle, 1)
+        m.addLayout(columns["B"])
+        return panel
+
+    def _knob_panel(self) -> QWidget:
+        """The learned feel (amount, seed) and a slider per knob of the model (-2..2): turning one moves the
+        groove along its attribute."""
+        panel = QWidget()
+        v = QVBoxLayout(panel)
+        v.setContentsMargins(8, 6, 8, 6)
+        self.feel = self._dspin(limits.FEEL, 0.1, self.session.settings.feel_amount,
+                                "feel: velocity and timing learned from drummers (0 as written, 1 as they play)")
+        self.feel.valueChanged.connect(self._feel_changed)
+        self.feel_seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=self.session.settings.feel_seed)
+        self.feel_seed.setToolTip("which drummer's touch: another seed, another feel")
+        self.feel_seed.valueChanged.connect(self._feel_changed)
+        v.addLayout(row(self._label("feel"), self.feel, self._label("feel seed"), self.feel_seed, None))
+        knobs = QHBoxLayout()
         self.knobs: dict[str, QSlider] = {}
         for name in self.studio.knob_names:
             slider = QSlider(Qt.Orientation.Horizontal, minimum=-20, maximum=20)
@@ -299,11 +329,36 @@ class MainWindow(QMainWindow):
             slider.valueChanged.connect(lambda _=0, n=name: self._knob_moved(n))
             slider.sliderReleased.connect(lambda n=name: self._knob_moved(n))
             self.knobs[name] = slider
-            h.addWidget(self._label(name))
-            h.addWidget(slider, 1)
+            knobs.addWidget(self._label(name))
+            knobs.addWidget(slider, 1)
         if not self.knobs:
-            h.addWidget(self._label("this model has no knobs (python -m export.knobs makes them)"))
-        return row
+            knobs.addWidget(self._label("this model has no knobs (python -m export.knobs makes them)"))
+        v.addLayout(knobs)
+        return panel
+
+    def _output_panel(self) -> QWidget:
+        """Where the notes go: the MIDI port, channel and note map; the built-in sound."""
+        panel = QWidget()
+        v = QVBoxLayout(panel)
+        v.setContentsMargins(8, 6, 8, 6)
+        s = self.session.settings
+        self.port = RefreshingCombo(self._fill_ports, self._port_changed, 24,
+                                    "the MIDI port the notes go to: our own virtual port (a DAW records from it) or "
+                                    "an existing one (a DAW's input, a synth)")
+        self._fill_ports()
+        self.channel = QSpinBox(minimum=limits.CHANNEL.low, maximum=limits.CHANNEL.high, value=s.channel)
+        self.channel.setToolTip("MIDI channel (drums are on 10 by convention)")
+        self.channel.valueChanged.connect(self._transport_changed)
+        self.note_map = QComboBox()
+        self.note_map.addItems(list(note_maps.all_maps(self.config)))
+        self.note_map.setCurrentText(s.note_map)
+        self.note_map.setToolTip("which note each instrument plays (your drum rack's layout)")
+        self.note_map.currentTextChanged.connect(self._transport_changed)
+        v.addLayout(row(self._label("MIDI port"), self.port, self._label("ch"), self.channel, self._label("map"),
+                        self.note_map, None))
+        self.sound_panel = SoundPanel(self.sound, self.clip_patterns, self.studio.player_settings, self.studio.say)
+        v.addWidget(self.sound_panel)
+        return panel
 
     def _knob_moved(self, name: str) -> None:
         slider = self.knobs[name]
@@ -324,7 +379,7 @@ class MainWindow(QMainWindow):
     def _shortcuts(self) -> None:
         for keys, slot in ((Qt.Key.Key_Space, self.toggle_play), (QKeySequence.StandardKey.Undo, self.undo),
                            (QKeySequence.StandardKey.Redo, self.redo), ("G", self.generate), ("V", self.variation),
-                           ("C", self.generate_candidates),
+                           ("C", self.generate_candidates), ("T", self.tap),
                            ("Ctrl+E", self.export_dialog)):
             action = QAction(self)
             action.setShortcut(QKeySequence(keys))
@@ -457,10 +512,17 @@ class MainWindow(QMainWindow):
         return self.studio.ensure_player()
 
     def toggle_play(self) -> None:
-        playing = self.studio.toggle_play()
-        self.play_button.setChecked(playing)
-        self.play_button.setText("■ Stop" if playing else "▶ Play")
-        if not playing:
+        self.studio.toggle_play()
+        self._show_transport()
+
+    def _show_transport(self) -> None:
+        """The play button as the studio is: playing, armed for a DAW's Start, or stopped (playhead gone)."""
+        playing, armed = self.studio.playing, self.studio.armed and self.studio.sync == "midi"
+        self.play_button.setChecked(playing or armed)
+        self.play_button.setText("■ Stop" if playing else "◌ Armed" if armed else "▶ Play")
+        self.bpm.setEnabled(self.studio.sync != "midi")
+        self.tap_button.setEnabled(self.studio.sync != "midi")
+        if not playing and self._playhead is not None:
             self._playhead = None
             self.grid.set_playhead(-1)
             self.strip.set_playing(-1)
@@ -518,18 +580,43 @@ class MainWindow(QMainWindow):
         self.studio.set_variation_amount(self.amount.value())
         self.studio.set_morph_bars(self.morph_bars.value())
 
-    def _link_toggled(self, on: bool) -> None:
-        if not self.studio.set_sync("link" if on else "internal"):
-            self._set_quietly(self.link, False)
-            return
-        (self._link_poll.start if on else self._link_poll.stop)()
+    def _fill_sync(self) -> None:
+        """Our own clock, Ableton Link, and a "MIDI clock from ..." for each port a DAW's clock can come from."""
+        self.sync.blockSignals(True)
+        self.sync.clear()
+        self.sync.addItem("own clock", ("internal", None))
+        self.sync.addItem("Ableton Link", ("link", None))
+        for port in self.studio.clock_inputs():
+            self.sync.addItem(f"MIDI clock from {port}", ("midi", port))
+        self._show_sync()
+        self.sync.blockSignals(False)
 
-    def _link_tick(self) -> None:
-        """Show the Link session's tempo (a peer may have changed it) and its peers."""
-        shared = self.studio.shared_clock()
-        if shared is not None:
+    def _show_sync(self) -> None:
+        st = self.session.settings
+        want = (self.studio.sync, st.clock_input if self.studio.sync == "midi" else None)
+        for i in range(self.sync.count()):
+            if tuple(self.sync.itemData(i)) == want:
+                self.sync.setCurrentIndex(i)
+
+    def _sync_chosen(self, index: int) -> None:
+        sync, port = self.sync.itemData(index)
+        if self.studio.set_sync(sync, port):
+            (self._clock_poll.stop if sync == "internal" else self._clock_poll.start)()
+        self.sync.blockSignals(True)
+        self._show_sync()  # what the studio now uses (unchanged when it said no)
+        self.sync.blockSignals(False)
+        self._show_transport()
+
+    def _clock_tick(self) -> None:
+        """Show the shared or followed tempo (a peer or the DAW may have changed it), and whether the DAW plays."""
+        if self.studio.shared_clock() is not None:
             self._set_quietly(self.bpm, self.session.settings.bpm)
-            self._show_status()
+        self._show_transport()
+        self._show_status()
+
+    def tap(self) -> None:
+        if self.studio.tap() is not None:
+            self._set_quietly(self.bpm, self.session.settings.bpm)
 
     def _fill_ports(self) -> None:
         self.port.clear()
@@ -541,9 +628,7 @@ class MainWindow(QMainWindow):
     def _port_changed(self, _index: int) -> None:
         choice = self.port.currentText()
         self.studio.set_port("" if choice == VIRTUAL_LABEL else choice)
-        playing = self.studio.playing
-        self.play_button.setChecked(playing)
-        self.play_button.setText("■ Stop" if playing else "▶ Play")
+        self._show_transport()
 
     # --- clips ------------------------------------------------------------------------------------------------
     def clip_patterns(self) -> list[Pattern]:

@@ -665,10 +665,15 @@ class Studio:
 
     def clock_inputs(self) -> list[str]:
         """The ports whose MIDI clock can be followed (a DAW's clock output), our own port left out."""
+        return self._other_ports("in")
+
+    def _other_ports(self, kind: str) -> list[str]:
+        """The MIDI system's ports of `kind` ("out": to play into, "in": to listen to) but our own virtual port;
+        none without a MIDI system."""
         if not self.api:
             return []
         try:
-            return [p for p in list_ports(self.api, "in") if not p.endswith(":" + VIRTUAL_PORT)]
+            return [p for p in list_ports(self.api, kind) if not p.endswith(":" + VIRTUAL_PORT)]
         except PortError:
             return []
 
@@ -848,12 +853,7 @@ class Studio:
 
     def ports(self) -> list[str]:
         """The ports the player can play into, besides its own virtual port."""
-        if not self.api:
-            return []
-        try:
-            return [p for p in list_ports(self.api, "out") if not p.endswith(":" + VIRTUAL_PORT)]
-        except PortError:
-            return []
+        return self._other_ports("out")
 
     def set_port(self, port: str) -> None:
         """Play into `port` ("" for the virtual port): the player is remade on it, still playing if it was."""

@@ -105,6 +105,7 @@ class Robot:
         self.dialogs_closed = 0
         self.incidents: list[str] = []
         self.last_input = time.monotonic()
+        self.open_panel = "morph"  # the tab the window shows
         self.menu: list[tuple[float, Callable[[], None]]] = [
             (30, self.click_anywhere), (8, self.generate), (6, self.variation), (8, self.play_stop),
             (7, self.undo), (3, self.redo), (8, self.morph_drag), (6, self.paint_drag), (5, self.fill_slot),
@@ -144,11 +145,16 @@ class Robot:
             px, py = self.rng.randrange(x, x + w), self.rng.randrange(y, y + h)
             if not any(ax - 4 <= px <= ax + aw + 4 and ay - 4 <= py <= ay + ah + 4 for ax, ay, aw, ah in avoid):
                 break
+        if py >= self.layout["tab_morph"][1] - 4 and py <= self.layout["tab_morph"][1] + self.layout["tab_morph"][3] + 4:
+            self.open_panel = ""  # on or beside the tabs: which panel is open is not known now
         self.click(px, py)
 
     def panel(self, name: str) -> None:
-        """Open a panel's tab (morph, knobs, output) before using its controls, as a musician does."""
-        self.click(*self.centre(f"tab_{name}"))
+        """Open a panel's tab (morph, knobs, output) before using its controls, as a musician does (only when
+        another is open: the window opens on the morph, and only a click on a tab changes it)."""
+        if self.open_panel != name:
+            self.click(*self.centre(f"tab_{name}"))
+            self.open_panel = name
 
     def generate(self) -> None:
         self.key("g") if self.rng.random() < 0.5 else self.click(*self.centre("generate"))

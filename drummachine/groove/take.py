@@ -23,6 +23,7 @@ class Take:
     temperature: Optional[float] = None
     label: str = ""
     knobs: tuple[tuple[str, float], ...] = ()  # the knob positions its code was moved by (name, position)
+    fill_every: int = 0  # its code holds a fill in the last bar of every this many (0: none; model/fills.py)
 
     def __post_init__(self) -> None:
         if self.z is not None and not isinstance(self.z, tuple):

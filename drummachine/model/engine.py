@@ -214,7 +214,7 @@ class Engine:
         seed = new_seed() if seed is None else int(seed)
         z = self.with_fills(self.random_latent(seed) + self.knob_offset(knobs), fill_every)
         return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample",
-                    knob_tuple(knobs or {}))
+                    knob_tuple(knobs or {}), fill_every)
 
     def knob_offset(self, knobs: Optional[dict[str, float]]) -> np.ndarray:
         """How far knobs at these positions move a code (zero without knobs)."""
@@ -228,14 +228,18 @@ class Engine:
     def has_fills(self) -> bool:
         return self.model.fills is not None
 
-    def with_fills(self, z: np.ndarray, every: int, amount: float = 1.0) -> np.ndarray:
-        """The code with a fill in bar every-1, 2*every-1, ... and a landing on the bar after each (0: as it is)."""
+    def fill_offset(self, every: int, amount: float = 1.0) -> np.ndarray:
+        """How far "a fill every `every` bars" moves a code (zero for 0); see model/fills.py."""
         if not every:
-            return np.asarray(z, np.float32)
+            return np.zeros(self.latent, np.float32)
         if self.model.fills is None:
             raise ValueError(f"the model in {self.model.folder} has no fills ({fmt.FILLS}): "
                              "fills need a model with a code per bar")
-        return self.model.fills.apply(z, self.bars, every, amount)
+        return self.model.fills.offset(self.bars, every, amount)
+
+    def with_fills(self, z: np.ndarray, every: int, amount: float = 1.0) -> np.ndarray:
+        """The code with a fill in bar every-1, 2*every-1, ... and a landing on the bar after each (0: as it is)."""
+        return np.asarray(z, np.float32).reshape(-1) + self.fill_offset(every, amount)
 
     def interpolate(self, a: Endpoint, b: Endpoint, steps: int, bars: Optional[int] = None,
                     temperature: float = 0.0, seed: int = 0) -> list[Pattern]:

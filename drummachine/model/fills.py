@@ -40,16 +40,20 @@ class Fills:
             raise ValueError(f"{path} holds fills for a bar code of {fill.shape}, the model's is {bar_latent or 'none'}")
         return cls(fill, landing)
 
-    def apply(self, z: np.ndarray, bars: int, every: int, amount: float = 1.0) -> np.ndarray:
-        """The code `z` (bars * bar_latent) with a fill in bar N-1, 2N-1, ... and a landing on the bar after each."""
+    def offset(self, bars: int, every: int, amount: float = 1.0) -> np.ndarray:
+        """How far fills every `every` bars move a code (bars * bar_latent): the fill direction on bars N-1,
+        2N-1, ... and the landing direction on the bar after each; zero when `every` is 0. Additive, so a code's
+        fills can be taken off again (a take records the `every` its code was made with)."""
         every = check_every(every)
-        codes = np.array(z, dtype=np.float32).reshape(bars, -1)
-        if every == 0:
-            return codes.reshape(-1)
+        out = np.zeros((bars, len(self.fill)), np.float32)
         for end in fill_bars(bars, every):
-            codes[end] += amount * self.fill
-            codes[(end + 1) % bars] += amount * self.landing
-        return codes.reshape(-1)
+            out[end] += amount * self.fill
+            out[(end + 1) % bars] += amount * self.landing
+        return out.reshape(-1)
+
+    def apply(self, z: np.ndarray, bars: int, every: int, amount: float = 1.0) -> np.ndarray:
+        """The code `z` with fills every `every` bars (see `offset`)."""
+        return np.asarray(z, np.float32).reshape(-1) + self.offset(bars, every, amount)
 
 
 def check_every(every: int) -> int:

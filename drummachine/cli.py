@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 from drummachine import limits
 from drummachine.midi.clip import ClipWriteError, write_clip
 from drummachine.midi.reader import MidiReadError, read_groove
+from drummachine.model.fills import FILL_EVERY
 from drummachine.model.folder import ModelError
 from drummachine.midi.ports import PortError
 from drummachine.groove.vocabulary import CLASS_NAMES
@@ -104,6 +105,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     settings = Settings(bpm=args.bpm, temperature=args.temperature, bars=args.bars, feel_amount=args.feel,
                         feel_seed=args.feel_seed, knobs=parse_knobs(args.knob, engine))
     studio = Studio(engine, Session(settings=settings), api=None)  # nothing of the user's session is touched
+    if not studio.set_fill_every(args.fill_every):
+        raise ValueError(f"--fill-every {args.fill_every}: {studio.notice}")
     if args.lock:
         studio.session.commit(Take(read_groove(args.lock_from, args.bars), label="file"))
         studio.session.settings.bars = args.bars
@@ -116,8 +119,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     take = studio.session.take
     studio.write_clip(args.output, track_name=f"drummachine seed {take.seed}")
     ms = (time.perf_counter() - started) * 1000
+    fills = f"a fill every {args.fill_every} bars, " if args.fill_every else ""
     print(f"wrote {args.output}: {plural(args.bars, 'bar')}, seed {take.seed}, temperature {args.temperature}, "
-          f"{feel_words(studio.has_feel, args.feel)}, {args.bpm:g} BPM, {int(take.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
+          f"{fills}{feel_words(studio.has_feel, args.feel)}, {args.bpm:g} BPM, {int(take.pattern.hits.sum())} hits ({ms:.1f} ms on {engine.provider})")
     return 0
 
 
@@ -370,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(g, "--feel-seed", limits.SEED, limits.SEED.default, "another seed, another drummer's touch")
     g.add_argument("--knob", action="append", metavar="NAME=POSITION",
                    help="turn a knob, -2..2 (density, syncopation, kick, snare, hats, toms, cymbals); repeatable")
+    g.add_argument("--fill-every", type=int, choices=(0, *FILL_EVERY), default=0, metavar="N",
+                   help="a fill in the last bar of every N bars: " + ", ".join(map(str, FILL_EVERY))
+                        + " (0: none; needs a model with fills)")
     g.add_argument("--lock", help="instruments to keep from --lock-from, e.g. kick,snare")
     g.add_argument("--lock-from", type=Path, help="MIDI file whose locked instruments are kept")
     g.add_argument("-o", "--output", type=output_file, default=Path("groove.mid"))

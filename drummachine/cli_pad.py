@@ -13,7 +13,6 @@ from pathlib import Path
 
 from drummachine import limits
 from drummachine.groove.pad import CORNER_NAMES, CORNERS, MIXES, SHAPES, PadPath, parse_points, shape_path
-from drummachine.studio.pad import PATH_BARS
 
 
 def add_pad_command(sub) -> None:
@@ -30,7 +29,7 @@ def add_pad_command(sub) -> None:
                      help="where the pad is at each bar, x and y from 0 to 1 (0,0 top left; 1,1 bottom right), "
                           "e.g. '0,0 1,0 1,1'")
     how.add_argument("--shape", choices=sorted(SHAPES), help="a named path (default: circle)")
-    _ranged(p, "--bars", PATH_BARS, None,
+    _ranged(p, "--bars", limits.PAD_PATH_BARS, None,
             "bars the path is stretched over (default: a bar per --path point, or 8 for a shape)")
     _ranged(p, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default,
             "how the pad's codes are decoded, and seed corners sampled")
@@ -51,7 +50,7 @@ def pad_path(args: argparse.Namespace) -> tuple[PadPath, int, str]:
         points = parse_points(args.path)
         return PadPath.through(points), args.bars or len(points), f"{len(points)} points"
     shape = args.shape or "circle"
-    bars = args.bars or PATH_BARS.default
+    bars = args.bars or limits.PAD_PATH_BARS.default
     return shape_path(shape, bars), bars, f"a {shape}"
 
 
@@ -61,7 +60,6 @@ def cmd_pad(args: argparse.Namespace) -> int:
     from drummachine.groove.take import Take
     from drummachine.midi.clip import write_clip
     from drummachine.midi.reader import read_groove
-    from drummachine.studio.pad import PadController
     from drummachine.studio.session import Session, Settings
     from drummachine.studio.studio import Studio
 
@@ -70,7 +68,7 @@ def cmd_pad(args: argparse.Namespace) -> int:
     settings = Settings(bpm=args.bpm, swing=args.swing, temperature=args.temperature, feel_amount=args.feel,
                         feel_seed=args.feel_seed)
     studio = Studio(engine, Session(settings=settings), api=None)  # nothing of the user's session is touched
-    pad = PadController(studio)
+    pad = studio.pad
     pad.seed, pad.how = args.seed, args.mix
     for corner, given in enumerate(args.corners):
         if given.isdigit():

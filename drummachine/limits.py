@@ -84,6 +84,7 @@ CHANNEL = Range(1, 16, 10, integer=True)  # MIDI channels as musicians count the
 MORPH_STEPS = Range(2, 64, 8, "steps", integer=True)
 MORPH_BARS = Range(2, 64, 8, "bars", integer=True)  # bars a live morph takes
 MORPH_STEP_BARS = Range(1, 16, 2, "bars", integer=True)  # bars of each step of a morph clip
+PAD_PATH_BARS = Range(1, 64, 8, "bars", integer=True)  # bars a path recorded on the pad is played over
 MORPH_POSITION = Range(0.0, 1.0, 0.0)  # 0 is slot A, 1 is slot B
 VARIATION_AMOUNT = Range(0.05, 3.0, 0.5)  # the window's amount box
 DURATION = Range(0.1, 7 * 24 * 3600.0, None, "seconds")  # play --duration; none means until Ctrl-C

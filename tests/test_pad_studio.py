@@ -21,19 +21,6 @@ from jack_server import Recorder, jack_available
 from test_studio import CountingPlayer  # a real player on no port that keeps the sources it is handed
 
 
-class PadStudio(Studio):
-    """The Studio with the pad's hook applied: the lines the report gives the lead for studio.py."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pad = PadController(self)
-
-    def _source(self):
-        if self.pad.live and self.pad.ready():
-            return self.pad.sounding()
-        return super()._source()
-
-
 @pytest.fixture(scope="module")
 def engine():
     return Engine()  # the bundled model
@@ -41,7 +28,7 @@ def engine():
 
 @pytest.fixture
 def studio(engine, tmp_path):
-    s = PadStudio(engine, Session(), tmp_path / "config", api=None, make_player=CountingPlayer)
+    s = Studio(engine, Session(), tmp_path / "config", api=None, make_player=CountingPlayer)
     yield s
     s.close()
 
@@ -122,7 +109,7 @@ def test_while_the_pad_plays_each_move_is_handed_to_the_player_for_the_next_bar_
 
 def test_a_path_recorded_while_dragging_plays_back_stretched_over_n_bars(engine, tmp_path):
     clock = iter([0.0, 2.0, 4.0, 6.0])  # seconds: at 120 BPM one bar apart
-    s = PadStudio(engine, Session(), tmp_path, api=None, make_player=CountingPlayer)
+    s = Studio(engine, Session(), tmp_path, api=None, make_player=CountingPlayer)
     try:
         s.pad = PadController(s, now=lambda: next(clock))
         fill_with_classes(s)
@@ -166,7 +153,7 @@ def test_corners_dot_and_path_go_through_the_session_file_as_plain_data(studio, 
     data = json.loads(json.dumps(studio.session.pad))  # what the session file holds
     session = Session()
     session.pad = data
-    again = PadStudio(engine, session, tmp_path, api=None)
+    again = Studio(engine, session, tmp_path, api=None)
     try:
         pad = again.pad
         assert [c.pattern for c in pad.corners] == [c.pattern for c in studio.pad.corners]
@@ -177,7 +164,7 @@ def test_corners_dot_and_path_go_through_the_session_file_as_plain_data(studio, 
 
 
 def test_a_damaged_pad_is_repaired_and_codes_of_another_model_are_made_again(engine, tmp_path):
-    good = PadStudio(engine, Session(), tmp_path, api=None)
+    good = Studio(engine, Session(), tmp_path, api=None)
     fill_with_classes(good)
     data = json.loads(json.dumps(good.pad.to_dict()))
     good.close()
@@ -187,7 +174,7 @@ def test_a_damaged_pad_is_repaired_and_codes_of_another_model_are_made_again(eng
     data["path_bars"] = 500
     session = Session()
     session.pad = data
-    s = PadStudio(engine, session, tmp_path, api=None)
+    s = Studio(engine, session, tmp_path, api=None)
     try:
         assert len(s.pad.corners[1].z) == engine.latent and s.pad.ready()  # encoded again from its groove
         assert s.pad.position == (0.5, 0.5) and len(s.pad.path) == 0 and s.pad.path_bars == 64
@@ -201,7 +188,7 @@ def test_a_move_while_playing_is_heard_from_the_next_bar_line_through_jack(jack,
     """Through a real JACK server, read by an independent recorder: the dot on the kick corner, moved to the
     snare corner halfway through the second bar; the second bar still plays its four kicks, the snare comes in
     exactly on the third bar line."""
-    s = PadStudio(engine, Session(), tmp_path, api="jack")
+    s = Studio(engine, Session(), tmp_path, api="jack")
     try:
         fill_with_classes(s)
         s.set_feel(amount=0.0)
@@ -261,3 +248,43 @@ def test_the_pad_on_the_command_line_writes_the_path_as_one_clip(tmp_path, capsy
     assert read_drum_midi(again).as_pattern().bars == 3
     with pytest.raises(ValueError, match="not '2,0'"):
         pad_command(["pad", "7", "8", "9", "10", "--path", "2,0", "-o", str(again)])
+
+
+def test_the_pad_is_saved_with_the_session_and_comes_back_with_it(studio, engine, tmp_path):
+    fill_with_classes(studio)
+    studio.pad.move(0.25, 0.75)
+    assert studio.unsaved and studio.save()
+    loaded, notice = Session.load(tmp_path / "config")
+    assert notice == ""
+    again = Studio(engine, loaded, tmp_path / "config", api=None)
+    try:
+        assert [c.pattern for c in again.pad.corners] == [c.pattern for c in studio.pad.corners]
+        assert again.pad.position == (0.25, 0.75) and again.pad.ready()
+    finally:
+        again.close()
+
+
+def test_while_the_pad_plays_the_grid_shows_its_bar_and_a_clip_holds_what_it_plays(studio):
+    fill_with_classes(studio)
+    studio.set_feel(amount=0.0)
+    studio.pad.move(0, 0)  # on the kick corner: its own 2-bar groove
+    assert studio.step_sounded(5, 3).pad == ""  # the pad is not on: the groove's bar
+    assert studio.pad.set_live(True)
+    head = studio.step_sounded(5, 3)
+    assert (head.pad, head.bar, head.step) == ("pad", 1, 3)
+    assert studio.pad.bar(5) == one_class(0, bars=1)
+    assert studio.clip_patterns() == [studio.pad.performance()] and studio.clip_patterns()[0].bars == 2
+    studio.pad.set_path(PadPath.through([(0, 0), (1, 0)]))
+    studio.pad.set_path_bars(4)
+    assert studio.pad.play_path(True)
+    assert studio.step_sounded(2, 0).pad == "pad path bar 3/4"
+    assert studio.clip_patterns()[0].bars == 4  # one pass of the path
+
+
+def test_the_live_morph_and_the_pad_take_turns(studio):
+    fill_with_classes(studio)
+    studio.fill_slot("A", "current")
+    studio.fill_slot("B", "sample")
+    assert studio.pad.set_live(True)
+    assert studio.set_morph_live(True) and not studio.pad.live
+    assert studio.pad.set_live(True) and not studio.morph_live

@@ -10,7 +10,8 @@ from drummachine.gui.pad_widget import PadWidget  # noqa: E402
 from drummachine.midi.clip import write_clip  # noqa: E402
 from drummachine.model.engine import Engine  # noqa: E402
 from drummachine.studio.session import Session  # noqa: E402
-from test_pad_studio import CountingPlayer, PadStudio, fill_with_classes, one_class  # noqa: E402
+from drummachine.studio.studio import Studio  # noqa: E402
+from test_pad_studio import CountingPlayer, fill_with_classes, one_class  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def engine():
 
 @pytest.fixture
 def view(qtbot, engine, tmp_path):
-    studio = PadStudio(engine, Session(), tmp_path, api=None, make_player=CountingPlayer)
+    studio = Studio(engine, Session(), tmp_path, api=None, make_player=CountingPlayer)
     write_clip([one_class(8)], tmp_path / "ride.mid")
     w = PadWidget(studio.pad, pick_file=lambda: tmp_path / "ride.mid")
     studio.on_change = w.refresh  # as the window's refresh does

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 Rect = tuple[int, int, int, int]
-TABS = ("morph", "knobs", "output")  # the window's panels, in their tabs' order
+TABS = ("morph", "knobs", "output", "pad")  # the window's panels, in their tabs' order
 
 
 def control_rects() -> dict[str, Rect]:
@@ -54,6 +54,12 @@ def control_rects() -> dict[str, Rect]:
             app.processEvents()
             if key == "knobs":
                 named.update({f"knob_{name}": rect(slider) for name, slider in window.knobs.items()})
+                named["fill_every"] = rect(window.fill_every)
+            if key == "pad":
+                pad = window.pad_widget
+                named.update({"pad_surface": rect(pad.surface), "pad_on": rect(pad.on_button),
+                              "pad_record": rect(pad.record_button), "pad_path": rect(pad.path_button),
+                              "pad_path_bars": rect(pad.path_bars), "pad_keep": rect(pad.keep_button)})
         window.panels.setCurrentIndex(0)
         app.processEvents()
         grid = window.grid.mapTo(window, QPoint(0, 0))
@@ -89,9 +95,10 @@ def layout_problems(window) -> list[str]:
 
     from drummachine.gui.candidates import CandidateStrip
     from drummachine.gui.grid import BarStrip, StepGrid
+    from drummachine.gui.pad_widget import PadSurface
 
     kinds = (QAbstractButton, QAbstractSpinBox, QComboBox, QAbstractSlider, QLabel, QTabBar, StepGrid, BarStrip,
-             CandidateStrip)
+             CandidateStrip, PadSurface)
     problems: list[str] = []
     whole = QRect(0, 0, window.width(), window.height())
     for i in range(window.panels.count()):

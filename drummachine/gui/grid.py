@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -297,7 +297,8 @@ class StepGrid(QWidget):
 
 class BarStrip(QWidget):
     """The bars of the pattern: click one to show it; the bar playing now is framed in green, with how far
-    through it the playhead is, so it stays in sight when another bar is shown."""
+    through it the playhead is, so it stays in sight when another bar is shown. A bar holding a fill has a mark
+    along its top."""
 
     bar_chosen = Signal(int)
 
@@ -305,10 +306,12 @@ class BarStrip(QWidget):
         super().__init__(parent)
         self.bars, self.shown, self.playing, self.playing_step = 1, 0, -1, -1
         self.hit_counts: list[int] = [0]
+        self.fills: frozenset[int] = frozenset()
         self.setFixedHeight(34)
 
-    def set_state(self, bars: int, shown: int, hit_counts: list[int]) -> None:
-        self.bars, self.shown, self.hit_counts = bars, shown, hit_counts
+    def set_state(self, bars: int, shown: int, hit_counts: list[int], fills: Sequence[int] = ()) -> None:
+        """The bars, the one shown, each bar's hit count (a level under its number) and the bars holding a fill."""
+        self.bars, self.shown, self.hit_counts, self.fills = bars, shown, hit_counts, frozenset(fills)
         self.update()
 
     def set_playing(self, bar: int, step: int = -1) -> None:
@@ -336,6 +339,9 @@ class BarStrip(QWidget):
             fill.setAlphaF(0.5)
             p.setBrush(fill)
             p.drawRoundedRect(QRectF(r.left() + 4, r.bottom() - 5, (r.width() - 8) * level, 3), 1.5, 1.5)
+            if i in self.fills:  # a fill: a mark along the bar's top
+                p.setBrush(theme.FILL)
+                p.drawRoundedRect(QRectF(r.left() + 4, r.top() + 2, r.width() - 8, 3), 1.5, 1.5)
             p.setPen(theme.BACKGROUND if i == self.shown else theme.TEXT)
             p.drawText(r.adjusted(0, -3, 0, -3), Qt.AlignmentFlag.AlignCenter, str(i + 1))
             if i == self.playing:  # a green frame, and how far through the bar it is

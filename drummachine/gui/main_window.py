@@ -19,6 +19,7 @@ from drummachine.audio.sound_control import SoundControl
 from drummachine.gui import theme
 from drummachine.gui.candidates import CandidateStrip
 from drummachine.gui.grid import BarStrip, StepGrid
+from drummachine.gui.pad_widget import PadWidget
 from drummachine.gui.sound_panel import SoundPanel
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.vocabulary import NUM_CLASSES
@@ -26,6 +27,7 @@ from drummachine.live.player import Player
 from drummachine.midi import note_maps
 from drummachine.midi.ports import VIRTUAL_PORT
 from drummachine.model.engine import Engine
+from drummachine.model.fills import FILL_EVERY
 from drummachine.studio.session import BAR_CHOICES, Session
 from drummachine.studio.studio import Playhead, Studio
 
@@ -202,7 +204,7 @@ class MainWindow(QMainWindow):
         self.strip.bar_chosen.connect(self._show_bar)
         self.follow = QCheckBox("follow")
         self.follow.setChecked(s.follow)
-        self.follow.setToolTip("while playing, the grid shows the bar that sounds (the live morph too); the bar "
+        self.follow.setToolTip("while playing, the grid shows the bar that sounds (the live morph and the pad too); the bar "
                                "playing is framed green in the bars either way")
         self.follow.toggled.connect(self.studio.set_follow)
         bars_row = row(self.strip, self.follow)
@@ -219,6 +221,8 @@ class MainWindow(QMainWindow):
         self.panels.addTab(self._morph_panel(), "Morph")
         self.panels.addTab(self._knob_panel(), "Feel and knobs")
         self.panels.addTab(self._output_panel(), "MIDI and sound")
+        self.pad_widget = PadWidget(self.studio.pad)
+        self.panels.addTab(self.pad_widget, "Pad")
         self.panels.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout.addWidget(self.panels)
 
@@ -318,7 +322,13 @@ class MainWindow(QMainWindow):
         self.feel_seed = QSpinBox(minimum=limits.SEED.low, maximum=limits.SEED.high, value=self.session.settings.feel_seed)
         self.feel_seed.setToolTip("which drummer's touch: another seed, another feel")
         self.feel_seed.valueChanged.connect(self._feel_changed)
-        v.addLayout(row(self._label("feel"), self.feel, self._label("feel seed"), self.feel_seed, None))
+        self.fill_every = QComboBox()
+        for every in (0, *FILL_EVERY):
+            self.fill_every.addItem(f"{every} bars" if every else "off", every)
+        self.fill_every.setCurrentIndex(self.fill_every.findData(self.session.settings.fill_every))
+        self.fill_every.activated.connect(self._fill_every_chosen)
+        v.addLayout(row(self._label("feel"), self.feel, self._label("feel seed"), self.feel_seed, None,
+                        self._label("fill every"), self.fill_every))
         knobs = QHBoxLayout()
         self.knobs: dict[str, QSlider] = {}
         for name in self.studio.knob_names:
@@ -359,6 +369,18 @@ class MainWindow(QMainWindow):
         self.sound_panel = SoundPanel(self.sound, self.clip_patterns, self.studio.player_settings, self.studio.say)
         v.addWidget(self.sound_panel)
         return panel
+
+    def _fill_every_chosen(self, index: int) -> None:
+        self.studio.set_fill_every(self.fill_every.itemData(index))
+        self._show_fills()  # what the studio now holds (unchanged when it said no)
+
+    def _show_fills(self) -> None:
+        """The fill control as the studio is: its setting, or off and greyed with the reason for a model without."""
+        why = self.studio.no_fills()
+        self.fill_every.setEnabled(not why)
+        self.fill_every.setToolTip(why or "a fill in the last bar of every N (Generate and candidates make them; "
+                                          "the groove shown gets them from its own code, undoable)")
+        self._set_quietly(self.fill_every, self.fill_every.itemText(self.fill_every.findData(self.studio.fill_every)))
 
     def _knob_moved(self, name: str) -> None:
         slider = self.knobs[name]
@@ -408,7 +430,7 @@ class MainWindow(QMainWindow):
         self._show_grid()
         feel_on = [c for c in range(NUM_CLASSES) if c not in s.settings.feel_off] if self.studio.has_feel else []
         self.grid.set_flags(s.settings.locked, s.settings.muted, s.settings.soloed, feel_on)
-        self.strip.set_state(p.bars, s.view_bar, [int(n) for n in p.hits.sum(axis=(1, 2))])
+        self.strip.set_state(p.bars, s.view_bar, [int(n) for n in p.hits.sum(axis=(1, 2))], self.studio.fill_bars())
         self._set_quietly(self.bars, str(p.bars))
         if s.take.seed is not None:
             self._set_quietly(self.seed, s.take.seed)
@@ -427,6 +449,8 @@ class MainWindow(QMainWindow):
             w.setEnabled(self.engine is not None)
         for w in (self.feel, self.feel_seed):
             w.setEnabled(self.studio.has_feel)
+        self.pad_widget.refresh()
+        self._show_fills()
         self._show_status()
 
     @staticmethod
@@ -536,7 +560,7 @@ class MainWindow(QMainWindow):
         self._played_bar = bar
         self.strip.set_playing(now.bar, now.step)
         if before is None or (before.bar, before.shown) != (now.bar, now.shown):
-            self.strip.set_state(self.strip.bars, now.shown, self.strip.hit_counts)
+            self.strip.set_state(self.strip.bars, now.shown, self.strip.hit_counts, self.strip.fills)
             self._show_grid()
             self._show_morph()
         self.grid.set_playhead(now.grid_step)
@@ -545,10 +569,13 @@ class MainWindow(QMainWindow):
         """The bar shown: of the live morph as it sounds while it plays and the grid follows, else of the groove
         (with its feel). The caption says which."""
         s, head = self.session, self._playhead
-        if head is not None and head.morph is not None and s.settings.follow and self.studio.playing:
-            bar = self.studio.morph_bar(self._played_bar)
+        if head is not None and (head.morph is not None or head.pad) and s.settings.follow and self.studio.playing:
+            if head.pad:
+                bar, caption = self.studio.pad.bar(self._played_bar), head.pad
+            else:
+                bar, caption = self.studio.morph_bar(self._played_bar), f"morph {head.morph.bar}/{head.morph.over}"
             self.grid.show_bar(bar.velocities[0], head.step, None if bar.offsets is None else bar.offsets[0],
-                               caption=f"morph {head.morph.bar}/{head.morph.over}")
+                               caption=caption)
             self.grid.read_only = True
             return
         p = self.studio.performed()

@@ -10,15 +10,17 @@ from typing import Callable, Optional
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QMenu, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox, QWidget
 
+from drummachine import limits
 from drummachine.groove.pad import CORNER_NAMES, CORNER_POSITIONS, Position
 from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 from drummachine.gui import theme
-from drummachine.studio.pad import PATH_BARS, PadController
+from drummachine.studio.pad import PadController
 
 THUMB = 0.24  # a corner's thumbnail, as a share of the pad's side
 DOT_RADIUS = 7.0
+SIDE = 112  # pixels: the pad's side in the window's panel, which must leave the grid room at 960x640
 
 
 def pick_midi_file(parent: QWidget) -> Optional[Path]:
@@ -34,12 +36,12 @@ class PadSurface(QWidget):
         super().__init__(parent)
         self.pad, self.corner_menu = pad, corner_menu
         self._dragging = False
-        self.setMinimumSize(180, 180)
+        self.setMinimumSize(SIDE - 16, SIDE - 16)
         self.setToolTip("drag the dot: heard from the next bar line while the pad plays; "
                         "right-click near a corner to fill it")
 
     def sizeHint(self) -> QSize:
-        return QSize(260, 260)
+        return QSize(SIDE, SIDE)
 
     def square(self) -> QRectF:
         side = min(self.width(), self.height()) - 2 * DOT_RADIUS
@@ -91,7 +93,7 @@ class PadSurface(QWidget):
         p.drawRoundedRect(r, 3, 3)
         if hits is None:
             p.setPen(theme.DIM)
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, f"{corner + 1}\nempty")
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(corner + 1))  # empty: its number, for the menu
             return
         cw, ch = (r.width() - 4) / STEPS_PER_BAR, (r.height() - 4) / NUM_CLASSES
         for cls in range(NUM_CLASSES):
@@ -130,18 +132,28 @@ class PadWidget(QWidget):
                                           lambda on: self.pad.record(on))
         self.path_button = self._button("Play path", "play the recorded path over the bars beside it",
                                         lambda on: self.pad.play_path(on))
-        self.path_bars = QSpinBox(minimum=PATH_BARS.low, maximum=PATH_BARS.high, value=pad.path_bars, suffix=" bars")
+        bars = limits.PAD_PATH_BARS
+        self.path_bars = QSpinBox(minimum=bars.low, maximum=bars.high, value=pad.path_bars, suffix=" bars")
         self.path_bars.setToolTip("bars the path is played over")
         self.path_bars.valueChanged.connect(lambda bars: self.pad.set_path_bars(bars))
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip("the groove at the dot becomes the groove (undoable)")
         self.keep_button.clicked.connect(lambda: self.pad.keep())
-        row = QHBoxLayout()
-        for w in (self.on_button, self.record_button, self.path_button, self.path_bars, self.keep_button):
-            row.addWidget(w)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.surface, 1)
-        layout.addLayout(row)
+        buttons = QGridLayout()  # beside the square, so the pad fits a panel as low as the window's others
+        for i, w in enumerate((self.on_button, self.keep_button, self.record_button, self.path_button)):
+            buttons.addWidget(w, i // 2, i % 2)
+        buttons.addWidget(self.path_bars, 2, 1)
+        buttons.setRowStretch(3, 1)
+        self.hint = QLabel("Right-click near a corner to fill it: the groove, a new sample, a MIDI file or a "
+                           "candidate. With the pad on, drag the dot while it plays: each move is heard from the "
+                           "next bar line. Record a drag and play it back over the bars set.")
+        self.hint.setObjectName("dim")
+        self.hint.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.surface)
+        layout.addLayout(buttons)
+        layout.addWidget(self.hint, 1)
         self.refresh()
 
     def _button(self, text: str, tip: str, act: Callable[[bool], object]) -> QPushButton:

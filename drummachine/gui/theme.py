@@ -15,6 +15,7 @@ DIM = QColor("#7d8596")
 PLAYHEAD = QColor(255, 255, 255, 46)
 ACCENT = QColor("#f5a623")
 PLAYING = QColor("#48bb78")  # the bar that sounds now, wherever the grid looks
+FILL = QColor("#ed64a6")  # a bar that holds a fill, marked in the bar strip
 FLAG_OFF = QColor("#2f3440")  # an L/M/S/F button that is off: a raised key with a readable letter
 FLAG_EDGE = QColor("#5a6172")
 FLAG_TEXT = QColor("#c3c9d5")

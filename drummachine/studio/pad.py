@@ -27,14 +27,13 @@ from drummachine.groove.pad import (CORNER_NAMES, CORNERS, MIXES, PadPath, PathR
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
 from drummachine.live.pad_source import PadSource
-from drummachine.studio.session import _take_from, _take_json
+from drummachine.studio.session import take_from_json, take_to_json
 from drummachine.studio.session_repair import Repairs
 from drummachine.studio.take_source import take_from
 
 if TYPE_CHECKING:
     from drummachine.studio.studio import Studio
 
-PATH_BARS = limits.Range(1, 64, 8, "bars", integer=True)  # bars a recorded path is played over
 CENTRE: Position = (0.5, 0.5)
 
 
@@ -47,7 +46,7 @@ class PadController:
         self.corners: list[Optional[Take]] = [None] * CORNERS
         self.position: Position = CENTRE
         self.path = PadPath()
-        self.path_bars: int = PATH_BARS.default
+        self.path_bars: int = limits.PAD_PATH_BARS.default
         self.seed: int = limits.SEED.default
         self.how: str = "slerp"
         self.live = False  # the pad is what plays
@@ -56,7 +55,7 @@ class PadController:
         self._path_start = 0
         self._made: Optional[tuple[tuple, PadSource]] = None  # the source handed out last, and what it was made of
         self._prior: Optional[tuple[object, PriorFrame]] = None  # the model, and its prior frame
-        self._load(getattr(studio.session, "pad", None))
+        self._load(studio.session.pad)
 
     # --- state ------------------------------------------------------------------------------------------------
     @property
@@ -73,7 +72,7 @@ class PadController:
 
     def to_dict(self) -> dict:
         """Plain data for the session file: the corners (as takes), the dot, the path and how it plays."""
-        return {"corners": [_take_json(c) for c in self.corners], "position": list(self.position),
+        return {"corners": [take_to_json(c) for c in self.corners], "position": list(self.position),
                 "path": self.path.to_dict(), "path_bars": self.path_bars, "seed": self.seed, "mix": self.how}
 
     def _load(self, data: object) -> None:
@@ -88,7 +87,7 @@ class PadController:
         if not isinstance(corners, list) or len(corners) != CORNERS:
             r.note(f"the pad's corners were not {CORNERS}, left empty")
             corners = [None] * CORNERS
-        self.corners = [None if c is None else _take_from(c, f"the pad's {CORNER_NAMES[i]} corner", r)
+        self.corners = [None if c is None else take_from_json(c, f"the pad's {CORNER_NAMES[i]} corner", r)
                         for i, c in enumerate(corners)]
         try:
             self.position = check_position(*data.get("position", CENTRE))
@@ -98,8 +97,8 @@ class PadController:
             self.path = PadPath.from_dict(data.get("path", {"points": []}))
         except ValueError as exc:
             r.note(f"the pad's path was dropped ({exc})")
-        self.path_bars = r.number("the pad's path bars", data.get("path_bars", PATH_BARS.default), PATH_BARS,
-                                  PATH_BARS.default)
+        self.path_bars = r.number("the pad's path bars", data.get("path_bars", limits.PAD_PATH_BARS.default), limits.PAD_PATH_BARS,
+                                  limits.PAD_PATH_BARS.default)
         self.seed = r.number("the pad's seed", data.get("seed", limits.SEED.default), limits.SEED, limits.SEED.default)
         self.how = data.get("mix", "slerp") if data.get("mix", "slerp") in MIXES else "slerp"
         if r.problems:
@@ -112,10 +111,7 @@ class PadController:
     def _store(self, sound: bool = True) -> None:
         """The pad changed: into the session (saved soon), to the player from the next bar line, to the window."""
         self.studio.session.pad = self.to_dict()
-        self.studio.unsaved = True
-        if sound:
-            self.studio._resound()
-        self.studio.on_change()
+        self.studio.touch(sound)
 
     # --- corners ----------------------------------------------------------------------------------------------
     def fill_corner(self, corner: int, how: str, path: Optional[Path] = None, candidate: Optional[int] = None) -> bool:
@@ -145,7 +141,7 @@ class PadController:
         engine = self.studio.engine
         if engine is not None and not self._fits(take):
             pattern = take.pattern
-            self.studio._submit("encoding", lambda: engine.encode(pattern),
+            self.studio.submit("encoding", lambda: engine.encode(pattern),
                                 lambda mu: self._encoded(corner, take, mu))
 
     def _encoded(self, corner: int, take: Take, mu) -> None:
@@ -186,8 +182,7 @@ class PadController:
         studio, z = self.studio, self.code()
         engine, temperature, seed = studio.engine, studio.session.settings.temperature, self.seed
         bars = min(studio.pattern.bars, engine.bars)
-        studio._submit("decoding", studio._timed(lambda: Take(engine.decode(z, bars, temperature, seed), z, seed,
-                                                              temperature, "pad")), studio._generated)
+        studio.make_take("decoding", lambda: Take(engine.decode(z, bars, temperature, seed), z, seed, temperature, "pad"))
         return True
 
     # --- the path ---------------------------------------------------------------------------------------------
@@ -213,7 +208,7 @@ class PadController:
 
     def set_path_bars(self, bars: int) -> None:
         """The bars the path is stretched over (a position per bar)."""
-        self.path_bars = PATH_BARS.check("path bars", bars)
+        self.path_bars = limits.PAD_PATH_BARS.check("path bars", bars)
         self._store(sound=self.playing_path)
 
     def play_path(self, on: bool) -> bool:
@@ -260,7 +255,7 @@ class PadController:
         """sounding()'s key and maker, and a maker of a new source from the same state (for a clip)."""
         studio, st = self.studio, self.studio.session.settings
         feel = studio.feel_settings() if studio.has_feel and st.feel_amount else None
-        bars = min(max(c.pattern.bars for c in self.corners), studio.engine.bars)
+        bars = self.bars()
         made_of = (tuple(c.z for c in self.corners), tuple(c.pattern for c in self.corners), bars, st.temperature,
                    self.seed, self.how, feel, st.bpm)
         positions, start = self.positions(), self._path_start if self.playing_path else 0
@@ -278,6 +273,21 @@ class PadController:
             return source
 
         return ("pad", made_of, positions, start), make, fresh
+
+    def bars(self) -> int:
+        """The bars of the groove the pad loops at a position: the longest corner's, at most the model's."""
+        return min(max(c.pattern.bars for c in self.corners), self.studio.engine.bars)
+
+    def bar(self, index: int) -> Pattern:
+        """Bar `index` (the player's count of bars since Play) as the pad plays it: what the grid shows."""
+        return self.sounding()[1]().bar(index)
+
+    def caption(self, index: int) -> str:
+        """What the grid says while the pad plays bar `index`: "pad" at the dot, "pad path bar k/n" along the path."""
+        if not self.playing_path:
+            return "pad"
+        n = len(self.positions())
+        return f"pad path bar {(index - self._path_start) % n + 1}/{n}"
 
     def performance(self, bars: Optional[int] = None) -> Pattern:
         """What the pad plays over `bars` bars (by default one pass of the path, or the groove's length at the

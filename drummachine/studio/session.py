@@ -23,6 +23,7 @@ from drummachine.groove.take import Take, knob_tuple
 from drummachine.studio.session_repair import Repairs, kind
 from drummachine.config_folder import config_dir
 from drummachine.groove.vocabulary import NUM_CLASSES
+from drummachine.model.fills import FILL_EVERY
 
 SESSION_FILE = "session.json"
 SESSION_VERSION = 1
@@ -46,6 +47,7 @@ class Settings:
     feel_seed: int = limits.SEED.default
     feel_off: list[int] = field(default_factory=list)  # classes played as written, without the learned feel
     knobs: dict[str, float] = field(default_factory=dict)  # knob name -> position (-2..2), see model/knobs.py
+    fill_every: int = 0  # a fill in the last bar of every this many (0: none; one of model/fills.py FILL_EVERY)
     follow: bool = True  # while playing, the grid shows the bar that sounds
     sound_output: str = "both"  # where notes go: "midi" (the port), "audio" (the built-in kit) or "both"
     sound_device: str = ""  # the built-in kit's sound device; "" is the system's default
@@ -65,6 +67,7 @@ class Session:
         self.slot_b: Optional[Take] = None
         self.morph_position = 0.0
         self.view_bar = 0
+        self.pad: dict = {}  # the 4-corner pad as plain data (studio/pad.py PadController.to_dict)
         self._velocity_cell: Optional[tuple[int, int, int]] = None  # the hit a velocity gesture is changing
 
     # --- the pattern -------------------------------------------------------------------------------------
@@ -156,13 +159,14 @@ class Session:
     def to_json(self) -> dict:
         return {
             "version": SESSION_VERSION,
-            "take": _take_json(self.take),
-            "undo": [_take_json(t) for t in self.undo_stack[-50:]],
-            "redo": [_take_json(t) for t in self.redo_stack[-50:]],
-            "slot_a": _take_json(self.slot_a),
-            "slot_b": _take_json(self.slot_b),
+            "take": take_to_json(self.take),
+            "undo": [take_to_json(t) for t in self.undo_stack[-50:]],
+            "redo": [take_to_json(t) for t in self.redo_stack[-50:]],
+            "slot_a": take_to_json(self.slot_a),
+            "slot_b": take_to_json(self.slot_b),
             "morph_position": self.morph_position,
             "view_bar": self.view_bar,
+            "pad": self.pad,
             "settings": asdict(self.settings),
         }
 
@@ -178,7 +182,7 @@ class Session:
         if data.get("version") != SESSION_VERSION:
             raise ValueError(f"its format {data.get('version')!r} is not {SESSION_VERSION}")
         settings = _settings_from(data.get("settings"), r)
-        take = (_take_from(data.get("take"), "the current pattern", r)
+        take = (take_from_json(data.get("take"), "the current pattern", r)
                 or Take(Pattern.empty(settings.bars), label="empty"))
         s = cls(take, settings)
         s.settings.bars = take.pattern.bars
@@ -189,6 +193,7 @@ class Session:
                                     limits.MORPH_POSITION.default)
         bars_shown = limits.Range(0, take.pattern.bars - 1, 0, integer=True)
         s.view_bar = r.number("view_bar", data.get("view_bar", 0), bars_shown, 0)
+        s.pad = data.get("pad") if isinstance(data.get("pad"), dict) else {}  # checked by the pad as it loads
         return s
 
     def save(self, folder: Optional[Path] = None) -> Path:
@@ -261,6 +266,8 @@ def _settings_from(d: object, r: Repairs) -> Settings:
             values[f.name] = r.number(f.name, value, _SETTING_LIMITS[f.name], default)
         elif f.name == "knobs":
             values[f.name] = _knobs_from(value, r)
+        elif f.name == "fill_every":
+            values[f.name] = _fill_every_from(f.name, value, r)
         elif isinstance(default, bool):
             values[f.name] = r.switch(f.name, value, default)
         elif isinstance(default, str):
@@ -281,14 +288,25 @@ def _knobs_from(value: object, r: Repairs) -> dict[str, float]:
     return {str(k): r.number(f"knob {k}", v, limits.KNOB, 0.0) for k, v in value.items()}
 
 
-def _take_json(t: Optional[Take]) -> Optional[dict]:
+def _fill_every_from(name: str, value: object, r: Repairs) -> int:
+    """A fill every N bars: 0 (none) or one of FILL_EVERY; anything else is set to 0, with a note."""
+    if isinstance(value, int) and not isinstance(value, bool) and (value == 0 or value in FILL_EVERY):
+        return value
+    r.note(f"{name} {value!r} is not 0 or one of {', '.join(map(str, FILL_EVERY))}, set to 0")
+    return 0
+
+
+def take_to_json(t: Optional[Take]) -> Optional[dict]:
+    """A take as plain data for a session file (None stays None): the session's takes and the pad's corners."""
     if t is None:
         return None
     return {"pattern": _pattern_json(t.pattern), "z": list(t.z) if t.z is not None else None, "seed": t.seed,
-            "temperature": t.temperature, "label": t.label, "knobs": dict(t.knobs)}
+            "temperature": t.temperature, "label": t.label, "knobs": dict(t.knobs), "fill_every": t.fill_every}
 
 
-def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
+def take_from_json(d: object, name: str, r: Repairs) -> Optional[Take]:
+    """A take from a session file's data, each field repaired where it can be (noted in `r` under `name`); None
+    when it holds no pattern."""
     if not isinstance(d, dict):
         r.note(f"{name} was dropped: it is not a take")
         return None
@@ -300,14 +318,15 @@ def _take_from(d: object, name: str, r: Repairs) -> Optional[Take]:
         temperature = r.number(f"{name}'s temperature", temperature, limits.TEMPERATURE, limits.TEMPERATURE.default)
     return Take(pattern, r.code(f"{name}'s code", d.get("z")), r.seed(f"{name}'s seed", d.get("seed")),
                 temperature, r.text(f"{name}'s label", d.get("label", ""), ""),
-                knob_tuple(_knobs_from(d.get("knobs", {}), r)))
+                knob_tuple(_knobs_from(d.get("knobs", {}), r)),
+                _fill_every_from(f"{name}'s fill_every", d.get("fill_every", 0), r))
 
 
 def _takes_from(items: object, name: str, r: Repairs) -> list[Take]:
     if not isinstance(items, list):
         r.note(f"the {name} history is not a list, dropped")
         return []
-    takes = [_take_from(t, f"{name} step {i + 1}", r) for i, t in enumerate(items)]
+    takes = [take_from_json(t, f"{name} step {i + 1}", r) for i, t in enumerate(items)]
     return [t for t in takes if t is not None][-UNDO_LIMIT:]
 
 
@@ -315,4 +334,4 @@ def _slot_from(d: object, name: str, r: Repairs) -> Optional[Take]:
     """A morph slot: a take (sessions before takes filled the slots held only a pattern and its code)."""
     if d is None:
         return None
-    return _take_from(d, name, r)
+    return take_from_json(d, name, r)

@@ -37,12 +37,15 @@ from drummachine.midi.ports import VIRTUAL_PORT, MidiInput, MidiOutput, PortErro
 from drummachine.midi.reader import MidiReadError, read_groove
 from drummachine.model.engine import Engine, Lock, new_seed
 from drummachine.model.feel import FeelSettings
+from drummachine.model.fills import check_every, fill_bars
+from drummachine.studio.pad import PadController
 from drummachine.studio.session import BAR_CHOICES, Session
 
 SLOTS = ("A", "B")
 SYNCS = ("internal", "midi", "link")  # our own clock, a DAW's MIDI clock followed, Ableton Link
 FLAGS = {"lock": "locked", "mute": "muted", "solo": "soloed"}
 VARIATION_MAX_TEMPERATURE = 0.5  # a variation stays near its groove: sampled no hotter than this
+DECODED = ("sample", "variation", "knob", "fills", "pad")  # labels of takes decoded from their own code and seed
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Playhead:
     shown: int
     grid_step: int
     morph: Optional[MorphProgress] = None
+    pad: str = ""  # while the pad plays: what the grid's caption says ("pad", "pad path bar 3/8")
 
 
 class Studio:
@@ -130,6 +134,7 @@ class Studio:
         self._performed: Optional[tuple[tuple, Pattern]] = None
         self._sounding: Optional[object] = None  # what the player was last given to play
         self._morph_takes: dict[int, tuple[Take, float]] = {}  # id of a take the slider made -> (it, position)
+        self.pad = PadController(self)  # last: loading the pad may submit encodes, which need all of the above
 
     @staticmethod
     def _pick_api(api: Optional[str]) -> Optional[str]:
@@ -178,14 +183,20 @@ class Studio:
 
     def _changed(self, sound: bool = True) -> None:
         """The session changed: the player hears it from the next bar line, the owner redraws and saves."""
-        self.unsaved = True
         if sound:
             self.auditioning = None  # the groove changed: it is what plays again
+        self.touch(sound)
+
+    def touch(self, sound: bool = True) -> None:
+        """A part the studio holds beside the groove changed (the pad): saved soon, redrawn and, when `sound`,
+        handed to the player for the next bar line if what should sound changed. A candidate being heard stays."""
+        self.unsaved = True
+        if sound:
             self._resound()
         self.on_change()
 
     # --- background work -------------------------------------------------------------------------------------
-    def _submit(self, what: str, work: Callable[[], object], land: Callable[[object], None],
+    def submit(self, what: str, work: Callable[[], object], land: Callable[[object], None],
                 failed: str = "generation failed") -> None:
         self.jobs.append(what)
         self.on_status()
@@ -220,6 +231,11 @@ class Studio:
 
         return work
 
+    def make_take(self, what: str, make: Callable[[], Take]) -> None:
+        """Make a take with the model (off the owner's thread, timed for the status line) and make it the groove:
+        an undoable take, heard from the next bar line. Every button that makes a new groove comes here."""
+        self.submit(what, self._timed(make), self._generated)
+
     # --- generating ------------------------------------------------------------------------------------------
     def _lock(self) -> Optional[Lock]:
         locked = self.session.settings.locked
@@ -233,9 +249,8 @@ class Studio:
         st, engine, lock = self.session.settings, self.engine, self._lock()
         bars, temperature = st.bars, st.temperature
         seed = new_seed() if seed is None else seed
-        knobs = self.knob_positions()
-        self._submit("generating", self._timed(lambda: engine.sample(bars, temperature, seed, lock, knobs)),
-                     self._generated)
+        knobs, every = self.knob_positions(), self.fill_every
+        self.make_take("generating", lambda: engine.sample(bars, temperature, seed, lock, knobs, every))
         return True
 
     def variation(self) -> bool:
@@ -244,8 +259,7 @@ class Studio:
             return False
         st, engine, lock, pattern = self.session.settings, self.engine, self._lock(), self.pattern
         amount, temperature, seed = st.variation_amount, min(st.temperature, VARIATION_MAX_TEMPERATURE), new_seed()
-        self._submit("generating", self._timed(lambda: engine.variations(pattern, amount, 1, temperature, seed,
-                                                                         lock)[0]), self._generated)
+        self.make_take("generating", lambda: engine.variations(pattern, amount, 1, temperature, seed, lock)[0])
         return True
 
     def generate_candidates(self, count: int = limits.CANDIDATES.default) -> bool:
@@ -254,7 +268,7 @@ class Studio:
             return False
         count = limits.CANDIDATES.check("candidates", count)
         st, engine, lock, knobs = self.session.settings, self.engine, self._lock(), self.knob_positions()
-        bars, temperature, seeds = st.bars, st.temperature, [new_seed() for _ in range(count)]
+        bars, temperature, seeds, every = st.bars, st.temperature, [new_seed() for _ in range(count)], self.fill_every
 
         def land(result) -> None:
             takes, ms = result
@@ -262,25 +276,28 @@ class Studio:
             self._resound()
             self.on_change()
 
-        self._submit("generating", self._timed(lambda: [engine.sample(bars, temperature, seed, lock, knobs)
-                                                        for seed in seeds]), land)
+        self.submit("generating", self._timed(lambda: [engine.sample(bars, temperature, seed, lock, knobs, every)
+                                                       for seed in seeds]), land)
         return True
 
     def audition(self, index: Optional[int]) -> None:
         """Play candidate `index` from the next bar line instead of the groove (None: the groove again)."""
-        self.auditioning = None if index is None else self._candidate(index)
+        if index is not None:
+            self.candidate(index)  # a number that is no candidate is refused
+        self.auditioning = index
         self._resound()
         self.on_change()
 
     def keep(self, index: int) -> None:
         """Candidate `index` becomes the groove (an undoable take); the others stay on offer."""
-        self.session.commit(self.candidates[self._candidate(index)])
+        self.session.commit(self.candidate(index))
         self._changed()  # which plays the groove again
 
-    def _candidate(self, index: int) -> int:
+    def candidate(self, index: int) -> Take:
+        """Candidate `index` (0-based); ValueError saying how many there are for a number that is none."""
         if not 0 <= index < len(self.candidates):
             raise ValueError(f"there are {len(self.candidates)} candidates, no number {index + 1}")
-        return index
+        return self.candidates[index]
 
     def _generated(self, result) -> None:
         take, ms = result
@@ -306,25 +323,68 @@ class Studio:
             return False
         position = self.engine.model.knobs.check(name, position)
         self.session.settings.knobs[name] = position
-        engine, take, lock, knobs = self.engine, self.session.take, self._lock(), self.knob_positions()
-        temperature = self.session.settings.temperature
-        decoded = take.label in ("sample", "variation", "knob") and take.z is not None
-
-        seed = take.seed or 0
-
-        def work():
-            if decoded:  # its own code, less the knobs it was made with
-                base, temp = take.code - engine.knob_offset(dict(take.knobs)), take.temperature
-            else:  # an edit, a file or a morph: the code of what is there, decoded as faithfully as sampling allows
-                base, temp = engine.encode(take.pattern), min(temperature, VARIATION_MAX_TEMPERATURE)
-            temp = temperature if temp is None else temp
-            z = base + engine.knob_offset(knobs)
-            pattern = engine.decode(z, min(take.pattern.bars, engine.bars), temp, seed, lock)
-            return Take(pattern, z, seed, temp, "knob", knobs)
-
-        self._submit("turning", self._timed(work), self._generated)
+        self._redecode("turning", "knob")
         self._changed(sound=False)
         return True
+
+    # --- fills ---------------------------------------------------------------------------------------------------
+    def no_fills(self) -> str:
+        """Why "a fill every N bars" cannot be had, in one sentence ("" when it can): the window's tooltip, the
+        command line's error and the studio's refusal say the same."""
+        if self.engine is None:
+            return "fills need a model"
+        if not self.engine.has_fills:
+            return "this model has no fills: they need a model with a code per bar and its fills.npz"
+        return ""
+
+    @property
+    def fill_every(self) -> int:
+        """The fills Generate and candidates make: the session's "a fill every N bars", 0 with a model without
+        fills (the setting is kept for a model that has them)."""
+        return 0 if self.no_fills() else self.session.settings.fill_every
+
+    def set_fill_every(self, every: int) -> bool:
+        """A fill in the last bar of every `every` (4, 8 or 16; 0: none), saved: Generate and candidates make
+        them, and the groove is decoded again from its own code with the fills it had taken off and these put
+        on (an undoable take, same seed and temperature). False, with a notice, when the model has no fills."""
+        every = check_every(every)
+        if every and self.no_fills():
+            self.say(self.no_fills())
+            return False
+        self.session.settings.fill_every = every
+        if self.engine is not None:
+            self._redecode("filling", "fills")
+        self._changed(sound=False)
+        return True
+
+    def fill_bars(self) -> list[int]:
+        """The bars of the groove that hold a fill (0-based): what the bar strip marks."""
+        return fill_bars(self.pattern.bars, self.session.take.fill_every)
+
+    def _redecode(self, what: str, label: str) -> None:
+        """The groove decoded again with the session's knobs and fills: from its own code less the knobs and fills
+        it was made with (same seed and temperature), or, for an edit, a file or a morph, from the code of what is
+        there, decoded as faithfully as sampling allows. An undoable take; an empty groove stays as it is."""
+        engine, take, lock = self.engine, self.session.take, self._lock()
+        knobs, every = self.knob_positions(), self.fill_every
+        if take.z is None and not take.pattern.hits.any():
+            return  # nothing to decode: the settings wait for Generate
+        temperature = self.session.settings.temperature
+        decoded = take.label in DECODED and take.z is not None
+        seed = take.seed or 0
+
+        def work() -> Take:
+            if decoded:
+                base = take.code - engine.knob_offset(dict(take.knobs)) - engine.fill_offset(take.fill_every)
+                temp = take.temperature
+            else:
+                base, temp = engine.encode(take.pattern), min(temperature, VARIATION_MAX_TEMPERATURE)
+            temp = temperature if temp is None else temp
+            z = base + engine.knob_offset(knobs) + engine.fill_offset(every)
+            pattern = engine.decode(z, min(take.pattern.bars, engine.bars), temp, seed, lock)
+            return Take(pattern, z, seed, temp, label, knobs, every)
+
+        self.make_take(what, work)
 
     # --- settings the musician turns -----------------------------------------------------------------------------
     def set_temperature(self, value: float) -> None:
@@ -428,12 +488,12 @@ class Studio:
             if self.engine is None:
                 return False
             engine, bars, temperature, seed = self.engine, self.pattern.bars, self.session.settings.temperature, new_seed()
-            self._submit("generating", lambda: engine.sample(bars, temperature, seed),
+            self.submit("generating", lambda: engine.sample(bars, temperature, seed),
                          lambda take: self._slot_filled(name, take))
         elif how == "file":
             if path is None:
                 raise ValueError("a slot from a file needs the file")
-            self._submit("reading a file", lambda: _read_file(path), lambda read: self._slot_file_read(name, read),
+            self.submit("reading a file", lambda: _read_file(path), lambda read: self._slot_file_read(name, read),
                          failed="the file could not be read")
         else:
             raise ValueError(f"a slot is filled from 'current', 'sample' or 'file', not {how!r}")
@@ -450,7 +510,7 @@ class Studio:
         self._morph_changed()
         if take.z is None and self.engine is not None:
             engine, pattern = self.engine, take.pattern
-            self._submit("encoding", lambda: engine.encode(pattern), lambda mu: self._encoded(name, take, mu))
+            self.submit("encoding", lambda: engine.encode(pattern), lambda mu: self._encoded(name, take, mu))
 
     def _encoded(self, name: str, take: Take, mu) -> None:
         current = self.slot(name)
@@ -509,7 +569,7 @@ class Studio:
             self._commit_morph(Take(pattern, label="morph"), t)
             self._changed()
 
-        self._submit("morphing", self._timed(lambda: self.morph_plan(a, b).at(t)), land)  # the plan decodes 9 codes
+        self.submit("morphing", self._timed(lambda: self.morph_plan(a, b).at(t)), land)  # the plan decodes 9 codes
         return True
 
     def live_morph_source(self) -> MorphSource:
@@ -524,6 +584,8 @@ class Studio:
             self.say("fill slots A and B first")
             return False
         self.morph_live = on
+        if on:
+            self.pad.live = False  # one thing plays in place of the groove: the morph now
         self._resound()
         self.on_change()
         return True
@@ -582,6 +644,8 @@ class Studio:
                               muted=self.session.audible())
 
     def _source(self):
+        if self.pad.live and self.pad.ready():
+            return self.pad.sounding()
         if self.morph_live and self.morph_ready():
             return ("morph", self.morph_plan(), self.session.settings.morph_bars), self.live_morph_source
         if self.auditioning is not None:
@@ -789,9 +853,11 @@ class Studio:
     def step_sounded(self, bar: int, step: int) -> "Playhead":
         """A step sounded (the player's count of bars since Play): where that is, what the grid should show and,
         with the live morph on, how far the morph has come. Following, the grid moves to the bar that sounds
-        (not an edit: nothing is saved for it)."""
-        morph = None
-        if self.morph_live and self.morph_ready():
+        (not an edit: nothing is saved for it). While the pad plays, its bar sounds, and the caption says so."""
+        morph, pad = None, ""
+        if self.pad.live and self.pad.ready():
+            bars, pad = self.pad.bars(), self.pad.caption(bar)
+        elif self.morph_live and self.morph_ready():
             source = self.live_morph_source()
             bars = source.plan.bars
             leg, to_b = source.leg(bar)
@@ -802,7 +868,7 @@ class Studio:
         if self.session.settings.follow and playing < self.pattern.bars:
             self.session.view_bar = playing
         shown = self.session.view_bar
-        return Playhead(playing, step, shown, step if shown == playing else -1, morph)
+        return Playhead(playing, step, shown, step if shown == playing else -1, morph, pad)
 
     def morph_bar(self, bar: int) -> Pattern:
         """Bar `bar` (the player's count) of the live morph as it sounds: what the grid shows while following it."""
@@ -869,8 +935,11 @@ class Studio:
     # --- clips -----------------------------------------------------------------------------------------------
     def clip_patterns(self) -> list[Pattern]:
         """What a clip holds, as it sounds: the pattern with its feel and without its muted instruments, or with
-        the live morph on, one pass of the morph from A to B."""
-        if self.morph_live and self.morph_ready():
+        the live morph on, one pass of the morph from A to B; with the pad on, what the pad plays (one pass of its
+        path)."""
+        if self.pad.live and self.pad.ready():
+            patterns = [self.pad.performance()]
+        elif self.morph_live and self.morph_ready():
             source = self.live_morph_source()
             patterns = [Pattern.concat(source.bar(i) for i in range(source.over_bars))]
         else:

@@ -27,16 +27,16 @@ def take_from(studio: "Studio", how: str, land: Callable[[Take], None], path: Op
     elif how == "candidate":
         if candidate is None:
             raise ValueError("a groove from a candidate needs its number")
-        land(studio.candidates[studio._candidate(candidate)])
+        land(studio.candidate(candidate))
     elif how == "sample":
         if studio.engine is None:
             return False
         engine, bars, temperature, seed = studio.engine, studio.pattern.bars, studio.session.settings.temperature, new_seed()
-        studio._submit("generating", lambda: engine.sample(bars, temperature, seed), land)
+        studio.submit("generating", lambda: engine.sample(bars, temperature, seed), land)
     elif how == "file":
         if path is None:
             raise ValueError("a groove from a file needs the file")
-        studio._submit("reading a file", lambda: read_groove(path), lambda read: land(Take(read, label="file")),
+        studio.submit("reading a file", lambda: read_groove(path), lambda read: land(Take(read, label="file")),
                        failed="the file could not be read")
     else:
         raise ValueError(f"a groove comes from {', '.join(TAKE_SOURCES)}, not {how!r}")

@@ -2,7 +2,8 @@
 # Set up drummachine on a fresh Debian/Ubuntu machine (as root, or with sudo) in ./.venv.
 #   scripts/setup.sh            the app: runtime + onnxruntime (CPU)
 #   scripts/setup.sh --test     + training and test tools, the JACK MIDI server the port tests use, the X
-#                               server, libraries and xdotool the window soak test drives the real window with,
+#                               server, libraries and xdotool the window soak test drives the real window with
+#                               (x11-utils: xprop, with which the window size test reads its size hints),
 #                               and what building python-rtmidi needs (no wheel for Python 3.13) for the
 #                               wheel smoke test on the other Pythons; the `link` extra (Ableton Link, GPL)
 #                               and iproute2/util-linux, with which its tests run peers in a private network
@@ -18,7 +19,7 @@ x_pkgs=(xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-uti
 for arg in "$@"; do
   case "$arg" in
     --test) extras="$extras,train,dev,link"
-            apt_pkgs+=(jackd2 "${x_pkgs[@]}" xdotool g++ pkg-config libasound2-dev libjack-jackd2-dev iproute2 util-linux) ;;
+            apt_pkgs+=(jackd2 "${x_pkgs[@]}" xdotool x11-utils g++ pkg-config libasound2-dev libjack-jackd2-dev iproute2 util-linux) ;;
     --gpu) extras="${extras/cpu/gpu}" ;;
     --window) apt_pkgs+=("${x_pkgs[@]}") ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;

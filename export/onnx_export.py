@@ -73,7 +73,8 @@ def embed_metadata(folder: Path, metadata: dict[str, str]) -> None:
         onnx.save(proto, str(folder / name))
 
 
-def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int = 20_000, ridge: float = 1e-3) -> dict:
+def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int = 20_000, ridge: float = 1e-3,
+                     groove_scale: float = 1.0, bar_scale: float = 1.0) -> dict:
     """Mean and Cholesky factor of a Gaussian fitted to the codes (mu) of the training windows; N(0, I) without data."""
     latent = model.cfg.latent
     if train_tokens is None or len(train_tokens) < 2:
@@ -84,7 +85,8 @@ def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int 
         mus = torch.cat([model.encoder(torch.from_numpy(c))[0] for c in np.array_split(tokens, max(1, len(tokens) // 256))])
     mus = mus.double().numpy()
     if model.cfg.bar_latent:
-        mean, cov = stationary_gaussian(mus.reshape(len(mus), model.cfg.bars, model.cfg.bar_latent))
+        mean, cov = groove_and_bar_gaussian(mus.reshape(len(mus), model.cfg.bars, model.cfg.bar_latent),
+                                            groove_scale, bar_scale)
     else:
         mean, cov = mus.mean(0), np.cov(mus.T)
     cov = cov + ridge * np.eye(latent)
@@ -92,22 +94,30 @@ def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int 
             "windows": len(tokens)}
 
 
-def stationary_gaussian(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and covariance of windows of bar codes (N, bars, L) as a stationary sequence: one mean for every bar,
-    and the covariance of two bars depending only on how far apart they are (averaged over every pair of bars
-    that far apart in every window). A groove is the same wherever in a performance its window starts; pooling
-    the bar positions estimates each lag from many pairs instead of fitting a bars*L-wide matrix position by
-    position from overlapping windows. Negative eigenvalues left by the pooling are clipped to 0."""
+def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_scale: float = 1.0
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of windows of bar codes (N, bars, L) as a groove plus its bars' variations.
+
+    A window's bar codes are its groove (their mean over the window) plus each bar's deviation from it. The groove
+    gets the covariance of the training windows' grooves; the deviations are a stationary sequence (the covariance
+    of two bars' deviations depends only on how far apart they are, pooled over every pair that far apart in every
+    window: a groove is the same wherever its window starts, and pooling estimates each lag from many pairs).
+    `groove_scale` and `bar_scale` shrink the two parts: a Gaussian cannot hold "this bar again, exactly" as real
+    grooves do, so with the fitted spread every sampled bar differs from the last more than a drummer's do; a
+    smaller `bar_scale` (tuned on the validation grooves' bar-to-bar distances, see export/prior.py) brings the
+    variation back to the data's. Negative eigenvalues left by the pooling are clipped to 0."""
     n, bars, size = codes.shape
     mean = codes.reshape(-1, size).mean(0)
-    x = codes - mean
-    lag = [np.einsum("nbi,nbj->ij", x[:, : bars - k], x[:, k:]) / (n * (bars - k)) for k in range(bars)]
-    cov = np.zeros((bars * size, bars * size))
+    groove = codes.mean(axis=1, keepdims=True)
+    dev = codes - groove
+    lag = [np.einsum("nbi,nbj->ij", dev[:, : bars - k], dev[:, k:]) / (n * (bars - k)) for k in range(bars)]
+    cov = np.kron(np.ones((bars, bars)), np.cov((groove[:, 0] - mean).T) * groove_scale**2)
     for i in range(bars):
         for j in range(i, bars):
-            block = lag[j - i]
-            cov[i * size:(i + 1) * size, j * size:(j + 1) * size] = block
-            cov[j * size:(j + 1) * size, i * size:(i + 1) * size] = block.T
+            block = lag[j - i] * bar_scale**2
+            cov[i * size:(i + 1) * size, j * size:(j + 1) * size] += block
+            if j != i:
+                cov[j * size:(j + 1) * size, i * size:(i + 1) * size] += block.T
     cov = (cov + cov.T) / 2
     values, vectors = np.linalg.eigh(cov)
     cov = (vectors * np.clip(values, 0.0, None)) @ vectors.T
@@ -152,7 +162,7 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
         info = {"format_version": fmt.FORMAT_VERSION, "model_config": model.cfg.to_dict(), "training": training,
                 "evaluation": evaluation or {}, "parity": parity,
                 "latent_prior": (f"Gaussian fitted to the codes of {prior['windows']} training windows"
-                                 + (" (bar codes as a stationary sequence: one mean per bar, covariance by lag)"
+                                 + (" (a groove plus its bars' variations, as a stationary sequence of bar codes)"
                                     if model.cfg.bar_latent else "")
                                  if prior["windows"] else "standard normal (no training data given)"),
                 "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)}}

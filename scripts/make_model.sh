@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A complete app model folder from a training run: the VAE's graphs and latent prior (with the test-split scores
-# embedded), the feel model beside it, the knobs and, for a model with a code per bar, the fills.
+# embedded), the feel model beside it, the knobs and, for a model with a code per bar, the tuned prior and fills.
 #   scripts/make_model.sh RUN OUT        e.g. scripts/make_model.sh runs/pb16 models/pb16
 # Then the measures of docs/RESULTS.md: trainer evaluate --report on both held-out splits, bench/groove_quality.py,
 # bench/knobs.py and bench/fills.py (scripts/measure_model.sh).
@@ -17,5 +17,7 @@ rm -f "$scores"
 $py -m export.feel_export --checkpoint checkpoints/feel --out "$out" --evaluation docs/results/feel_eval_mse_test.json
 $py -m export.knobs --model "$out" --data "$DATA"
 if $py -c "import json,sys; sys.exit(0 if json.load(open('$out/model.json'))['model_config'].get('bar_latent') else 1)"; then
+  # a code per bar: the prior's groove and bar spreads tuned on the validation grooves at the app's temperature
+  $py -m export.prior --model "$out" --data "$DATA" --tune --temperature "${T:-0}" --samples 100
   $py -m export.fills --model "$out" --data "$DATA" --midi "$MIDI"
 fi

@@ -104,17 +104,22 @@ def test_the_cli_scores_an_exported_folder_on_any_midi(tiny_model, tmp_path, cap
 
 
 
-def test_bar_codes_are_fitted_as_a_stationary_sequence():
+def test_bar_codes_are_fitted_as_a_groove_plus_stationary_bar_variations():
     import numpy as np
 
-    from export.onnx_export import stationary_gaussian
+    from export.onnx_export import groove_and_bar_gaussian
 
     rng = np.random.default_rng(0)
     groove = rng.standard_normal((4000, 1, 2))  # what a window's bars share
     codes = 3.0 + groove + 0.5 * rng.standard_normal((4000, 8, 2))  # and what each bar adds
-    mean, cov = stationary_gaussian(codes)
+    mean, cov = groove_and_bar_gaussian(codes)
     assert mean.shape == (16,) and np.allclose(mean, 3.0, atol=0.05)
     blocks = cov.reshape(8, 2, 8, 2)
     assert np.allclose(blocks[0, :, 0], np.eye(2) * 1.25, atol=0.08)  # shared 1 + own 0.25 on every bar
     assert np.allclose(blocks[0, :, 7], np.eye(2), atol=0.08) and np.allclose(blocks[2, :, 5], blocks[0, :, 3])
     assert np.allclose(cov, cov.T) and np.linalg.eigvalsh(cov).min() > -1e-9
+    # shrinking the bars' variations leaves the groove's spread and narrows each bar around it
+    _, small = groove_and_bar_gaussian(codes, bar_scale=0.5)
+    small = small.reshape(8, 2, 8, 2)
+    assert np.allclose(small[0, :, 7], blocks[0, :, 7], atol=0.05)
+    assert np.allclose(small[0, :, 0] - small[0, :, 7], (blocks[0, :, 0] - blocks[0, :, 7]) / 4, atol=0.02)

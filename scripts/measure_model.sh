@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The measures of docs/RESULTS.md for one app model folder, written to docs/results/ under NAME:
+# held-out groove reports (test and valid), samples and morphs per temperature, knobs, fills.
+#   scripts/measure_model.sh FOLDER NAME        e.g. scripts/measure_model.sh models/pbs16 pbs16
+# T (default 0.8): the temperature knobs and fills are measured at (the app's default for the model).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model="$1"; name="$2"
+py=.venv/bin/python; out=docs/results; DATA="${DATA:-data/gmd}"
+mkdir -p "$out"
+for split in test valid; do
+  $py -m trainer evaluate --model "$model" --data "$DATA" --split "$split" \
+    --json "$out/groove_eval_${name}_$split.json" --report "$out/groove_eval_${name}_$split.md" > /dev/null
+done
+$py bench/groove_quality.py --model "$model" --data "$DATA" --samples 200 --temperatures 0 0.3 0.5 0.8 \
+  --morphs 40 --json "$out/groove_quality_$name.json" > "$out/groove_quality_$name.txt"
+T="${T:-0.8}"
+$py bench/knobs.py --model "$model" --temperature "$T" > "$out/knobs_$name.txt"
+if [ -f "$model/fills.npz" ]; then
+  for every in 4 8; do $py bench/fills.py --model "$model" --every "$every" --temperature "$T" > "$out/fills_${name}_every$every.txt"; done
+fi
+echo "wrote $out/*_$name*"

@@ -1,0 +1,42 @@
+"""The latent prior of a model with a code per bar, refitted and tuned on validation grooves (export/prior.py)."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from midi_builders import drum_file, groove_notes, save
+
+from drummachine.model import format as fmt
+from drummachine.model.engine import Engine
+from export.prior import main as prior_main
+from trainer.dataset import DatasetConfig, build_dataset
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data16")
+    for i in range(30):
+        save(drum_file(groove_notes(17, variant=i + 1), end_tick=17 * 1920), root / "midi" / f"g{i}.mid")
+    build_dataset(root / "midi", root / "ds", DatasetConfig(workers=1), progress=False)
+    return root / "ds"
+
+
+def test_the_prior_is_tuned_on_validation_grooves_and_recorded(tiny_per_bar_model, dataset, tmp_path, capsys):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    before = np.load(folder / fmt.LATENT_PRIOR)["chol"]
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--tune", "--samples", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "groove 0.60 bars 0.10" in out and "validation grooves:" in out
+    info = json.loads((folder / fmt.INFO).read_text())
+    assert info["prior_scales"]["tuned"] and "tuned on the validation grooves" in info["latent_prior"]
+    assert "bar variation" in (folder / fmt.CARD).read_text()
+    engine = Engine(folder)
+    assert not np.array_equal(engine.model.prior_chol, before)
+    assert engine.sample(seed=1).pattern.bars == 16
+
+
+def test_a_model_with_one_code_is_refused_in_one_sentence(tiny_model, dataset, capsys):
+    assert prior_main(["--model", str(tiny_model), "--data", str(dataset)]) == 2
+    assert "has one code for all its bars" in capsys.readouterr().err

@@ -323,6 +323,24 @@ def test_the_live_morph_shows_the_bar_that_sounds_and_how_far_it_has_come(qtbot,
     assert not window.grid.read_only and window.strip.playing == -1
 
 
+def test_the_pad_tab_plays_the_pad_and_the_grid_shows_the_bar_it_plays(qtbot, window):
+    tabs = [window.panels.tabText(i) for i in range(window.panels.count())]
+    assert tabs == ["Morph", "Feel and knobs", "MIDI and sound", "Pad"] and window.pad_widget.pad is window.studio.pad
+    for corner in range(4):
+        window.studio.pad.fill_corner(corner, "sample")
+    wait_idle(qtbot, window)
+    window.pad_widget.on_button.click()
+    assert window.studio.pad.live and window.pad_widget.on_button.isChecked()
+    window.toggle_play()
+    window._on_step(5, 2)  # the player's callback: the pad's bar 6 (of its 2-bar loop, the second), step 3
+    sounding = window.studio.pad.bar(5)
+    assert np.array_equal(window.grid.velocities, sounding.velocities[0]) and window.grid.read_only
+    assert window.grid.caption == "pad" and window.strip.playing == 1
+    assert window.clip_patterns() == [window.studio.pad.performance()]
+    window.toggle_play()
+    assert not window.grid.read_only
+
+
 def test_the_morph_label_follows_undo_not_the_slider(qtbot, window):
     fill_slots(qtbot, window)
     window.morph_slider.setValue(100)

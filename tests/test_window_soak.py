@@ -1,6 +1,7 @@
 """The window survives real use: the installed `drummachine` on a real X server (Xvfb) with a real JACK
 port, driven for two minutes by a seeded robot musician (random clicks over the whole window, Generate,
-Variation, play/stop, undo/redo, morph drags, painting, morph slots, the live morph), then closed.
+Variation, play/stop, undo/redo, morph drags, painting, morph slots, the live morph, candidates, knobs, the
+4-corner pad: corners, the dot dragged while playing, a path recorded and played), then closed.
 
 One soak, several findings, each its own test. About 2.5 minutes; bench/soak_window.py runs it for 30.
 """
@@ -34,7 +35,7 @@ def test_closing_the_window_ends_the_app_cleanly(soak):
 
 def test_the_robot_did_every_kind_of_thing(soak):
     kinds = {"click_anywhere", "generate", "variation", "play_stop", "undo", "redo", "morph_drag", "paint_drag",
-             "fill_slot", "live_morph", "candidates", "knob"}
+             "fill_slot", "live_morph", "candidates", "knob", "pad"}
     assert kinds <= set(soak.actions) and sum(soak.actions.values()) > 150, soak.actions
 
 

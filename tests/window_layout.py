@@ -57,6 +57,10 @@ def control_rects() -> dict[str, Rect]:
                 named["fill_every"] = rect(window.fill_every)
             if key == "pad":
                 pad = window.pad_widget
+                menu = pad.corner_menu(0)  # where its first two items lie, from the menu's top left (its popup point)
+                menu.adjustSize()
+                for key, action in zip(("groove", "sample"), menu.actions()):
+                    named[f"corner_menu_{key}"] = menu.actionGeometry(action).getRect()
                 named.update({"pad_surface": rect(pad.surface), "pad_on": rect(pad.on_button),
                               "pad_record": rect(pad.record_button), "pad_path": rect(pad.path_button),
                               "pad_path_bars": rect(pad.path_bars), "pad_keep": rect(pad.keep_button)})

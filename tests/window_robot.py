@@ -109,7 +109,7 @@ class Robot:
         self.menu: list[tuple[float, Callable[[], None]]] = [
             (30, self.click_anywhere), (8, self.generate), (6, self.variation), (8, self.play_stop),
             (7, self.undo), (3, self.redo), (8, self.morph_drag), (6, self.paint_drag), (5, self.fill_slot),
-            (1, self.live_morph), (3, self.candidates), (3, self.knob),
+            (1, self.live_morph), (3, self.candidates), (3, self.knob), (2, self.pad),
         ]
 
     # --- aiming ------------------------------------------------------------------------------------------
@@ -137,10 +137,12 @@ class Robot:
 
     # --- what a musician does ----------------------------------------------------------------------------
     def click_anywhere(self) -> None:
-        """Anywhere but the live-morph box (the robot must know its state, see live_morph) and the clock list (a
-        DAW's clock chosen by chance would leave Play waiting for a DAW that never starts)."""
+        """Anywhere but the live-morph box and, unless another panel is known to be open, the pad's on, record and
+        path buttons (the robot must know what plays, see live_morph and pad), and the clock list (a DAW's clock
+        chosen by chance would leave Play waiting for a DAW that never starts)."""
         x, y, w, h = self.layout["window"]
-        avoid = [self.layout[name] for name in ("morph_live", "sync")]
+        names = ["morph_live", "sync"] + (["pad_on", "pad_record", "pad_path"] if self.open_panel in ("", "pad") else [])
+        avoid = [self.layout[name] for name in names]
         while True:
             px, py = self.rng.randrange(x, x + w), self.rng.randrange(y, y + h)
             if not any(ax - 4 <= px <= ax + aw + 4 and ay - 4 <= py <= ay + ah + 4 for ax, ay, aw, ah in avoid):
@@ -220,6 +222,52 @@ class Robot:
         self.panel("morph")
         self.click(*self.centre("morph_live"))
 
+    def pad_ready(self) -> bool:
+        """The pad's four corners hold grooves with codes, as the session file says: the pad can be switched on."""
+        corners = (self.app.session().get("pad") or {}).get("corners") or []
+        return len(corners) == 4 and all(c and c.get("z") for c in corners)
+
+    def fill_corner(self, corner: int) -> None:
+        """Right-click near a corner of the pad and pick the groove or a new sample from the menu that opens there
+        (a popup takes no keys here: there is no window manager to give it the focus)."""
+        x, y, w, h = self.layout["pad_surface"]
+        at = (x + 12 if corner % 2 == 0 else x + w - 12, y + 12 if corner < 2 else y + h - 12)
+        self.last_input = time.monotonic()
+        self.app.xdo("mousemove", "--window", str(self.app.window), *map(str, at), "click", "3")
+        time.sleep(0.3)
+        ix, iy, iw, ih = self.layout[f"corner_menu_{self.rng.choice(['groove', 'sample'])}"]
+        self.click(at[0] + ix + iw // 2, at[1] + iy + ih // 2)
+
+    def pad(self) -> None:
+        """The 4-corner pad: its corners filled from their menus when they are not, the pad on, the dot dragged
+        while it plays, a path recorded and played back (the first time, then now and then), then the pad off
+        again (never left on: the note audits compare with the groove the session holds)."""
+        self.key("Escape")  # a list a random click opened would take the next click
+        self.panel("pad")
+        if not self.pad_ready():
+            for corner in range(4):
+                self.fill_corner(corner)
+                self.close_dialogs()
+            if not self.settled() or not self.pad_ready():
+                return  # the corners did not fill (the window is busy): no pad this time
+            self.key("Escape")
+            self.panel("pad")
+        if not self.tap.playing:
+            self.key("space")
+        self.click(*self.centre("pad_on"))
+        for _ in range(self.rng.randint(1, 3)):  # moves heard at the next bar lines
+            self.drag(self.point_in("pad_surface"), self.point_in("pad_surface"))
+            time.sleep(self.rng.uniform(0.3, 1.5))
+        if self.rng.random() < 0.5 or not self.actions["pad"]:  # the first time always: a path recorded and played
+            self.click(*self.centre("pad_record"))
+            self.drag(self.point_in("pad_surface"), self.point_in("pad_surface"))
+            self.click(*self.centre("pad_record"))
+            self.click(*self.centre("pad_path"))
+            time.sleep(self.rng.uniform(0.5, 2.0))
+            self.click(*self.centre("pad_path"))  # the dot again, the pad still on
+        self.key("Escape")
+        self.click(*self.centre("pad_on"))
+
     def warm_up(self) -> None:
         """Every kind of action once, a 16-bar groove included, so each model graph has run and allocated
         before the memory baseline is taken."""
@@ -227,7 +275,8 @@ class Robot:
         self.key("End")
         self.key("Return")
         for action in (self.generate, self.variation, self.fill_slot, self.morph_drag, self.paint_drag,
-                       self.undo, self.redo, self.live_morph, self.candidates, self.knob, self.play_stop, self.play_stop):
+                       self.undo, self.redo, self.live_morph, self.candidates, self.knob, self.pad, self.play_stop,
+                       self.play_stop):
             action()
             self.actions[action.__name__] += 1
             self.close_dialogs()

@@ -86,6 +86,20 @@ def test_the_cli_trains_a_model_with_a_code_per_bar(dataset, tmp_path, capsys):
     assert "--bar-latent is for --model hier" in capsys.readouterr().err
 
 
+def test_a_run_continues_another_under_new_settings(dataset, tmp_path, capsys):
+    first, second = tmp_path / "first", tmp_path / "second"
+    common = ["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset), "--batch", "4",
+              "--no-progress", "--device", "cpu"]
+    assert trainer_main(common + ["--out", str(first), "--steps", "2"]) == 0
+    assert trainer_main(common + ["--out", str(second), "--steps", "4", "--sampling", "fixed", "--sampling-p", "0.5",
+                                  "--continue-from", str(first / "checkpoint.pt")]) == 0
+    _, ckpt = load_model(second / "checkpoint.pt")
+    assert ckpt["step"] == 4 and ckpt["train_config"]["sampling"] == "fixed"
+    assert trainer_main(common + ["--out", str(tmp_path / "third"), "--steps", "4", "--bar-latent", "2",
+                                  "--continue-from", str(first / "checkpoint.pt")]) == 2
+    assert "holds another model" in capsys.readouterr().err
+
+
 def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
     bad = tmp_path / "checkpoint.pt"
     bad.write_bytes(b"not a checkpoint")

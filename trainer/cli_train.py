@@ -52,6 +52,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--free-bits", type=float, help="default 48 for 2 bars, 256 for 16 bars")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (its configs win)")
+    p.add_argument("--continue-from", type=Path, metavar="CKPT",
+                   help="start from another run's checkpoint (weights, optimizer, step) with these settings")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(run=run)
 
@@ -69,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if args.free_bits is not None:
         overrides["free_bits"] = args.free_bits
     tcfg = default_train_config(args.bars, **overrides)
-    figures = train(mcfg, tcfg, args.data, args.out, args.device, args.resume, progress=not args.no_progress)
+    figures = train(mcfg, tcfg, args.data, args.out, args.device, args.resume, progress=not args.no_progress,
+                    continue_from=args.continue_from)
     if figures:
         print("final: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     return 0

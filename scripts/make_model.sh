@@ -18,6 +18,6 @@ $py -m export.feel_export --checkpoint checkpoints/feel --out "$out" --evaluatio
 $py -m export.knobs --model "$out" --data "$DATA"
 if $py -c "import json,sys; sys.exit(0 if json.load(open('$out/model.json'))['model_config'].get('bar_latent') else 1)"; then
   # a code per bar: the prior's groove and bar spreads tuned on the validation grooves at the app's temperature
-  $py -m export.prior --model "$out" --data "$DATA" --tune --temperature "${T:-0}" --samples 100
+  $py -m export.prior --model "$out" --data "$DATA" --tune --samples 100 --codes-cache "$out.codes.npz"
   $py -m export.fills --model "$out" --data "$DATA" --midi "$MIDI"
 fi

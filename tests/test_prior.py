@@ -28,7 +28,7 @@ def test_the_prior_is_tuned_on_validation_grooves_and_recorded(tiny_per_bar_mode
     before = np.load(folder / fmt.LATENT_PRIOR)["chol"]
     assert prior_main(["--model", str(folder), "--data", str(dataset), "--tune", "--samples", "3"]) == 0
     out = capsys.readouterr().out
-    assert "groove 0.60 bars 0.10" in out and "validation grooves:" in out
+    assert "T 0.5 groove 0.60 bars 0.10" in out and "validation grooves:" in out
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["tuned"] and "tuned on the validation grooves" in info["latent_prior"]
     assert "bar variation" in (folder / fmt.CARD).read_text()

@@ -13,7 +13,7 @@ DATA="${DATA:-data/gmd}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 common=(--data "$DATA" --preset cpu --batch 64 --sampling inverse_sigmoid --sampling-rate 500
         --eval-every 250 --checkpoint-every 100 --resume --no-progress)
-declare -A steps=([hier16]=3500 [flat16]=800 [lstm16]=600 [hier2]=6000 [flat2]=6000 [lstm2]=3000 [ctx16]=12000 [ctxb16]=12000 [pb16]=6000 [pbs16]=6000 [pbss16]=3000)
+declare -A steps=([hier16]=3500 [flat16]=800 [lstm16]=600 [hier2]=6000 [flat2]=6000 [lstm2]=3000 [ctx16]=12000 [ctxb16]=12000 [pb16]=6000 [pbs16]=2500 [pbss16]=3500)
 # KL weight: 2-bar runs anneal beta as MusicVAE's drum configs (rate 0.99999); the short 16-bar CPU runs anneal
 # faster (0.9995) so that the KL term is felt within their few thousand steps.
 declare -A beta_rate=([hier16]=0.9995 [flat16]=0.9995 [lstm16]=0.9995 [hier2]=0.99999 [flat2]=0.99999 [lstm2]=0.99999 [ctx16]=0.99999 [ctxb16]=0.9995 [pb16]=0.9995 [pbs16]=0.9995 [pbss16]=0.9995)

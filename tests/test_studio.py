@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from drummachine import limits
 from drummachine.audio.sounding_player import SilentOutput
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
@@ -56,7 +57,7 @@ def test_generate_commits_a_take_with_its_seed_temperature_and_code(studio):
     studio.session.settings.bars = 4
     assert studio.generate(seed=11)
     take = studio.session.take
-    assert (take.seed, take.temperature, take.label, take.pattern.bars) == (11, 0.8, "sample", 4)
+    assert (take.seed, take.temperature, take.label, take.pattern.bars) == (11, limits.TEMPERATURE.default, "sample", 4)
     assert take.z is not None and len(take.z) == studio.engine.latent
     assert "last generation" in studio.status_line()
     first = take.pattern

@@ -368,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ranged(g, "--bars", limits.BARS, limits.BARS.default)
     _ranged(g, "--seed", limits.SEED, None, "same seed, same groove (default: a new one, printed)")
     _ranged(g, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default,
-            "0 is the most likely groove; higher is wilder")
+            "0 plays the likeliest hits for the code drawn (a new groove per seed); higher adds chance to every step")
     _ranged(g, "--feel", limits.FEEL, limits.FEEL.default,
             "velocity and timing learned from drummers: 0 on the grid, 1 as they play, 1.5 exaggerated")
     _ranged(g, "--feel-seed", limits.SEED, limits.SEED.default, "another seed, another drummer's touch")

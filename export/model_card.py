@@ -13,7 +13,8 @@ def train_command(model: dict, train: dict) -> str:
             f"--out runs/{model['model']}{model['bars']} --batch {train['batch']} --steps {train['steps']} "
             f"--lr {train['lr']} --lr-decay {train['lr_decay']} --free-bits {train['free_bits']:g} "
             f"--max-beta {train['max_beta']} --beta-rate {train['beta_rate']} --sampling {train['sampling']} "
-            f"--sampling-rate {train['sampling_rate']:g} --seed {train['seed']}"
+            + (f"--sampling-p {train['sampling_p']:g} " if train.get("sampling") == "fixed" else
+               f"--sampling-rate {train['sampling_rate']:g} ") + f"--seed {train['seed']}"
             + (f" --word-dropout {train['word_dropout']:g}" if train.get("word_dropout") else "")
             + (" --bar-context" if model.get("bar_context") else "")
             + (f" --bar-latent {model['bar_latent']}" if model.get("bar_latent") else ""))
@@ -58,12 +59,13 @@ def model_card(info: dict) -> str:
         f"{(data.get('bars') or {}).get('train', '?')} bars of 4/4, "
         f"{(windows.get('train') or {}).get('windows', '?')} distinct {cfg['bars']}-bar windows at a hop of one bar)",
         f"- command: `{train_command(cfg, tc)}`" if tc else "- command: not recorded",
+        *([f"- {info['training_note']}"] if info.get("training_note") else []),
         f"- {training.get('steps')} steps of batch {tc.get('batch', '?')}, {(training.get('seconds') or 0) / 3600:.2f} h "
         f"of training time on {training.get('hardware', '?')}",
         "",
-        f"- latent prior for sampling: {info.get('latent_prior', 'standard normal')}. The KL term stayed under its",
-        "  free bits in training, so the codes never moved to N(0, I); drawing from N(0, I) gives noise, drawing",
-        "  from where the training codes lie gives grooves with the data's density of hits.",
+        f"- latent prior for sampling: {info.get('latent_prior', 'standard normal')}. A VAE's codes need not lie",
+        "  where N(0, I) puts them (the KL term acts only above the free bits), so codes are drawn from where the",
+        "  training codes lie: drawing from N(0, I) gives grooves unlike the data's.",
         "",
         "## Held-out accuracy",
     ]
@@ -95,6 +97,8 @@ def model_card(info: dict) -> str:
             lines += [""] + [f"- {k} minus 'loop most common bar': {est(v)}" for k, v in margin.items()]
     else:
         lines.append("Not evaluated at export.")
+    if info.get("previous_model"):
+        lines += ["", "## Against the previous bundled model"] + [f"- {line}" for line in info["previous_model"]]
     lines += feel_lines(info.get("feel")) + knob_lines(info.get("knobs")) + fill_lines(info.get("fills"))
     parity = info.get("parity") or {}
     lines += [

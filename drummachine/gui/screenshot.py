@@ -42,6 +42,7 @@ def main() -> int:
     args = ap.parse_args()
     from PySide6.QtWidgets import QApplication
 
+    from drummachine import limits
     from drummachine.gui.app import create_window
 
     app = QApplication(sys.argv)
@@ -85,7 +86,7 @@ def main() -> int:
     window.fixed_seed.setChecked(True)
     window.seed.setValue(SEED)
     window.bars.setCurrentText("16")
-    window.temperature.setValue(0.6)
+    window.temperature.setValue(limits.TEMPERATURE.default)  # as a musician finds it: the tuned default
     settle()
     window.generate()
     settle()

@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
+from drummachine import limits
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
 from drummachine.model import format as fmt
@@ -114,7 +115,8 @@ def test_generate_makes_fills_on_the_command_line_and_says_why_not_for_a_model_w
                  "--model", str(fill_model)]) == 0
     assert "a fill every 4 bars" in capsys.readouterr().out
     engine = Engine(fill_model)
-    assert read_drum_midi(out).as_pattern().hits.tolist() == engine.sample(16, 0.8, 5, fill_every=4).pattern.hits.tolist()
+    assert read_drum_midi(out).as_pattern().hits.tolist() == engine.sample(16, limits.TEMPERATURE.default, 5,
+                                                                         fill_every=4).pattern.hits.tolist()
     assert main(["generate", "--fill-every", "4", "-o", str(out), "--model", str(tiny_model)]) == 2
     assert f"--fill-every 4: {NO_FILLS}" in capsys.readouterr().err
 

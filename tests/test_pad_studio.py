@@ -85,10 +85,15 @@ def test_a_position_always_sounds_the_same_and_the_middle_is_a_mix(studio):
     studio.pad.move(0.5, 0.5)
     a = studio.pad.performance(4)
     b = studio.pad.performance(4)
-    assert a == b and a.bars == 4 and a.hits.any()
+    assert a == b and a.bars == 4
     z = studio.pad.code()
     assert z.shape == (studio.engine.latent,) and z.dtype == np.float32
     assert not any(np.allclose(z, c.code) for c in studio.pad.corners)
+    # between four sampled grooves the middle is a groove too (between one-instrument corners, the bundled
+    # model's greedy decode of the middle may be silence: no groove in the data sounds like that mix)
+    for corner in range(4):
+        studio.pad.fill_corner(corner, "sample")
+    assert studio.pad.performance(4).hits.sum() > 4 * 8
 
 
 def test_while_the_pad_plays_each_move_is_handed_to_the_player_for_the_next_bar_line(studio):

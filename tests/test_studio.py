@@ -543,3 +543,21 @@ def test_the_studio_follows_a_daw_s_midi_clock_through_jack(jack, tmp_path, engi
     lag = (kicks - np.array(sent[::24])) / 1e6
     assert lag.min() > 0 and lag.max() < 3 * 5.34  # with each beat's tick, through the server and back
     assert bpm == pytest.approx(150, rel=0.02) and s.session.settings.bpm == pytest.approx(150, rel=0.02)
+
+
+def test_a_session_from_a_model_of_another_code_size_keeps_its_grooves_and_works(engine, tmp_path):
+    session = Session()
+    old = Take(groove(4, 3), z=tuple(np.zeros(engine.latent + 7)), seed=3, temperature=0.8, label="sample",
+               fill_every=8)
+    session.commit(Take(groove(4, 4), z=tuple(np.zeros(engine.latent + 7)), label="sample"))
+    session.commit(old)
+    session.slot_a = old
+    s = Studio(engine, session, tmp_path / "config", api=None, make_player=counting)
+    try:
+        assert "made by another model" in s.notice
+        assert s.session.take.pattern == old.pattern and s.session.take.z is None and s.session.take.fill_every == 0
+        assert s.session.slot_a.z is None and all(t.z is None for t in s.session.undo_stack)
+        assert s.variation() and "failed" not in s.notice
+        assert s.session.take.label == "variation" and len(s.session.take.z) == engine.latent
+    finally:
+        s.close()

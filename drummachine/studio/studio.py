@@ -134,7 +134,26 @@ class Studio:
         self._performed: Optional[tuple[tuple, Pattern]] = None
         self._sounding: Optional[object] = None  # what the player was last given to play
         self._morph_takes: dict[int, tuple[Take, float]] = {}  # id of a take the slider made -> (it, position)
+        self._forget_foreign_codes()
         self.pad = PadController(self)  # last: loading the pad may submit encodes, which need all of the above
+
+    def _forget_foreign_codes(self) -> None:
+        """Drop the codes of takes a model of another code size made (a session saved before the bundled model
+        changed): moving such a code with this model's knobs, fills or noise cannot work. The grooves keep
+        their hits; whatever needs a code encodes them again, as it does an edit or a file."""
+        if self.engine is None:
+            return
+        s, latent = self.session, self.engine.latent
+        fits = lambda t: t is None or t.z is None or len(t.z) == latent  # noqa: E731
+        takes = [s.take, s.slot_a, s.slot_b, *s.undo_stack, *s.redo_stack]
+        if all(fits(t) for t in takes):
+            return
+        forget = lambda t: t if fits(t) else replace(t, z=None, knobs=(), fill_every=0)  # noqa: E731
+        s.take, s.slot_a, s.slot_b = forget(s.take), forget(s.slot_a), forget(s.slot_b)
+        s.undo_stack[:] = [forget(t) for t in s.undo_stack]
+        s.redo_stack[:] = [forget(t) for t in s.redo_stack]
+        self.say("this session's grooves were made by another model: they keep their hits, and their codes are "
+                 "made again from them when needed")
 
     @staticmethod
     def _pick_api(api: Optional[str]) -> Optional[str]:

@@ -4,8 +4,8 @@
 
 For each groove: tom and crash hits per bar in the fill bars against the beat bars around them (the bar
 before each fill and the bar after its landing) and against the same bars decoded without fills; and how often
-the bar after a fill starts with a kick or a crash, against how often the other bars do (chance) and the same
-bars without fills. 95% intervals from resampling the grooves (1,000 resamples).
+the bar after a fill starts with a kick or a crash, against how often the beat bars do (neither fill nor landing)
+and the same bars without fills (paired). 95% intervals from resampling the grooves (1,000 resamples).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def fill_figures(hits: np.ndarray, plain: np.ndarray, every: int) -> dict:
     ends = fill_bars(bars, every)
     lands = [(e + 1) % bars for e in ends]
     around = sorted(({(e - 1) % bars for e in ends} | {(land + 1) % bars for land in lands}) - set(ends) - set(lands))
-    others = [b for b in range(bars) if b not in lands]
+    others = [b for b in range(bars) if b not in lands and b not in ends]  # beat bars: neither fill nor landing
     busy = lambda h, bs: h[:, bs][..., TOM_CRASH].sum(axis=(2, 3)).mean(axis=1)  # noqa: E731
     lands_on = lambda h, bs: (h[:, bs, 0, KICK] | h[:, bs, 0, CRASH]).mean(axis=1)  # noqa: E731
     return {
@@ -51,6 +51,8 @@ def fill_figures(hits: np.ndarray, plain: np.ndarray, every: int) -> dict:
         "kick_or_crash_on_one_after_fill": interval(lands_on(hits, lands).astype(float)),
         "kick_or_crash_on_one_other_bars": interval(lands_on(hits, others).astype(float)),
         "kick_or_crash_on_one_same_bars_without_fills": interval(lands_on(plain, lands).astype(float)),
+        "landing_minus_same_bars_without_fills": interval(
+            lands_on(hits, lands).astype(float) - lands_on(plain, lands).astype(float)),
         "crash_on_one_after_fill": interval(hits[:, lands, 0, CRASH].mean(axis=1).astype(float)),
         "crash_on_one_other_bars": interval(hits[:, others, 0, CRASH].mean(axis=1).astype(float)),
         "cells_changed_outside_fill_and_landing": interval(

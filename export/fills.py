@@ -3,8 +3,8 @@
 GMD marks each performance as a beat or a fill. A fill file is a bar or two in which the drummer plays one
 fill (the bar with the most hits is the fill; the rest is the run-up or silence). The fill direction is the
 mean bar code of those fill bars minus the mean bar code of the training beat bars. The landing direction:
-drummers end fills inside the beat performances too (a bar with three or more tom hits, or more toms than
-the bar before and after it), and the bar after such a bar is where they land; its mean code minus the beat
+drummers end fills inside the beat performances too (a bar with three or more tom hits and more toms than
+the bars before and after it), and the bar after such a bar is where they land; its mean code minus the beat
 bars' is the landing direction. Only train-split files are read.
 
     python -m export.fills --model assets/model --data data/gmd --midi ../shared/data/groove-midi
@@ -58,6 +58,7 @@ def beat_and_landing_bars(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     before = np.pad(toms, ((0, 0), (1, 0)))[:, :-1]
     after = np.pad(toms, ((0, 0), (0, 1)))[:, 1:]
     fill = (toms >= TOM_FILL_HITS) & (toms > before) & (toms > after)
+    fill[:, 0] = False  # the bar before it is outside the window
     fill[:, -1] = False  # its landing is outside the window
     landing = np.roll(fill, 1, axis=1)
     return hits.reshape(-1, STEPS_PER_BAR, NUM_CLASSES), hits[landing]

@@ -10,6 +10,7 @@ run="$1"; out="$2"
 py=.venv/bin/python
 DATA="${DATA:-data/gmd}"; MIDI="${MIDI:-../shared/data/groove-midi}"
 mkdir -p "$(dirname "$out")"
+rm -f "$out.codes.npz"  # the training codes are this model's: a cache from an earlier export would be another's
 scores=$(mktemp --suffix .json)
 $py -m trainer evaluate --model "$run" --data "$DATA" --split test --json "$scores" >/dev/null
 $py -m export --checkpoint "$run" --out "$out" --data "$DATA" --evaluation "$scores"

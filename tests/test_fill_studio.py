@@ -139,3 +139,18 @@ def test_the_window_chooses_fills_and_marks_the_fill_bars(qtbot, fill_model, tin
     qtbot.addWidget(plain)
     assert not plain.fill_every.isEnabled() and plain.fill_every.toolTip() == NO_FILLS
     plain.close()
+
+
+def test_a_variation_keeps_the_fills_its_code_holds_so_they_come_off_again(fill_model, tmp_path):
+    s = Studio(Engine(fill_model), Session(), tmp_path / "config", api=None)
+    try:
+        s.set_bars(16)
+        s.set_fill_every(4)  # on the empty groove: the setting waits for Generate
+        s.generate(seed=3)
+        assert s.session.take.fill_every == 4
+        s.variation()
+        assert s.session.take.label == "variation" and s.session.take.fill_every == 4
+        s.set_fill_every(0)
+        assert s.session.take.fill_every == 0 and "failed" not in s.notice
+    finally:
+        s.close()

@@ -93,3 +93,10 @@ def test_a_model_with_one_code_for_all_bars_has_no_fills(tiny_model):
     assert not engine.has_fills
     with pytest.raises(ValueError, match="code per bar"):
         engine.sample(seed=1, fill_every=4)
+
+
+def test_a_loop_shorter_than_the_interval_gets_no_fill_and_a_fill_in_its_last_bar_lands_on_its_first():
+    z = np.zeros(16 * LB, np.float32)
+    assert not fills().apply(z, 16, 8, played=4).any()  # no fill in a 4-bar loop, and no landing on its bar 1
+    out = fills().apply(z, 16, 4, played=8).reshape(16, LB)
+    assert np.all(out[[3, 7]] == 1) and np.all(out[[4, 0]] == -1) and not out[8:].any()

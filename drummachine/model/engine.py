@@ -212,7 +212,8 @@ class Engine:
         `knobs` (name -> position, see model/knobs.py) when the model has them, with a fill in the last bar of
         every `fill_every` (see model/fills.py; 0: none)."""
         seed = new_seed() if seed is None else int(seed)
-        z = self.with_fills(self.random_latent(seed) + self.knob_offset(knobs), fill_every)
+        z = self.with_fills(self.random_latent(seed) + self.knob_offset(knobs), fill_every,
+                            bars=self._check_bars(bars))
         return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample",
                     knob_tuple(knobs or {}), fill_every)
 
@@ -228,18 +229,20 @@ class Engine:
     def has_fills(self) -> bool:
         return self.model.fills is not None
 
-    def fill_offset(self, every: int, amount: float = 1.0) -> np.ndarray:
-        """How far "a fill every `every` bars" moves a code (zero for 0); see model/fills.py."""
+    def fill_offset(self, every: int, amount: float = 1.0, bars: Optional[int] = None) -> np.ndarray:
+        """How far "a fill every `every` bars" moves a code whose first `bars` bars loop (zero for 0, or an
+        interval longer than the loop); see model/fills.py."""
         if not every:
             return np.zeros(self.latent, np.float32)
         if self.model.fills is None:
             raise ValueError(f"the model in {self.model.folder} has no fills ({fmt.FILLS}): "
                              "fills need a model with a code per bar")
-        return self.model.fills.offset(self.bars, every, amount)
+        return self.model.fills.offset(self.bars, every, amount, bars)
 
-    def with_fills(self, z: np.ndarray, every: int, amount: float = 1.0) -> np.ndarray:
-        """The code with a fill in bar every-1, 2*every-1, ... and a landing on the bar after each (0: as it is)."""
-        return np.asarray(z, np.float32).reshape(-1) + self.fill_offset(every, amount)
+    def with_fills(self, z: np.ndarray, every: int, amount: float = 1.0, bars: Optional[int] = None) -> np.ndarray:
+        """The code with a fill in bar every-1, 2*every-1, ... of the first `bars` and a landing on the bar after
+        each (0: as it is)."""
+        return np.asarray(z, np.float32).reshape(-1) + self.fill_offset(every, amount, bars)
 
     def interpolate(self, a: Endpoint, b: Endpoint, steps: int, bars: Optional[int] = None,
                     temperature: float = 0.0, seed: int = 0) -> list[Pattern]:
@@ -261,10 +264,12 @@ class Engine:
         return plan_morph(a, b, guide, seed)
 
     def variations(self, pattern: Pattern, amount: float = 0.5, n: int = 4, temperature: float = 0.0,
-                   seed: Optional[int] = None, lock: Optional[Lock] = None) -> list[Take]:
-        """`n` grooves near a pattern: its code plus `amount` times noise shaped like the data's codes."""
+                   seed: Optional[int] = None, lock: Optional[Lock] = None,
+                   code: Optional[np.ndarray] = None) -> list[Take]:
+        """`n` grooves near a pattern: its code (`code` when the caller has the one it was decoded from, else its
+        encoding) plus `amount` times noise shaped like the data's codes."""
         seed = new_seed() if seed is None else int(seed)
-        mu = self.encode(pattern)
+        mu = self.encode(pattern) if code is None else np.asarray(code, np.float32).reshape(self.latent)
         noise = np.random.default_rng([seed, 2]).standard_normal((n, self.latent)).astype(np.float32)
         noise = noise @ self.model.prior_chol.T
         bars = min(pattern.bars, self.bars)

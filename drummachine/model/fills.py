@@ -40,20 +40,24 @@ class Fills:
             raise ValueError(f"{path} holds fills for a bar code of {fill.shape}, the model's is {bar_latent or 'none'}")
         return cls(fill, landing)
 
-    def offset(self, bars: int, every: int, amount: float = 1.0) -> np.ndarray:
-        """How far fills every `every` bars move a code (bars * bar_latent): the fill direction on bars N-1,
-        2N-1, ... and the landing direction on the bar after each; zero when `every` is 0. Additive, so a code's
-        fills can be taken off again (a take records the `every` its code was made with)."""
+    def offset(self, bars: int, every: int, amount: float = 1.0, played: Optional[int] = None) -> np.ndarray:
+        """How far fills every `every` bars move a code of `bars` bar codes when its first `played` bars (all by
+        default) are what loops: the fill direction on bars N-1, 2N-1, ... below `played` and the landing
+        direction on the bar after each, the loop's first bar after its last; zero when `every` is 0 or longer
+        than the loop. Additive, so a code's fills can be taken off again (a take records the `every` its code
+        was made with)."""
         every = check_every(every)
+        played = bars if played is None else max(1, min(int(played), bars))
         out = np.zeros((bars, len(self.fill)), np.float32)
-        for end in fill_bars(bars, every):
+        for end in fill_bars(played, every):
             out[end] += amount * self.fill
-            out[(end + 1) % bars] += amount * self.landing
+            out[(end + 1) % played] += amount * self.landing
         return out.reshape(-1)
 
-    def apply(self, z: np.ndarray, bars: int, every: int, amount: float = 1.0) -> np.ndarray:
+    def apply(self, z: np.ndarray, bars: int, every: int, amount: float = 1.0,
+              played: Optional[int] = None) -> np.ndarray:
         """The code `z` with fills every `every` bars (see `offset`)."""
-        return np.asarray(z, np.float32).reshape(-1) + self.offset(bars, every, amount)
+        return np.asarray(z, np.float32).reshape(-1) + self.offset(bars, every, amount, played)
 
 
 def check_every(every: int) -> int:

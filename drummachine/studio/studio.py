@@ -276,9 +276,18 @@ class Studio:
         """A groove near this one, `variation_amount` away."""
         if self.engine is None:
             return False
-        st, engine, lock, pattern = self.session.settings, self.engine, self._lock(), self.pattern
+        st, engine, lock, take = self.session.settings, self.engine, self._lock(), self.session.take
         amount, temperature, seed = st.variation_amount, min(st.temperature, VARIATION_MAX_TEMPERATURE), new_seed()
-        self.make_take("generating", lambda: engine.variations(pattern, amount, 1, temperature, seed, lock)[0])
+        # a decoded groove varies from its own code and keeps the knobs and fills that code holds, so turning
+        # them later takes off what is there (an edit is encoded, holding none)
+        decoded = take.label in DECODED and take.z is not None
+
+        def work() -> Take:
+            made = engine.variations(take.pattern, amount, 1, temperature, seed, lock,
+                                     take.code if decoded else None)[0]
+            return replace(made, knobs=take.knobs, fill_every=take.fill_every) if decoded else made
+
+        self.make_take("generating", work)
         return True
 
     def generate_candidates(self, count: int = limits.CANDIDATES.default) -> bool:
@@ -392,18 +401,27 @@ class Studio:
         decoded = take.label in DECODED and take.z is not None
         seed = take.seed or 0
 
+        bars = min(take.pattern.bars, engine.bars)
+
         def work() -> Take:
             if decoded:
-                base = take.code - engine.knob_offset(dict(take.knobs)) - engine.fill_offset(take.fill_every)
+                base = take.code - engine.knob_offset(dict(take.knobs)) - self._fills_of(take, bars)
                 temp = take.temperature
             else:
                 base, temp = engine.encode(take.pattern), min(temperature, VARIATION_MAX_TEMPERATURE)
             temp = temperature if temp is None else temp
-            z = base + engine.knob_offset(knobs) + engine.fill_offset(every)
-            pattern = engine.decode(z, min(take.pattern.bars, engine.bars), temp, seed, lock)
+            z = base + engine.knob_offset(knobs) + engine.fill_offset(every, bars=bars)
+            pattern = engine.decode(z, bars, temp, seed, lock)
             return Take(pattern, z, seed, temp, label, knobs, every)
 
         self.make_take(what, work)
+
+    def _fills_of(self, take: Take, bars: int) -> np.ndarray:
+        """The fill offset a take's code holds; none when this model has no fills (a session from another model:
+        its code is taken as it is)."""
+        if not take.fill_every or not self.engine.has_fills:
+            return np.zeros(self.engine.latent, np.float32)
+        return self.engine.fill_offset(take.fill_every, bars=bars)
 
     # --- settings the musician turns -----------------------------------------------------------------------------
     def set_temperature(self, value: float) -> None:

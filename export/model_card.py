@@ -20,6 +20,17 @@ def train_command(model: dict, train: dict) -> str:
             + (f" --bar-latent {model['bar_latent']}" if model.get("bar_latent") else ""))
 
 
+def continued_lines(continued: dict | None) -> list[str]:
+    """Where a run that went on from another's checkpoint (`--continue-from`) took its first steps from."""
+    lines = []
+    while continued:
+        tc = continued.get("train_config") or {}
+        lines.append(f"- continued from `{continued['checkpoint']}` at step {continued['step']}, whose steps ran with "
+                     f"--sampling {tc.get('sampling', '?')} --batch {tc.get('batch', '?')} --lr {tc.get('lr', '?')}")
+        continued = continued.get("continued_from")
+    return lines
+
+
 def architecture(cfg: dict) -> str:
     """One sentence on how the model is built."""
     if cfg.get("bar_latent"):
@@ -59,6 +70,7 @@ def model_card(info: dict) -> str:
         f"{(data.get('bars') or {}).get('train', '?')} bars of 4/4, "
         f"{(windows.get('train') or {}).get('windows', '?')} distinct {cfg['bars']}-bar windows at a hop of one bar)",
         f"- command: `{train_command(cfg, tc)}`" if tc else "- command: not recorded",
+        *continued_lines(training.get("continued_from")),
         *([f"- {info['training_note']}"] if info.get("training_note") else []),
         f"- {training.get('steps')} steps of batch {tc.get('batch', '?')}, {(training.get('seconds') or 0) / 3600:.2f} h "
         f"of training time on {training.get('hardware', '?')}",

@@ -143,6 +143,7 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
             "checkpoint": path.name, "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
             "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters"),
             "train_config": ckpt.get("train_config"), "data": ckpt.get("data"),
+            "continued_from": ckpt.get("continued_from"),
         }
         metadata = {
             fmt.KEY_FORMAT: str(fmt.FORMAT_VERSION),

@@ -95,6 +95,7 @@ def test_a_run_continues_another_under_new_settings(dataset, tmp_path, capsys):
                                   "--continue-from", str(first / "checkpoint.pt")]) == 0
     _, ckpt = load_model(second / "checkpoint.pt")
     assert ckpt["step"] == 4 and ckpt["train_config"]["sampling"] == "fixed"
+    assert ckpt["continued_from"]["step"] == 2 and ckpt["continued_from"]["train_config"]["sampling"] == "inverse_sigmoid"
     assert trainer_main(common + ["--out", str(tmp_path / "third"), "--steps", "4", "--bar-latent", "2",
                                   "--continue-from", str(first / "checkpoint.pt")]) == 2
     assert "holds another model" in capsys.readouterr().err

@@ -214,7 +214,10 @@ def train(
         step, elapsed = state["step"], state["seconds"]
         generator.set_state(state["generator"][rank].cpu())
         torch.set_rng_state(state["torch_rng"])
-    elif source is not None:
+    continued = state.get("continued_from") if state is not None else None  # where this run's first steps came from
+    if state is None and source is not None:
+        continued = {"checkpoint": str(continue_from), "step": source["step"],
+                     "train_config": source.get("train_config"), "continued_from": source.get("continued_from")}
         model.load_state_dict(source["model"])
         optimizer.load_state_dict(source["optimizer"])
         step, elapsed = source["step"], source["seconds"]
@@ -239,6 +242,7 @@ def train(
                 "generator": [g.cpu() for g in gens], "torch_rng": torch.get_rng_state(),
                 "data": summary, "hardware": hardware(dev), "world_size": world,
                 "parameters": count_parameters(model), "replica_checksums": replicas,
+                "continued_from": continued,
             })
 
     log_file = None

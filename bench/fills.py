@@ -22,16 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from drummachine.model.engine import Engine  # noqa: E402
 from drummachine.model.fills import fill_bars  # noqa: E402
 from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
+from trainer.intervals import mean_estimate  # noqa: E402
 
 TOM_CRASH = [4, 5, 6, 7]
 KICK, CRASH = 0, 7
 
 
-def interval(values: np.ndarray, seed: int = 0, resamples: int = 1000) -> list[float]:
-    """Mean of per-groove values with a 95% interval from resampling grooves."""
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
-    return [float(values.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))]
+def interval(values: np.ndarray) -> list[float]:
+    """Mean of per-groove values with a 95% interval from resampling the grooves."""
+    e = mean_estimate(values, np.arange(len(values)))
+    return [e.value, e.low, e.high]
 
 
 def fill_figures(hits: np.ndarray, plain: np.ndarray, every: int) -> dict:

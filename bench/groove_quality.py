@@ -27,28 +27,11 @@ from drummachine.model.engine import Engine  # noqa: E402
 from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
 from drummachine.groove.pattern import Pattern  # noqa: E402
 from trainer.dataset import load_windows  # noqa: E402
-from trainer.groove_report import grooves_of  # noqa: E402
+from trainer.groove_report import grooves_of, sample_figure_rows  # noqa: E402
 from trainer.grooves import (  # noqa: E402
-    FEATURES, FIGURES, diversity, feature_agreement, hamming_to_nearest, morph_smoothness,
+    FEATURES, diversity, feature_agreement, hamming_to_nearest, morph_smoothness,
 )
-from trainer.intervals import Estimate, mean_estimate  # noqa: E402
-
-CLASS_RATE_TOLERANCE = 0.25  # a sample class rate 'matches' within 25% of the real one
-
-
-def figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray) -> dict:
-    """figure -> real estimate, sample estimate, and whether the sample figure matches the real one."""
-    rows = {}
-    sample_ids = np.arange(len(samples))
-    for name, f in FIGURES.items():
-        r, s = mean_estimate(f(real), real_files), mean_estimate(f(samples), sample_ids)
-        if name.startswith("rate "):
-            ok = abs(s.value - r.value) <= CLASS_RATE_TOLERANCE * r.value
-        else:
-            ok = r.low <= s.value <= r.high
-        rows[name] = {"real": r, "samples": s, "matches": bool(ok)}
-    return rows
-
+from trainer.intervals import Estimate  # noqa: E402
 
 def copying(samples: np.ndarray, train_bars: np.ndarray) -> dict:
     """Share of sample bars found verbatim among the training bars, and the mean cells to the nearest one."""
@@ -105,7 +88,7 @@ def main() -> None:
     print(f"model {args.model}; real: {len(real)} held-out 16-bar windows from {out['real_files']} files")
     for t in args.temperatures:
         samples = np.stack([engine.sample(None, t, seed).pattern.hits for seed in range(args.samples)])
-        rows = figure_rows(real, real_files, samples)
+        rows = sample_figure_rows(real, real_files, samples)
         agreement = {name: feature_agreement(f(real), f(samples)) for name, f in FEATURES.items()}
         out["temperatures"][f"{t:g}"] = {
             "figures": {k: {"real": v["real"].to_dict(), "samples": v["samples"].to_dict(), "matches": v["matches"]}

@@ -22,6 +22,7 @@ import numpy as np
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.vocabulary import NUM_CLASSES, STEPS_PER_BAR
 from drummachine.model import format as fmt
+from export.knobs import training_codes
 
 TOMS = [4, 5, 6]
 MIN_FILL_HITS = 4  # a fill file's fullest bar with fewer hits than this is no fill
@@ -64,11 +65,10 @@ def beat_and_landing_bars(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hits.reshape(-1, STEPS_PER_BAR, NUM_CLASSES), hits[landing]
 
 
-def bar_codes(encoder, bars: np.ndarray, batch: int = 1024) -> np.ndarray:
+def bar_codes(engine, bars: np.ndarray) -> np.ndarray:
     """Codes of single bars (N, 16, 9) through a per-bar encoder: (N, bar_latent)."""
-    tokens = np.stack([Pattern.from_hits(b[None]).tokens() for b in bars]).astype(np.int64)
-    return np.concatenate([encoder.run(None, {"tokens": tokens[i:i + batch]})[0]
-                           for i in range(0, len(tokens), batch)])
+    tokens = np.stack([Pattern.from_hits(b[None]).tokens() for b in bars])
+    return training_codes(engine, tokens, batch=1024, progress=lambda m: None)
 
 
 def fill_directions(engine, windows, midi_root: Path, limit: int = 40_000, progress=print) -> dict:
@@ -85,11 +85,10 @@ def fill_directions(engine, windows, midi_root: Path, limit: int = 40_000, progr
     fills = fill_file_bars(midi_root)
     if len(fills) < 20 or len(landing_bars) < 20:
         raise ValueError(f"too few fills to learn from ({len(fills)} fill bars, {len(landing_bars)} landings)")
-    encoder = engine.model.sessions[fmt.ENCODER]
     progress(f"encoding {len(beat_bars)} beat bars, {len(fills)} fill bars, {len(landing_bars)} landing bars")
-    beat_mean = bar_codes(encoder, beat_bars).mean(axis=0)
-    return {"fill": bar_codes(encoder, np.stack(fills)).mean(axis=0) - beat_mean,
-            "landing": bar_codes(encoder, landing_bars).mean(axis=0) - beat_mean,
+    beat_mean = bar_codes(engine, beat_bars).mean(axis=0)
+    return {"fill": bar_codes(engine, np.stack(fills)).mean(axis=0) - beat_mean,
+            "landing": bar_codes(engine, landing_bars).mean(axis=0) - beat_mean,
             "counts": {"beat_bars": int(len(beat_bars)), "fill_bars": int(len(fills)),
                        "landing_bars": int(len(landing_bars))}}
 

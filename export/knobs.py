@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -37,6 +38,17 @@ def training_codes(engine, tokens: np.ndarray, batch: int = 256, progress=print)
         if (i // batch) % 10 == 0:
             progress(f"encoded {min(i + batch, len(tokens))}/{len(tokens)} windows")
     return np.concatenate(out)
+
+
+def cached_training_codes(engine, tokens: Callable[[], np.ndarray], cache: Optional[Path] = None) -> np.ndarray:
+    """The training codes, read from `cache` when it holds them, else encoded (from `tokens()`, read only then)
+    and kept there."""
+    if cache and cache.is_file():
+        return np.load(cache)["codes"]
+    codes = training_codes(engine, tokens(), progress=lambda m: print(m, flush=True))
+    if cache:
+        np.savez(cache, codes=codes)
+    return codes
 
 
 def knob_vectors(codes: np.ndarray, hits: np.ndarray, method: str = "partial") -> dict:
@@ -97,12 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.codes_cache and args.codes_cache.is_file():
-        codes = np.load(args.codes_cache)["codes"]
-    else:
-        codes = training_codes(engine, windows.tokens, progress=lambda m: print(m, flush=True))
-        if args.codes_cache:
-            np.savez(args.codes_cache, codes=codes)
+    codes = cached_training_codes(engine, lambda: windows.tokens, args.codes_cache)
     hits = (windows.velocities > 0).reshape(len(windows), engine.bars, STEPS_PER_BAR, NUM_CLASSES)
     knobs = knob_vectors(codes, hits, args.method)
     path = write_knobs(args.model, knobs)

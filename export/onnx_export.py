@@ -83,15 +83,23 @@ def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int 
     tokens = train_tokens[rng.permutation(len(train_tokens))[:limit]].astype(np.int64)
     with torch.no_grad():
         mus = torch.cat([model.encoder(torch.from_numpy(c))[0] for c in np.array_split(tokens, max(1, len(tokens) // 256))])
-    mus = mus.double().numpy()
-    if model.cfg.bar_latent:
-        mean, cov = groove_and_bar_gaussian(mus.reshape(len(mus), model.cfg.bars, model.cfg.bar_latent),
-                                            groove_scale, bar_scale)
+    mean, chol = gaussian_of_codes(mus.numpy(), model.cfg.bars if model.cfg.bar_latent else 0, groove_scale,
+                                   bar_scale, ridge)
+    return {"mean": mean, "chol": chol, "windows": len(tokens)}
+
+
+def gaussian_of_codes(codes: np.ndarray, bars: int = 0, groove_scale: float = 1.0, bar_scale: float = 1.0,
+                      ridge: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and Cholesky factor (float32) of the Gaussian the app draws codes from, fitted to training codes
+    (N, latent): plainly, or, for a code of `bars` bar codes side by side, as a groove plus its bars'
+    variations (`groove_and_bar_gaussian`, its two spreads scaled)."""
+    codes = np.asarray(codes, np.float64)
+    if bars:
+        mean, cov = groove_and_bar_gaussian(codes.reshape(len(codes), bars, -1), groove_scale, bar_scale)
     else:
-        mean, cov = mus.mean(0), np.cov(mus.T)
-    cov = cov + ridge * np.eye(latent)
-    return {"mean": mean.astype(np.float32), "chol": np.linalg.cholesky(cov).astype(np.float32),
-            "windows": len(tokens)}
+        mean, cov = codes.mean(0), np.cov(codes.T)
+    chol = np.linalg.cholesky(cov + ridge * np.eye(len(cov)))
+    return mean.astype(np.float32), chol.astype(np.float32)
 
 
 def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_scale: float = 1.0

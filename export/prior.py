@@ -28,28 +28,17 @@ from drummachine.model import format as fmt
 
 GROOVE_SCALES = (1.0, 0.8, 0.6)
 BAR_SCALES = (1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1)
-CLASS_RATE_TOLERANCE = 0.25  # as bench/groove_quality.py: a class rate matches within 25% of the real one
-
-
-def fitted_prior(codes: np.ndarray, bars: int, groove_scale: float, bar_scale: float, ridge: float = 1e-3):
-    from export.onnx_export import groove_and_bar_gaussian
-
-    mean, cov = groove_and_bar_gaussian(codes.reshape(len(codes), bars, -1).astype(np.float64), groove_scale, bar_scale)
-    chol = np.linalg.cholesky(cov + ridge * np.eye(len(cov)))
-    return mean.astype(np.float32), chol.astype(np.float32)
 
 
 def sample_figures(engine, real, real_files, samples: int, temperature: float) -> dict:
     """figure -> (real estimate, sample mean, matches) for every figure, and the diversity of both."""
-    from trainer.grooves import FIGURES, diversity
-    from trainer.intervals import Estimate, mean_estimate
+    from trainer.groove_report import sample_figure_rows
+    from trainer.grooves import diversity
+    from trainer.intervals import Estimate
 
     hits = np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in range(samples)])
-    out = {}
-    for name, f in FIGURES.items():
-        r, s = mean_estimate(f(real), real_files), float(f(hits).mean())
-        ok = abs(s - r.value) <= CLASS_RATE_TOLERANCE * r.value if name.startswith("rate ") else r.low <= s <= r.high
-        out[name] = (r, s, bool(ok))
+    out = {name: (row["real"], row["samples"].value, row["matches"])
+           for name, row in sample_figure_rows(real, real_files, hits).items()}
     d = diversity(real)
     out["diversity"] = (Estimate(d, d, d), diversity(hits), False)
     return out
@@ -63,7 +52,8 @@ def score(figures: dict) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     from drummachine.model.engine import Engine
-    from export.knobs import training_codes
+    from export.knobs import cached_training_codes
+    from export.onnx_export import gaussian_of_codes
     from trainer.dataset import load_windows
     from trainer.groove_report import grooves_of
 
@@ -83,13 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = Engine(args.model)
         if not engine.model.config.get("bar_latent"):
             raise ValueError(f"{args.model} has one code for all its bars: its prior is fitted at export")
-        if args.codes_cache and args.codes_cache.is_file():
-            codes = np.load(args.codes_cache)["codes"]
-        else:
-            codes = training_codes(engine, load_windows(args.data, engine.bars, "train").tokens,
-                                   progress=lambda m: print(m, flush=True))
-            if args.codes_cache:
-                np.savez(args.codes_cache, codes=codes)
+        codes = cached_training_codes(engine, lambda: load_windows(args.data, engine.bars, "train").tokens,
+                                      args.codes_cache)
         valid = load_windows(args.data, engine.bars, "valid")
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -97,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     real, files = grooves_of(valid.tokens.astype(np.int64)), valid.file_index
 
     def use(gs: float, bs: float):
-        mean, chol = fitted_prior(codes, engine.bars, gs, bs)
+        mean, chol = gaussian_of_codes(codes, engine.bars, gs, bs)
         engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol)
         return mean, chol
 

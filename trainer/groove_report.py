@@ -131,3 +131,22 @@ def build_report(name: str, tokens: np.ndarray, file_index: np.ndarray, files: l
     if rebuild.get("mu") is not None:
         report.latent = latent_figures(rebuild["mu"], rebuild["sigma"])
     return report
+
+
+CLASS_RATE_TOLERANCE = 0.25  # a sample class rate 'matches' within 25% of the real one
+
+
+def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray) -> dict:
+    """figure -> real estimate (files resampled), sample estimate (samples resampled), and whether the sample
+    figure matches the real one: inside its interval, or for a class rate within 25% of it. What
+    bench/groove_quality.py reports and export/prior.py tunes the prior on."""
+    rows = {}
+    sample_ids = np.arange(len(samples))
+    for name, f in GROOVE_FIGURES.items():
+        r, s = mean_estimate(f(real), real_files), mean_estimate(f(samples), sample_ids)
+        if name.startswith("rate "):
+            ok = abs(s.value - r.value) <= CLASS_RATE_TOLERANCE * r.value
+        else:
+            ok = r.low <= s.value <= r.high
+        rows[name] = {"real": r, "samples": s, "matches": bool(ok)}
+    return rows

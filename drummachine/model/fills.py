@@ -31,11 +31,8 @@ class Fills:
         path = Path(folder) / fmt.FILLS
         if not path.is_file():
             return None
-        try:
-            with np.load(path) as data:
-                fill, landing = data["fill"].astype(np.float32), data["landing"].astype(np.float32)
-        except Exception as exc:  # numpy raises several types for a damaged archive
-            raise ValueError(f"{path} is not a readable fills file ({exc})") from exc
+        arrays = fmt.read_arrays(path, ("fill", "landing"), "fills file")
+        fill, landing = arrays["fill"].astype(np.float32), arrays["landing"].astype(np.float32)
         if not bar_latent or fill.shape != (bar_latent,) or landing.shape != (bar_latent,):
             raise ValueError(f"{path} holds fills for a bar code of {fill.shape}, the model's is {bar_latent or 'none'}")
         return cls(fill, landing)

@@ -82,10 +82,10 @@ def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise ModelError(f"{path} is missing: a model folder holds the latent prior beside its graphs")
     try:
-        with np.load(path) as data:
-            mean, chol = data["mean"].astype(np.float32), data["chol"].astype(np.float32)
-    except Exception as exc:  # numpy raises several types for a damaged archive
-        raise ModelError(f"{path} is not a readable latent prior ({exc})") from exc
+        arrays = fmt.read_arrays(path, ("mean", "chol"), "latent prior")
+    except ValueError as exc:
+        raise ModelError(str(exc)) from exc
+    mean, chol = arrays["mean"].astype(np.float32), arrays["chol"].astype(np.float32)
     if mean.shape != (latent,) or chol.shape != (latent, latent):
         raise ModelError(f"{path} is for a latent of {mean.shape}, the model's is {latent}")
     return mean, chol

@@ -6,6 +6,9 @@ Written by `export` (torch side) and read by the engine (onnxruntime side); defi
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import numpy as np
 
 from drummachine.groove.vocabulary import CLASS_NAMES, CLASS_PITCHES, NUM_TOKENS, OUTPUT_PITCHES, STEPS_PER_BAR
 
@@ -55,3 +58,13 @@ def vocabulary_json() -> str:
          "class_pitches": [list(p) for p in CLASS_PITCHES], "tokens": NUM_TOKENS, "steps_per_bar": STEPS_PER_BAR},
         sort_keys=True,
     )
+
+
+def read_arrays(path: Path, names: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
+    """The named arrays of a folder's .npz file, or one ValueError naming the file when it is damaged or lacks one
+    (numpy raises several types for a damaged archive)."""
+    try:
+        with np.load(path) as data:
+            return {n: data[n] for n in names}
+    except Exception as exc:
+        raise ValueError(f"{path} is not a readable {what} ({exc})") from exc

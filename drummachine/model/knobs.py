@@ -29,12 +29,9 @@ class Knobs:
         path = Path(folder) / fmt.KNOBS
         if not path.is_file():
             return None
-        try:
-            with np.load(path) as data:
-                names, vectors = [str(n) for n in data["names"]], data["vectors"]
-                low, high = data["low"], data["high"]
-        except Exception as exc:  # numpy raises several types for a damaged archive
-            raise ValueError(f"{path} is not a readable knobs file ({exc})") from exc
+        arrays = fmt.read_arrays(path, ("names", "vectors", "low", "high"), "knobs file")
+        names, vectors = [str(n) for n in arrays["names"]], arrays["vectors"]
+        low, high = arrays["low"], arrays["high"]
         if vectors.shape != (len(names), latent):
             raise ValueError(f"{path} holds knobs for a code of another size than the model's {latent}")
         return cls(names, vectors, low, high)

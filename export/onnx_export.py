@@ -132,6 +132,29 @@ def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_sc
     return np.tile(mean, bars), cov
 
 
+CARD_NOTES = "card_notes.json"  # beside a checkpoint: what its card says that no figure in the checkpoint holds
+
+
+def card_notes(folder: Path) -> dict:
+    """The hand-written parts of a model's card kept beside its checkpoint (`training_note`: a sentence on how
+    the run came to be; `previous_model`: sentences on the model it replaces), so that exporting again keeps
+    them; {} when there is no such file. A damaged file is refused in one sentence naming it."""
+    path = Path(folder) / CARD_NOTES
+    if not path.is_file():
+        return {}
+    try:
+        notes = json.loads(path.read_text())
+        ok = (isinstance(notes, dict) and set(notes) <= {"training_note", "previous_model"}
+              and isinstance(notes.get("training_note", ""), str)
+              and all(isinstance(x, str) for x in notes.get("previous_model", [])))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{path} is not a card notes file: expected JSON with a 'training_note' string and a "
+                         "'previous_model' list of strings")
+    return notes
+
+
 def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = None, real_tokens=None,
                       progress=print, train_tokens=None) -> dict:
     """Export, embed metadata, check parity against torch; the folder appears only when all of it passed."""
@@ -174,7 +197,8 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
                                  + (" (a groove plus its bars' variations, as a stationary sequence of bar codes)"
                                     if model.cfg.bar_latent else "")
                                  if prior["windows"] else "standard normal (no training data given)"),
-                "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)}}
+                "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)},
+                **card_notes(path.parent)}
         (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
         (staging / fmt.CARD).write_text(model_card(info))
         for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO, fmt.CARD, fmt.LATENT_PRIOR)):

@@ -1,4 +1,5 @@
-"""The latent prior of a model with a code per bar: a groove plus its bars' variations, the two spreads tuned.
+"""The latent prior of a model with a code per bar: a groove plus its bars' variations, the two spreads tuned
+together with the temperature and the bar coherence the app samples at.
 
 A Gaussian over bar codes cannot say "this bar again, exactly", so with the spreads the training codes have,
 every sampled bar differs from the one before more than a drummer's bars do. This tool fits the prior
@@ -10,8 +11,13 @@ bars: inside the real interval; class rates: within 25% of the real rate), and t
 the most figures (ties: the smallest summed relative gap of the lag distances and of the diversity between
 grooves) is written. The test split is never looked at.
 
-    python -m export.prior --model models/pbs16 --data data/gmd --tune [--temperatures 0 0.5]
-    python -m export.prior --model models/pbs16 --data data/gmd --groove-scale 1 --bar-scale 0.6
+The bar coherence (drummachine/model/uniforms.py) couples the random numbers each bar's steps are drawn with:
+at a temperature that keeps the rare instruments, independent draws vary every bar; coupled draws vary the bars
+where the code does. It is tuned with the rest (for T > 0) and written into the prior file, where the engine
+reads it; so is the temperature, for the card.
+
+    python -m export.prior --model models/pbs16 --data data/gmd --tune [--temperatures 0 0.8 1]
+    python -m export.prior --model models/pbs16 --data data/gmd --groove-scale 1 --bar-scale 0.2 --coherence 0.95
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ import numpy as np
 
 from drummachine.model import format as fmt
 
-GROOVE_SCALES = (1.0, 0.8, 0.6)
+GROOVE_SCALES = (1.0, 0.8)
 BAR_SCALES = (1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1)
+COHERENCES = (0.0, 0.9, 0.95, 0.98)
 
 
 def sample_figures(engine, real, real_files, samples: int, temperature: float) -> dict:
@@ -63,12 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True, help="the dataset the model was trained on")
     ap.add_argument("--groove-scale", type=float, default=1.0)
     ap.add_argument("--bar-scale", type=float, default=1.0)
-    ap.add_argument("--tune", action="store_true", help="pick both scales on the validation grooves")
-    ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.5],
+    ap.add_argument("--coherence", type=float, default=0.0, help="how much bars share their sampling draws (0-1)")
+    ap.add_argument("--tune", action="store_true",
+                    help="pick both scales, the temperature and the bar coherence on the validation grooves")
+    ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.8, 1.0],
                     help="the temperatures tried with --tune (the best is recorded as the model's own)")
     ap.add_argument("--samples", type=int, default=100)
     ap.add_argument("--codes-cache", type=Path, help="keep the training codes here (and read them from here)")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.coherence <= 1.0:
+        print(f"error: --coherence is between 0 and 1, not {args.coherence}", file=sys.stderr)
+        return 2
     try:
         engine = Engine(args.model)
         if not engine.model.config.get("bar_latent"):
@@ -81,31 +93,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     real, files = grooves_of(valid.tokens.astype(np.int64)), valid.file_index
 
-    def use(gs: float, bs: float):
+    def use(gs: float, bs: float, coherence: float):
         mean, chol = gaussian_of_codes(codes, engine.bars, gs, bs)
-        engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol)
+        engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol, bar_coherence=coherence)
         return mean, chol
 
-    chosen, temperature = (args.groove_scale, args.bar_scale), None
+    chosen, temperature = (args.groove_scale, args.bar_scale, args.coherence), None
     if args.tune:
         best = None
         for t in args.temperatures:
-            for gs in GROOVE_SCALES:
-                for bs in BAR_SCALES:
-                    use(gs, bs)
-                    figures = sample_figures(engine, real, files, args.samples, t)
-                    s = score(figures)
-                    lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
-                    print(f"T {t:g} groove {gs:4.2f} bars {bs:4.2f}: {s[0]}/{len(figures) - 1} match, lag 1/2/4/8 "
-                          f"{lags}, repeats {figures['repeat share'][1]:.3f}, diversity {figures['diversity'][1]:.2f}",
-                          flush=True)
-                    if best is None or s > best[0]:
-                        best = (s, (gs, bs), t)
+            for coherence in COHERENCES if t > 0 else (0.0,):  # greedy decoding reads no random numbers
+                for gs in GROOVE_SCALES:
+                    for bs in BAR_SCALES:
+                        use(gs, bs, coherence)
+                        figures = sample_figures(engine, real, files, args.samples, t)
+                        s = score(figures)
+                        lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
+                        print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f}: {s[0]}/"
+                              f"{len(figures) - 1} match, lag 1/2/4/8 {lags}, repeats "
+                              f"{figures['repeat share'][1]:.3f}, diversity {figures['diversity'][1]:.2f}", flush=True)
+                        if best is None or s > best[0]:
+                            best = (s, (gs, bs, coherence), t)
         _, chosen, temperature = best
         real_figures = {k: v[0].value for k, v in figures.items()}
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
     mean, chol = use(*chosen)
-    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol)
+    extra = {} if temperature is None else {"temperature": np.float32(temperature)}
+    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float32(chosen[2]), **extra)
     info_path = args.model / fmt.INFO
     if info_path.is_file():
         from export.model_card import refresh_card
@@ -113,13 +127,15 @@ def main(argv: list[str] | None = None) -> int:
         info = json.loads(info_path.read_text())
         info["latent_prior"] = (f"Gaussian fitted to the codes of {len(codes)} training windows as a groove plus its "
                                 f"bars' variations (groove spread x{chosen[0]:g}, bar variation x{chosen[1]:g}"
+                                f", bar coherence {chosen[2]:g}"
                                 + (f", tuned on the validation grooves with T={temperature:g}" if args.tune else "")
                                 + ")")
-        info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "tuned": bool(args.tune),
-                                "temperature": temperature}
+        info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "bar_coherence": chosen[2],
+                                "tuned": bool(args.tune), "temperature": temperature}
         info_path.write_text(json.dumps(info, indent=1))
         refresh_card(args.model)
-    print(f"wrote {args.model / fmt.LATENT_PRIOR}: groove spread x{chosen[0]:g}, bar variation x{chosen[1]:g}"
+    print(f"wrote {args.model / fmt.LATENT_PRIOR}: groove spread x{chosen[0]:g}, bar variation x{chosen[1]:g}, "
+          f"bar coherence {chosen[2]:g}"
           + (f"; samples matched best at temperature {temperature:g}" if temperature is not None else ""))
     return 0
 

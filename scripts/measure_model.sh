@@ -12,7 +12,7 @@ for split in test valid; do
   $py -m trainer evaluate --model "$model" --data "$DATA" --split "$split" \
     --json "$out/groove_eval_${name}_$split.json" --report "$out/groove_eval_${name}_$split.md" > /dev/null
 done
-$py bench/groove_quality.py --model "$model" --data "$DATA" --samples 200 --temperatures 0 0.3 0.5 0.8 \
+$py bench/groove_quality.py --model "$model" --data "$DATA" --samples 200 --temperatures 0 0.5 0.8 1 \
   --morphs 40 --json "$out/groove_quality_$name.json" > "$out/groove_quality_$name.txt"
 T="${T:-0.8}"
 $py bench/knobs.py --model "$model" --temperature "$T" > "$out/knobs_$name.txt"

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import onnx
 import pytest
@@ -123,3 +124,31 @@ def test_bar_codes_are_fitted_as_a_groove_plus_stationary_bar_variations():
     small = small.reshape(8, 2, 8, 2)
     assert np.allclose(small[0, :, 7], blocks[0, :, 7], atol=0.05)
     assert np.allclose(small[0, :, 0] - small[0, :, 7], (blocks[0, :, 0] - blocks[0, :, 7]) / 4, atol=0.02)
+
+
+def test_the_card_s_hand_written_notes_beside_the_checkpoint_survive_a_new_export(tiny_checkpoint, tmp_path):
+    from export.onnx_export import CARD_NOTES, export_checkpoint
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(tiny_checkpoint, run / "checkpoint.pt")
+    notes = {"training_note": "continued from run a at step 9", "previous_model": ["the old one looped"]}
+    (run / CARD_NOTES).write_text(json.dumps(notes))
+    for _ in range(2):  # exported again into the same folder: the notes are still there
+        export_checkpoint(run / "checkpoint.pt", tmp_path / "out", {}, progress=lambda m: None)
+    info = json.loads((tmp_path / "out" / fmt.INFO).read_text())
+    assert {k: info[k] for k in notes} == notes
+    card = (tmp_path / "out" / fmt.CARD).read_text()
+    assert "continued from run a at step 9" in card and "the old one looped" in card
+
+
+def test_damaged_card_notes_are_named_and_the_folder_is_left_alone(tiny_checkpoint, tmp_path):
+    from export.onnx_export import CARD_NOTES, export_checkpoint
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(tiny_checkpoint, run / "checkpoint.pt")
+    (run / CARD_NOTES).write_text('{"previous_model": "not a list"')
+    with pytest.raises(ValueError, match="card_notes.json is not a card notes file"):
+        export_checkpoint(run / "checkpoint.pt", tmp_path / "out", {}, progress=lambda m: None)
+    assert not (tmp_path / "out").exists()

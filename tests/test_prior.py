@@ -26,9 +26,10 @@ def test_the_prior_is_tuned_on_validation_grooves_and_recorded(tiny_per_bar_mode
     folder = tmp_path / "model"
     shutil.copytree(tiny_per_bar_model, folder)
     before = np.load(folder / fmt.LATENT_PRIOR)["chol"]
-    assert prior_main(["--model", str(folder), "--data", str(dataset), "--tune", "--samples", "3"]) == 0
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--tune", "--samples", "3",
+                       "--temperatures", "0", "1"]) == 0
     out = capsys.readouterr().out
-    assert "T 0.5 groove 0.60 bars 0.10" in out and "validation grooves:" in out
+    assert "T 1 coherence 0.98 groove 0.80 bars 0.10" in out and "validation grooves:" in out
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["tuned"] and "tuned on the validation grooves" in info["latent_prior"]
     assert "bar variation" in (folder / fmt.CARD).read_text()
@@ -40,3 +41,19 @@ def test_the_prior_is_tuned_on_validation_grooves_and_recorded(tiny_per_bar_mode
 def test_a_model_with_one_code_is_refused_in_one_sentence(tiny_model, dataset, capsys):
     assert prior_main(["--model", str(tiny_model), "--data", str(dataset)]) == 2
     assert "has one code for all its bars" in capsys.readouterr().err
+
+
+def test_the_tuned_coherence_and_temperature_are_written_where_the_engine_reads_them(tiny_per_bar_model, dataset,
+                                                                                      tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--bar-scale", "0.2",
+                       "--coherence", "0.9"]) == 0
+    assert Engine(folder).model.bar_coherence == pytest.approx(0.9)
+    info = json.loads((folder / fmt.INFO).read_text())
+    assert info["prior_scales"]["bar_coherence"] == pytest.approx(0.9) and "bar coherence 0.9" in info["latent_prior"]
+
+
+def test_a_coherence_outside_0_to_1_is_refused_in_one_sentence(tiny_per_bar_model, dataset, capsys):
+    assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--coherence", "2"]) == 2
+    assert "--coherence is between 0 and 1" in capsys.readouterr().err

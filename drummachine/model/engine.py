@@ -14,6 +14,7 @@ import numpy as np
 
 from drummachine.model import format as fmt
 from drummachine.model.latent import interpolation_points, slerp
+from drummachine.model.uniforms import bar_uniforms
 from drummachine.model.folder import ModelFiles, open_model
 from drummachine.groove.morph import MorphPlan, loop_to, plan_morph
 from drummachine.groove.pattern import Pattern
@@ -162,13 +163,12 @@ class Engine:
                 previous: Optional[Pattern] = None) -> list[Pattern]:
         """Bars `bar_ids` of every code whose conductor outputs are `inputs`: one pattern per code.
 
-        The uniforms of bar b come from (seed, b) and its lock bias from bar b, whatever else is decoded
-        alongside, so bar by bar and all at once agree."""
+        The uniforms of bar b come from (seed, b) (coupled across bars by the model's bar coherence, see
+        model/uniforms.py) and its lock bias from bar b, whatever else is decoded alongside, so bar by bar and all
+        at once agree."""
         emb, h0, c0 = inputs
         n, u = emb.shape[0], len(bar_ids)
-        uniforms = np.stack([np.random.default_rng([seed, 1, b]).random(STEPS_PER_BAR, dtype=np.float32)
-                             for b in bar_ids])
-        uniforms = np.broadcast_to(np.clip(uniforms, 1e-7, 1.0), (n, u, STEPS_PER_BAR))
+        uniforms = np.broadcast_to(bar_uniforms(seed, bar_ids, self.model.bar_coherence), (n, u, STEPS_PER_BAR))
         if lock and lock.classes:
             bias = np.broadcast_to(np.stack([lock.bias(b) for b in bar_ids]), (n, u, STEPS_PER_BAR, NUM_TOKENS))
         else:

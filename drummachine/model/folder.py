@@ -51,6 +51,7 @@ class ModelFiles:
     feel: Optional["Feel"] = None  # velocity and timing for the hits; None for a folder without feel.onnx
     knobs: Optional["Knobs"] = None  # attribute directions in the code space; None for a folder without them
     fills: Optional["Fills"] = None  # fill and landing directions of a bar's code; None for a folder without them
+    bar_coherence: float = 0.0  # how much a groove's bars share their sampling draws (model/uniforms.py)
 
     @property
     def name(self) -> str:
@@ -78,17 +79,21 @@ def choose_providers(available: Sequence[str], prefer_gpu: bool = True) -> list[
     return chosen + ["CPUExecutionProvider"]
 
 
-def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray]:
+def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Mean, Cholesky factor and bar coherence (0 for a prior written before it existed)."""
     if not path.is_file():
         raise ModelError(f"{path} is missing: a model folder holds the latent prior beside its graphs")
     try:
-        arrays = fmt.read_arrays(path, ("mean", "chol"), "latent prior")
+        arrays = fmt.read_arrays(path, ("mean", "chol"), "latent prior", optional=("bar_coherence",))
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
     mean, chol = arrays["mean"].astype(np.float32), arrays["chol"].astype(np.float32)
     if mean.shape != (latent,) or chol.shape != (latent, latent):
         raise ModelError(f"{path} is for a latent of {mean.shape}, the model's is {latent}")
-    return mean, chol
+    coherence = np.asarray(arrays.get("bar_coherence", 0.0), np.float64).reshape(-1)
+    if coherence.size != 1 or not 0.0 <= coherence[0] <= 1.0:  # the comparison also refuses nan
+        raise ModelError(f"{path} has a bar coherence of {coherence.tolist()}; it must be one number from 0 to 1")
+    return mean, chol, float(coherence[0])
 
 
 def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool = True) -> ModelFiles:
@@ -128,7 +133,7 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     if config.get("model") != "hier":
         raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
     provider = sessions[fmt.BAR_DECODER].get_providers()[0]
-    mean, chol = _read_prior(folder / fmt.LATENT_PRIOR, int(config["latent"]))
+    mean, chol, coherence = _read_prior(folder / fmt.LATENT_PRIOR, int(config["latent"]))
     try:
         feel = Feel.open(folder, options, providers)
         knobs = Knobs.open(folder, int(config["latent"]))
@@ -136,4 +141,4 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
     return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
-                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs, fills)
+                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs, fills, coherence)

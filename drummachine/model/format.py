@@ -22,6 +22,9 @@ GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
 # of the training windows. A VAE whose KL stayed under its free bits is never pulled to N(0, I), and codes
 # drawn from N(0, I) then decode to noise; codes drawn where the data's codes lie decode to grooves.
 LATENT_PRIOR = "latent_prior.npz"
+# Optional in it, tuned with the prior (export/prior.py): "bar_coherence", how much the bars of a groove share the
+# random numbers their steps are sampled with (model/uniforms.py; 0 when absent), and "temperature", the one its
+# samples matched the data best at (for the card).
 # The feel model (optional: a folder without it plays rule velocities on the grid): velocity and timing for
 # given hits, and the Gaussian its codes are drawn from for a feel seed.
 FEEL = "feel.onnx"
@@ -60,11 +63,11 @@ def vocabulary_json() -> str:
     )
 
 
-def read_arrays(path: Path, names: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
-    """The named arrays of a folder's .npz file, or one ValueError naming the file when it is damaged or lacks one
-    (numpy raises several types for a damaged archive)."""
+def read_arrays(path: Path, names: tuple[str, ...], what: str, optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The named arrays of a folder's .npz file (and those of `optional` it holds), or one ValueError naming the
+    file when it is damaged or lacks one (numpy raises several types for a damaged archive)."""
     try:
         with np.load(path) as data:
-            return {n: data[n] for n in names}
+            return {n: data[n] for n in names + tuple(o for o in optional if o in data.files)}
     except Exception as exc:
         raise ValueError(f"{path} is not a readable {what} ({exc})") from exc

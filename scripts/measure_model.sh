@@ -2,7 +2,7 @@
 # The measures of docs/RESULTS.md for one app model folder, written to docs/results/ under NAME:
 # held-out groove reports (test and valid), samples and morphs per temperature, knobs, fills.
 #   scripts/measure_model.sh FOLDER NAME        e.g. scripts/measure_model.sh models/pbs16 pbs16
-# T (default 0.8): the temperature knobs and fills are measured at (the app's default for the model).
+# T (default 1): the temperature knobs and fills are measured at (the default the prior was tuned at).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model="$1"; name="$2"
@@ -14,7 +14,7 @@ for split in test valid; do
 done
 $py bench/groove_quality.py --model "$model" --data "$DATA" --samples 200 --temperatures 0 0.5 0.8 1 \
   --morphs 40 --json "$out/groove_quality_$name.json" > "$out/groove_quality_$name.txt"
-T="${T:-0.8}"
+T="${T:-1}"
 $py bench/knobs.py --model "$model" --temperature "$T" > "$out/knobs_$name.txt"
 if [ -f "$model/fills.npz" ]; then
   for every in 4 8; do $py bench/fills.py --model "$model" --every "$every" --temperature "$T" > "$out/fills_${name}_every$every.txt"; done

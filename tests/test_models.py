@@ -211,3 +211,20 @@ def test_with_a_code_per_bar_each_bar_is_encoded_and_decoded_from_its_own_code_a
         a, b = model.decoder(z, tokens), model.decoder(z2, tokens)
     diff = (a - b).abs().amax(-1)[0].view(4, 16).amax(-1)
     assert diff[1] > 1e-4 and torch.all(diff[[0, 2, 3]] == 0)
+
+
+def test_model_dropout_acts_while_training_only_and_leaves_the_weights_as_they_were():
+    torch.manual_seed(3)
+    cfg = model_config("hier", 2, "tiny", bar_latent=8, dropout=0.5)
+    model = build_model(cfg)
+    plain = build_model(model_config("hier", 2, "tiny", bar_latent=8))
+    assert model.state_dict().keys() == plain.state_dict().keys()  # old checkpoints load, exports are the same graphs
+    tokens = torch.randint(0, 512, (4, 32))
+    model.train()
+    a, b = (model(tokens, sample_prob=0.0, use_mean=True).logits for _ in range(2))
+    assert not torch.allclose(a, b)
+    model.eval()
+    a, b = (model(tokens, sample_prob=0.0, use_mean=True).logits for _ in range(2))
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="dropout must be in"):
+        model_config("hier", 2, "tiny", dropout=1.0)

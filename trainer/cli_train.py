@@ -44,6 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bar-latent", type=int, default=0,
                    help="hierarchical only: a code of this size per bar, the window's code their side-by-side "
                         "(default 0: one code per window)")
+    p.add_argument("--dropout", type=float, default=0.0,
+                   help="dropout between stacked LSTM layers and before the decoder's output, while training only "
+                        "(default 0)")
     defaults = {f.name: f.default for f in fields(TrainConfig)}
     for name, text in TRAIN_FLAGS.items():
         default = defaults[name]
@@ -66,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     options = {"bar_context": True} if args.bar_context else {}
     if args.bar_latent:
         options["bar_latent"] = args.bar_latent
+    if args.dropout:
+        options["dropout"] = args.dropout
     mcfg = model_config(args.model, args.bars, args.preset, **options)
     overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
     if args.free_bits is not None:

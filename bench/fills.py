@@ -1,6 +1,6 @@
 """Do fills sound like fills? Grooves decoded with and without "a fill every N bars", same codes and seeds.
 
-    python bench/fills.py [--model assets/model] [--grooves 200] [--every 4] [--temperature 0.8] [--json]
+    python bench/fills.py [--model assets/model] [--grooves 200] [--every 4] [--temperature 1] [--json]
 
 For each groove: tom and crash hits per bar in the fill bars against the beat bars around them (the bar
 before each fill and the bar after its landing) and against the same bars decoded without fills; and how often
@@ -66,7 +66,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--grooves", type=int, default=200)
     ap.add_argument("--every", type=int, default=4)
-    ap.add_argument("--temperature", type=float, default=0.8)
+    ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     engine = Engine(args.model)

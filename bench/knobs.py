@@ -1,6 +1,6 @@
 """Do the knobs do what they say? For each knob at -2..2, the attributes of the grooves it decodes.
 
-    python bench/knobs.py [--model assets/model] [--codes 100] [--temperature 0.8] [--json]
+    python bench/knobs.py [--model assets/model] [--codes 100] [--temperature 1] [--json]
 
 The same `--codes` codes (drawn from the model's prior by seed) are decoded with one knob at each position,
 the others at 0, with the same sampling seeds, so only the knob differs. For each knob: the mean of its own
@@ -51,7 +51,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--codes", type=int, default=100)
-    ap.add_argument("--temperature", type=float, default=0.8)
+    ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     engine = Engine(args.model)

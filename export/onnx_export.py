@@ -146,6 +146,7 @@ def card_notes(folder: Path) -> dict:
         notes = json.loads(path.read_text())
         ok = (isinstance(notes, dict) and set(notes) <= {"training_note", "previous_model"}
               and isinstance(notes.get("training_note", ""), str)
+              and isinstance(notes.get("previous_model", []), list)
               and all(isinstance(x, str) for x in notes.get("previous_model", [])))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         ok = False
@@ -161,6 +162,7 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
     from export.parity import check_parity
 
     path = resolve_checkpoint(checkpoint)
+    notes = card_notes(path.parent)  # first: a damaged notes file fails before the minutes of export
     model, ckpt = load_model(path)
     if not isinstance(model, VAE) or model.cfg.model != "hier":
         raise ValueError(f"{path}: only the hierarchical VAE is exported for the app (this is {model.cfg.model!r})")
@@ -198,7 +200,7 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
                                     if model.cfg.bar_latent else "")
                                  if prior["windows"] else "standard normal (no training data given)"),
                 "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)},
-                **card_notes(path.parent)}
+                **notes}
         (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
         (staging / fmt.CARD).write_text(model_card(info))
         for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO, fmt.CARD, fmt.LATENT_PRIOR)):

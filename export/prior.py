@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         real_figures = {k: v[0].value for k, v in figures.items()}
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
     mean, chol = use(*chosen)
-    extra = {} if temperature is None else {"temperature": np.float32(temperature)}
-    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float32(chosen[2]), **extra)
+    extra = {} if temperature is None else {"temperature": np.float64(temperature)}
+    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float64(chosen[2]), **extra)
     info_path = args.model / fmt.INFO
     if info_path.is_file():
         from export.model_card import refresh_card

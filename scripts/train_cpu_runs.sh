@@ -31,11 +31,12 @@ declare -A extra=([ctx16]="--bar-context --word-dropout 0.3 --sampling-rate 1000
                  [pbd16]="--bar-latent 16 --free-bits 256 --batch 32 --eval-every 500 --dropout 0.3")
 runs=("$@"); [ ${#runs[@]} -gt 0 ] || runs=(hier2 flat2 lstm2 lstm16 flat16 hier16)
 for run in "${runs[@]}"; do
-  base="${run%s[0-9]}"; seed=()
-  if [ "$base" != "$run" ]; then  # RUNsN: the same run with seed N, continuing the seeded run it continues
-    seed=(--seed "${run##*s}")
+  base="$run"; seed=()
+  if [[ $run =~ ^(.+[0-9])s([0-9]+)$ ]]; then  # RUNsN: the same run with seed N; a run that continues pbs16
+    base="${BASH_REMATCH[1]}"; n="${BASH_REMATCH[2]}"  # continues pbs16sN (pbw16sN still continues pbss16)
+    seed=(--seed "$n")
     extra[$run]="${extra[$base]:-}"
-    extra[$run]="${extra[$run]//runs\/pbs16\//runs/pbs16s${run##*s}/}"
+    extra[$run]="${extra[$run]//runs\/pbs16\//runs/pbs16s$n/}"
   fi
   model="${base%%[0-9]*}"; bars="${base#$model}"; case "$model" in ctx|ctxb|pb|pbs|pbss|pbw|pbd) model=hier ;; esac
   mkdir -p "runs/$run"

@@ -148,7 +148,9 @@ def test_damaged_card_notes_are_named_and_the_folder_is_left_alone(tiny_checkpoi
     run = tmp_path / "run"
     run.mkdir()
     shutil.copy(tiny_checkpoint, run / "checkpoint.pt")
-    (run / CARD_NOTES).write_text('{"previous_model": "not a list"')
-    with pytest.raises(ValueError, match="card_notes.json is not a card notes file"):
-        export_checkpoint(run / "checkpoint.pt", tmp_path / "out", {}, progress=lambda m: None)
-    assert not (tmp_path / "out").exists()
+    for damaged in ('{"previous_model": ["unclosed"', '{"previous_model": "a string, not a list"}',
+                    '{"training_note": 3}', '{"notes": "an unknown key"}', '["not", "an", "object"]'):
+        (run / CARD_NOTES).write_text(damaged)
+        with pytest.raises(ValueError, match="card_notes.json is not a card notes file"):
+            export_checkpoint(run / "checkpoint.pt", tmp_path / "out", {}, progress=lambda m: None)
+        assert not (tmp_path / "out").exists()

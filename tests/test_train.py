@@ -8,7 +8,7 @@ import pytest
 
 from midi_builders import drum_file, groove_notes, save
 from trainer.__main__ import main as trainer_main
-from trainer.checkpoint import load_checkpoint, load_model
+from trainer.checkpoint import load_checkpoint, load_model, save_checkpoint
 from trainer.dataset import DatasetConfig, build_dataset
 from trainer.models import model_config
 from trainer.train import default_train_config, train
@@ -99,6 +99,26 @@ def test_a_run_continues_another_under_new_settings(dataset, tmp_path, capsys):
     assert trainer_main(common + ["--out", str(tmp_path / "third"), "--steps", "4", "--bar-latent", "2",
                                   "--continue-from", str(first / "checkpoint.pt")]) == 2
     assert "holds another model" in capsys.readouterr().err
+
+
+def test_a_checkpoint_from_before_dropout_continues_with_or_without_it(dataset, tmp_path):
+    first = tmp_path / "first"
+    common = ["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset), "--batch", "4",
+              "--no-progress", "--device", "cpu"]
+    assert trainer_main(common + ["--out", str(first), "--steps", "2"]) == 0
+    ckpt = load_checkpoint(first / "checkpoint.pt")
+    del ckpt["model_config"]["dropout"]  # as every checkpoint saved before the setting existed
+    save_checkpoint(first / "checkpoint.pt", ckpt)
+    for name, extra in (("plain", []), ("dropped", ["--dropout", "0.2"])):
+        assert trainer_main(common + ["--out", str(tmp_path / name), "--steps", "3", *extra,
+                                      "--continue-from", str(first / "checkpoint.pt")]) == 0
+    assert load_checkpoint(tmp_path / "dropped" / "checkpoint.pt")["model_config"]["dropout"] == 0.2
+
+
+def test_a_bad_dropout_is_named_by_its_flag(dataset, tmp_path, capsys):
+    assert trainer_main(["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset),
+                         "--out", str(tmp_path / "x"), "--dropout", "1.5"]) == 2
+    assert "--dropout must be" in capsys.readouterr().err
 
 
 def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):

@@ -62,6 +62,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.dropout < 1.0:
+        raise ValueError(f"--dropout must be at least 0 and below 1, not {args.dropout}")
     if args.bar_context and args.model != "hier":
         raise ValueError("--bar-context is for --model hier only")
     if args.bar_latent and (args.model != "hier" or args.bar_context):

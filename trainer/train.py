@@ -192,7 +192,9 @@ def train(
     source = None
     if state is None and continue_from is not None:
         source = load_checkpoint(continue_from)
-        if source["model_config"] != model_cfg.to_dict():
+        # the same weights whatever dropout trained them (a training-only setting that older checkpoints lack)
+        weights = lambda c: {k: v for k, v in ModelConfig(**c).to_dict().items() if k != "dropout"}  # noqa: E731
+        if weights(source["model_config"]) != weights(model_cfg.to_dict()):
             raise ValueError(f"{continue_from} holds another model than the one asked for: "
                              f"{source['model_config']} (asked: {model_cfg.to_dict()})")
 

@@ -21,10 +21,12 @@ import numpy as np
 from drummachine.groove.vocabulary import STEPS_PER_BAR
 
 SMALLEST = 1e-7  # u = 0 would pick the first token whatever its probability
+# numpy has no erf and the app does not depend on SciPy; 16 values a bar make a Python loop cheap (~20 us)
 _ERF = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Phi(x): turns a standard normal draw into a uniform one, so that two draws can be correlated first."""
     return 0.5 * (1.0 + _ERF(x / math.sqrt(2.0)))
 
 
@@ -38,6 +40,7 @@ def bar_uniforms(seed: int, bars: Sequence[int], coherence: float = 0.0) -> np.n
     if coherence == 0.0:
         rows = [np.random.default_rng([seed, 1, b]).random(STEPS_PER_BAR, dtype=np.float32) for b in bars]
     else:
+        # stream 3 (also the morph plan's tie shuffle, groove/morph.py: the two never meet in one decision)
         shared = np.random.default_rng([seed, 3]).standard_normal(STEPS_PER_BAR)
         own = [np.random.default_rng([seed, 1, b]).standard_normal(STEPS_PER_BAR) for b in bars]
         rows = [_normal_cdf(math.sqrt(coherence) * shared + math.sqrt(1.0 - coherence) * g) for g in own]

@@ -3,17 +3,29 @@ the loop baselines, on the screen, in markdown and in JSON."""
 
 import json
 
+import numpy as np
 from midi_builders import drum_file, groove_notes, save
 from trainer.__main__ import main as trainer_main
 from trainer.dataset import build_dataset
 
 
-def test_evaluate_reports_intervals_baselines_and_drummers(tiny_model, tmp_path, capsys):
+import pytest
+
+from trainer.groove_report import paired_differences
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval")
     for i in range(60):  # 17-bar performances by two 'drummers', so there are 16-bar windows in every split
-        save(drum_file(groove_notes(17, variant=i + 1), end_tick=17 * 1920), tmp_path / "midi" / f"drummer{i % 2}" / f"t{i}.mid")
-    build_dataset(tmp_path / "midi", tmp_path / "data", progress=False)
+        save(drum_file(groove_notes(17, variant=i + 1), end_tick=17 * 1920), root / "midi" / f"drummer{i % 2}" / f"t{i}.mid")
+    build_dataset(root / "midi", root / "data", progress=False)
+    return root / "data"
+
+
+def test_evaluate_reports_intervals_baselines_and_drummers(tiny_model, data, tmp_path, capsys):
     out, md = tmp_path / "scores.json", tmp_path / "report.md"
-    assert trainer_main(["evaluate", "--model", str(tiny_model), "--data", str(tmp_path / "data"),
+    assert trainer_main(["evaluate", "--model", str(tiny_model), "--data", str(data),
                          "--json", str(out), "--report", str(md)]) == 0
     printed = capsys.readouterr().out
     assert "loop most common bar" in printed and "95% intervals by file" in printed
@@ -24,3 +36,31 @@ def test_evaluate_reports_intervals_baselines_and_drummers(tiny_model, tmp_path,
     assert set(report["per_drummer"]) <= {"drummer0", "drummer1"}
     assert report["hit_f1"]["loop first bar"]["kick"]["value"] > 0
     assert "distinct bars" in report["structure"] and md.read_text().startswith("## ")
+
+
+def test_two_models_are_compared_on_the_same_windows_with_paired_intervals(tiny_model, tiny_per_bar_model, data,
+                                                                           tmp_path, capsys):
+    out, md = tmp_path / "scores.json", tmp_path / "report.md"
+    assert trainer_main(["evaluate", "--model", str(tiny_model), str(tiny_model), str(tiny_per_bar_model),
+                         "--data", str(data), "--json", str(out), "--report", str(md)]) == 0
+    assert "paired against" in capsys.readouterr().out and "paired against" in md.read_text()
+    rows = json.loads(out.read_text())
+    assert "paired_against_first" not in rows[0]
+    same = rows[1]["paired_against_first"]  # the first model against itself: nothing differs
+    assert set(same) == {"teacher-forced", "free-running", "F1 kick", "F1 snare", "F1 closed hat"}
+    assert all(v["value"] == v["low"] == v["high"] == 0 for v in same.values())
+    other = rows[2]["paired_against_first"]
+    assert other["teacher-forced"]["low"] <= other["teacher-forced"]["value"] <= other["teacher-forced"]["high"]
+
+
+def test_a_paired_difference_is_the_difference_of_the_two_scores():
+    tokens = np.array([[1, 2, 3, 4] * 4, [5, 6, 7, 0] * 4, [1, 1, 1, 1] * 4], np.int64)
+    files = np.array([0, 1, 2])
+    good = {"teacher_forced_correct": np.array([16, 16, 16]), "rebuilt": tokens.copy()}
+    bad_tokens = tokens.copy()
+    bad_tokens[:, ::2] = 0  # every other step silent
+    bad = {"teacher_forced_correct": np.array([8, 8, 8]), "rebuilt": bad_tokens}
+    d = paired_differences(tokens, files, good, bad)
+    assert d["teacher-forced"].value == pytest.approx(0.5)
+    assert d["free-running"].value == pytest.approx(((tokens == tokens).sum() - (bad_tokens == tokens).sum()) / tokens.size)
+    assert d["F1 kick"].value > 0 and d["F1 kick"].low > 0

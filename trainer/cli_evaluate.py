@@ -12,13 +12,15 @@ from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
 from trainer.cli_dataset import format_skipped
 from trainer.evaluate import evaluation_windows, format_table, rebuild, scores_from_rebuild
 from trainer.evaluate_onnx import is_model_folder, rebuild_onnx
-from trainer.groove_report import build_report
+from trainer.groove_report import build_report, paired_differences
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="reconstruction accuracy on held-out data, as in the seed's tables")
     p.add_argument("--model", type=Path, nargs="+", required=True,
-                   help=f"checkpoints, run folders (holding {' or '.join(CHECKPOINT_NAMES)}) or exported model folders")
+                   help=f"checkpoints, run folders (holding {' or '.join(CHECKPOINT_NAMES)}) or exported model folders; "
+                        "with two or more and --data, each is also compared with the first on the same windows "
+                        "(paired intervals: seeds and settings told apart from noise)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, help="dataset folder from `python -m trainer dataset`")
     src.add_argument("--midi", type=Path, help="any folder of MIDI files, all of it test data")
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             cache[bars] = evaluation_windows(bars, args.data, args.midi, args.split, args.limit, skipped)
         return cache[bars]
 
-    reports = []
+    reports, records = [], []
     for path in args.model:
         if is_model_folder(path):  # an exported model, scored with onnxruntime
             bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
@@ -64,17 +66,33 @@ def run(args: argparse.Namespace) -> int:
         rows.append(scores_from_rebuild(record, tokens, name))
         if file_index is not None:  # held-out windows with their source files: intervals, drummers, baselines
             reports.append(build_report(name, tokens, file_index, files, record))
+            records.append((len(rows) - 1, name, record, tokens, file_index))
     if args.midi:
         print("\n".join(skipped_lines(skipped)))
     print(format_table(rows))
     for report in reports:
         print()
         print(report.table())
+    paired: dict[int, tuple[str, dict]] = {}  # row -> (name, figure -> difference from the first model)
+    first = records[0] if records else None
+    for row, name, record, tokens, file_index in records[1:]:
+        if tokens.shape != first[3].shape:
+            continue  # another length: other windows, nothing to pair
+        paired[row] = (name, paired_differences(tokens, file_index, record, first[2]))
+    if paired:
+        keys = list(next(iter(paired.values()))[1])
+        lines = [f"\npaired against {first[1]} (this minus it, same windows, 95% intervals by file):",
+                 "| model | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        lines += [f"| {name} | " + " | ".join(str(d[k]) for k in keys) + " |" for name, d in paired.values()]
+        print("\n".join(lines))
     if args.report:
-        args.report.write_text("\n\n".join(r.table() for r in reports) + "\n")
+        args.report.write_text("\n\n".join(r.table() for r in reports) + "\n"
+                               + ("\n".join(lines) + "\n" if paired else ""))
     if args.json:
         split = args.split if args.data else f"midi:{args.midi}"
         by_name = {r.name: r.to_dict() for r in reports}
-        args.json.write_text(json.dumps([{**r.to_dict(), "split": split, **e, "report": by_name.get(r.model)}
-                                         for r, e in zip(rows, extras)], indent=1))
+        against = {i: {k: v.to_dict() for k, v in d.items()} for i, (_, d) in paired.items()}
+        args.json.write_text(json.dumps([{**r.to_dict(), "split": split, **e, "report": by_name.get(r.model),
+                                          **({"paired_against_first": against[i]} if i in against else {})}
+                                         for i, (r, e) in enumerate(zip(rows, extras))], indent=1))
     return 0

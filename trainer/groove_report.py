@@ -150,3 +150,22 @@ def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.nda
             ok = r.low <= s.value <= r.high
         rows[name] = {"real": r, "samples": s, "matches": bool(ok)}
     return rows
+
+
+def paired_differences(tokens: np.ndarray, file_index: np.ndarray, a: dict, b: dict) -> dict[str, Estimate]:
+    """Model a minus model b on the same held-out windows (two `rebuild` records): teacher-forced and free-running
+    accuracy and hit F1 of kick, snare and closed hat, each with a paired file-resampled interval. Two seeds or
+    two settings differ when the interval excludes 0; when it spans 0, the difference is not a result."""
+    steps = np.full(len(tokens), tokens.shape[1])
+    out = {"teacher-forced": difference_estimate(a["teacher_forced_correct"], b["teacher_forced_correct"], steps,
+                                                 file_index),
+           "free-running": difference_estimate((a["rebuilt"] == tokens).sum(1), (b["rebuilt"] == tokens).sum(1),
+                                               steps, file_index)}
+    real = grooves_of(tokens)
+    both = np.concatenate([hit_counts(real, grooves_of(a["rebuilt"])), hit_counts(real, grooves_of(b["rebuilt"]))],
+                          axis=-1)  # (N, 9, 6): a's tp/fp/fn beside b's, resampled together
+    value, low, high = file_bootstrap(both, file_index,
+                                      lambda s: f1_from_counts(s[..., :3]) - f1_from_counts(s[..., 3:]))
+    for c in F1_CLASSES:
+        out[f"F1 {CLASS_NAMES[c]}"] = Estimate(float(value[c]), float(low[c]), float(high[c]))
+    return out

@@ -64,13 +64,14 @@ class Audit:
 
 
 def one_take(messages: list[list[int]]) -> list[list[int]]:
-    """The messages from the first Start up to its Stop (both excluded); [] when there is no Start."""
+    """The messages from the first Start up to its Stop, or up to a second Start that began the pattern again
+    (both excluded); [] when there is no Start."""
     starts = [i for i, m in enumerate(messages) if m[0] == START]
     if not starts:
         return []
     take = messages[starts[0] + 1:]
-    stops = [i for i, m in enumerate(take) if m[0] == STOP]
-    return take[:stops[0]] if stops else take
+    ends = [i for i, m in enumerate(take) if m[0] in (STOP, START)]
+    return take[:ends[0]] if ends else take
 
 
 def audit_take(messages: list[list[int]], expect: Expectation) -> Audit:

@@ -1,7 +1,7 @@
 """The soak's note audit: which notes a take should have sent, counted against those that arrived."""
 
 import numpy as np
-from note_audit import CLOCK, START, STOP, Expectation, audit_take, notes_after_stop
+from note_audit import CLOCK, START, STOP, Expectation, audit_take, notes_after_stop, one_take
 
 GM = (36, 38, 42, 46, 45, 48, 50, 49, 51)
 KICK, SNARE, HAT = 0, 1, 2
@@ -90,3 +90,8 @@ def test_a_note_played_early_counts_in_the_step_it_sounds_in():
     assert (audit.lost, audit.extra) == (0, 0) and audit.expected == 3
     late = audit_take(messages, Expectation(v, GM, 9, frozenset()))  # the same take against a grid: misplaced
     assert late.lost > 0
+
+
+def test_a_second_start_ends_the_take_it_began_again():
+    take = [[START], [CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6 + [[START], [0x99, 38, 90], [CLOCK], [STOP]]
+    assert one_take(take) == [[CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6

@@ -63,25 +63,62 @@ class Audit:
     extra: int  # note-ons that came but were not expected
 
 
-def one_take(messages: list[list[int]]) -> list[list[int]]:
-    """The messages from the first Start up to its Stop, or up to a second Start that began the pattern again
-    (both excluded); [] when there is no Start."""
+def _take_span(messages: list[list[int]]) -> tuple[int, int]:
+    """Indices of the first Start's take: from after it up to its Stop, or up to a second Start that began the
+    pattern again (both excluded); (0, 0) when there is no Start."""
     starts = [i for i, m in enumerate(messages) if m[0] == START]
     if not starts:
-        return []
-    take = messages[starts[0] + 1:]
-    ends = [i for i, m in enumerate(take) if m[0] in (STOP, START)]
-    return take[:ends[0]] if ends else take
+        return 0, 0
+    first = starts[0] + 1
+    ends = [i for i, m in enumerate(messages[first:], first) if m[0] in (STOP, START)]
+    return first, ends[0] if ends else len(messages)
 
 
-def audit_take(messages: list[list[int]], expect: Expectation) -> Audit:
-    """Compare one take (Start .. Stop) with the pattern, step by step, over its complete steps."""
-    take = one_take(messages)
+def one_take(messages: list[list[int]]) -> list[list[int]]:
+    """The messages of the first Start's take (see `_take_span`); [] when there is no Start."""
+    first, end = _take_span(messages)
+    return messages[first:end]
+
+
+def lost_ticks(times_ns: list[int], settle: int = 3) -> list[int]:
+    """For each tick of a take (arrival times), how many ticks went missing just before it.
+
+    The tap's JACK input can lose messages when its process misses cycles under load (ticks: most of what it
+    reads), and then every later note seems a step early. Ticks come every `typical` ns (the median gap), so tick
+    j arriving at t_j should be about the round((t_j - t_0) / typical)-th: the excess is how many were lost so far.
+    One late tick raises that estimate for itself only, a lost tick for every tick after it, so only an excess that
+    `settle` ticks in a row agree on counts, and the count never goes down. Notes are never made up: only the step
+    count is mended."""
+    n = len(times_ns)
+    gaps = sorted(b - a for a, b in zip(times_ns, times_ns[1:]))
+    if n < 8:
+        return [0] * n
+    typical = gaps[len(gaps) // 2]
+    excess = [round((t - times_ns[0]) / typical) - j for j, t in enumerate(times_ns)]
+    out, so_far = [], 0
+    for j in range(n):
+        agreed = min(excess[j:j + settle])
+        now = max(so_far, agreed)
+        out.append(now - so_far)
+        so_far = now
+    return out
+
+
+def audit_take(messages: list[list[int]], expect: Expectation, times_ns: Optional[list[int]] = None) -> Audit:
+    """Compare one take (Start .. Stop) with the pattern, step by step, over its complete steps. With the arrival
+    times of the messages, ticks the tap lost are counted back in (`lost_ticks`)."""
+    first, end = _take_span(messages)
+    take = messages[first:end]
+    missing = [0] * len(take)
+    if times_ns is not None:
+        tick_rows = [i for i, m in enumerate(take) if m[0] == CLOCK]
+        for i, n in zip(tick_rows, lost_ticks([times_ns[first + i] for i in tick_rows])):
+            missing[i] = n
     ticks = 0
     got: dict[int, Counter] = {}
-    for msg in take:
+    for msg, lost in zip(take, missing):
         if msg[0] == CLOCK:
-            ticks += 1
+            ticks += 1 + lost
         elif is_note_on(msg):
             step = max(ticks - 1, 0) // CLOCKS_PER_STEP
             got.setdefault(step, Counter())[tuple(msg)] += 1

@@ -95,3 +95,38 @@ def test_a_note_played_early_counts_in_the_step_it_sounds_in():
 def test_a_second_start_ends_the_take_it_began_again():
     take = [[START], [CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6 + [[START], [0x99, 38, 90], [CLOCK], [STOP]]
     assert one_take(take) == [[CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6
+
+
+def _timed(messages: list[list[int]], tick_ns: int = 20_833_333) -> list[int]:
+    """Arrival times as the player sends them: each tick one interval after the last, notes with their tick."""
+    t, out = 0, []
+    for m in messages:
+        if m[0] == CLOCK:
+            t += tick_ns
+        out.append(t)
+    return out
+
+
+def test_ticks_the_tap_lost_are_counted_back_from_the_arrival_times():
+    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
+    times = _timed(sent)
+    tick_rows = [i for i, m in enumerate(sent) if m[0] == CLOCK]
+    lost = tick_rows[20]  # a tick of step 3 never reached the tap: every later note seems a step early
+    sent, times = sent[:lost] + sent[lost + 1:], times[:lost] + times[lost + 1:]
+    assert audit_take(sent, KICK_SNARE).lost == 2
+    assert audit_take(sent, KICK_SNARE, times).__dict__ == {"steps": 9, "expected": 3, "received": 3, "lost": 0,
+                                                             "extra": 0}
+
+
+def test_arrival_times_make_up_no_notes():
+    sent = take({0: [[0x99, 36, 100]], 8: [[0x99, 36, 100]]}, 10)  # the snare of step 4 never came
+    assert audit_take(sent, KICK_SNARE, _timed(sent)).lost == 1
+
+
+def test_a_late_tick_is_not_taken_for_a_lost_one():
+    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
+    times = _timed(sent)
+    late = [i for i, m in enumerate(sent) if m[0] == CLOCK][24]  # the first tick of step 4, 15 ms late
+    times[late] += 15_000_000
+    assert audit_take(sent, KICK_SNARE, times).__dict__ == {"steps": 9, "expected": 3, "received": 3, "lost": 0,
+                                                             "extra": 0}

@@ -367,7 +367,7 @@ class Robot:
         if not self.press_play_until(False):
             return None
         timed = self.tap.read()[first:]
-        result = audit_take([m for _, m in timed], expect)
+        result = audit_take([m for _, m in timed], expect, [t for t, _ in timed])
         if (result.lost or result.extra) and self.evidence_dir is not None:
             self.evidence_dir.mkdir(parents=True, exist_ok=True)
             path = self.evidence_dir / f"audit-{time.strftime('%H%M%S')}.json"

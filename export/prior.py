@@ -14,7 +14,7 @@ grooves) is written. The test split is never looked at.
 The bar coherence (drummachine/model/uniforms.py) couples the random numbers each bar's steps are drawn with:
 at a temperature that keeps the rare instruments, independent draws vary every bar; coupled draws vary the bars
 where the code does. It is tuned with the rest (for T > 0) and written into the prior file, where the engine
-reads it; so is the temperature, for the card.
+reads it; the temperature goes to model.json (`prior_scales`), for the card.
 
     python -m export.prior --model models/pbs16 --data data/gmd --tune [--temperatures 0 0.8 1]
     python -m export.prior --model models/pbs16 --data data/gmd --groove-scale 1 --bar-scale 0.2 --coherence 0.95
@@ -118,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         real_figures = {k: v[0].value for k, v in figures.items()}
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
     mean, chol = use(*chosen)
-    extra = {} if temperature is None else {"temperature": np.float64(temperature)}
-    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float64(chosen[2]), **extra)
+    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float64(chosen[2]))
     info_path = args.model / fmt.INFO
     if info_path.is_file():
         from export.model_card import refresh_card

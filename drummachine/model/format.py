@@ -23,8 +23,7 @@ GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
 # drawn from N(0, I) then decode to noise; codes drawn where the data's codes lie decode to grooves.
 LATENT_PRIOR = "latent_prior.npz"
 # Optional in it, tuned with the prior (export/prior.py): "bar_coherence", how much the bars of a groove share the
-# random numbers their steps are sampled with (model/uniforms.py; 0 when absent), and "temperature", the one its
-# samples matched the data best at (for the card).
+# random numbers their steps are sampled with (model/uniforms.py; 0 when absent).
 # The feel model (optional: a folder without it plays rule velocities on the grid): velocity and timing for
 # given hits, and the Gaussian its codes are drawn from for a feel seed.
 FEEL = "feel.onnx"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The six runs of docs/RESULTS.md on a CPU, one thread each, resumable: run it again and every run
 # continues from its checkpoint (a finished run returns at once).
-#   scripts/train_cpu_runs.sh [RUN...]     RUN in: hier16 flat16 lstm16 hier2 flat2 lstm2 ctx16 ctxb16 pb16 pbs16 pbss16 pbw16 pbd16 pbdss16,
+#   scripts/train_cpu_runs.sh [RUN...]     RUN in: hier16 flat16 lstm16 hier2 flat2 lstm2 ctx16 ctxb16 pb16 pbs16 pbss16 pbw16 pbd16 pbdss16 pbb16 pbf16,
 #                                          or one of them with a seed: pbs16s1 pbss16s1 (seed 1; pbss16s1 continues pbs16s1)
 #                                          (default: the six)
 # ctx16: the hierarchical 16-bar model whose bar decoder reads the bar before, with word dropout 0.3 (the KL and
 # sampling schedules of `trainer train`); ctxb16: the same with word dropout 0.5 and half the bars trained
 # without the bar before, on the schedules of hier16. pbw16: the bundled pbss16 trained 1,500 steps more with word
 # dropout 0.3 (its validation loss rose after step 2,000: a regulariser). pbd16: pbs16 with dropout 0.3 between the
-# stacked LSTM layers and before the decoder's output; pbdss16 continues it as pbss16 continues pbs16.
+# stacked LSTM layers and before the decoder's output; pbdss16 continues it as pbss16 continues pbs16. pbb16 and
+# pbf16: the bundled pbss16 trained 1,500 steps more with a KL weight of 0.05 (was 0.2), or 32 free bits per bar
+# (was 16): a code that may carry more of each bar, for rebuilds that keep more of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${DATA:-data/gmd}"
@@ -16,10 +18,10 @@ DATA="${DATA:-data/gmd}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 common=(--data "$DATA" --preset cpu --batch 64 --sampling inverse_sigmoid --sampling-rate 500
         --eval-every 250 --checkpoint-every 100 --resume --no-progress)
-declare -A steps=([hier16]=3500 [flat16]=800 [lstm16]=600 [hier2]=6000 [flat2]=6000 [lstm2]=3000 [ctx16]=12000 [ctxb16]=12000 [pb16]=6000 [pbs16]=2500 [pbss16]=3500 [pbw16]=5000 [pbd16]=2500 [pbdss16]=3500)
+declare -A steps=([hier16]=3500 [flat16]=800 [lstm16]=600 [hier2]=6000 [flat2]=6000 [lstm2]=3000 [ctx16]=12000 [ctxb16]=12000 [pb16]=6000 [pbs16]=2500 [pbss16]=3500 [pbw16]=5000 [pbd16]=2500 [pbdss16]=3500 [pbb16]=5000 [pbf16]=5000)
 # KL weight: 2-bar runs anneal beta as MusicVAE's drum configs (rate 0.99999); the short 16-bar CPU runs anneal
 # faster (0.9995) so that the KL term is felt within their few thousand steps.
-declare -A beta_rate=([hier16]=0.9995 [flat16]=0.9995 [lstm16]=0.9995 [hier2]=0.99999 [flat2]=0.99999 [lstm2]=0.99999 [ctx16]=0.99999 [ctxb16]=0.9995 [pb16]=0.9995 [pbs16]=0.9995 [pbss16]=0.9995 [pbw16]=0.9995 [pbd16]=0.9995 [pbdss16]=0.9995)
+declare -A beta_rate=([hier16]=0.9995 [flat16]=0.9995 [lstm16]=0.9995 [hier2]=0.99999 [flat2]=0.99999 [lstm2]=0.99999 [ctx16]=0.99999 [ctxb16]=0.9995 [pb16]=0.9995 [pbs16]=0.9995 [pbss16]=0.9995 [pbw16]=0.9995 [pbd16]=0.9995 [pbdss16]=0.9995 [pbb16]=0.9995 [pbf16]=0.9995)
 declare -A extra=([ctx16]="--bar-context --word-dropout 0.3 --sampling-rate 1000"
                  [ctxb16]="--bar-context --word-dropout 0.5 --context-dropout 0.5"
                  [pb16]="--bar-latent 32 --free-bits 512 --batch 32 --eval-every 500"
@@ -30,7 +32,11 @@ declare -A extra=([ctx16]="--bar-context --word-dropout 0.3 --sampling-rate 1000
                           --word-dropout 0.3 --continue-from checkpoints/pbss16/checkpoint.pt"
                  [pbd16]="--bar-latent 16 --free-bits 256 --batch 32 --eval-every 500 --dropout 0.3"
                  [pbdss16]="--bar-latent 16 --free-bits 256 --batch 32 --eval-every 250 --dropout 0.3 --sampling fixed
-                            --sampling-p 0.5 --continue-from runs/pbd16/checkpoint.pt")
+                            --sampling-p 0.5 --continue-from runs/pbd16/checkpoint.pt"
+                 [pbb16]="--bar-latent 16 --free-bits 256 --batch 32 --eval-every 250 --sampling fixed --sampling-p 0.5
+                          --max-beta 0.05 --continue-from checkpoints/pbss16/checkpoint.pt"
+                 [pbf16]="--bar-latent 16 --free-bits 512 --batch 32 --eval-every 250 --sampling fixed --sampling-p 0.5
+                          --continue-from checkpoints/pbss16/checkpoint.pt")
 runs=("$@"); [ ${#runs[@]} -gt 0 ] || runs=(hier2 flat2 lstm2 lstm16 flat16 hier16)
 for run in "${runs[@]}"; do
   base="$run"; seed=()
@@ -40,7 +46,7 @@ for run in "${runs[@]}"; do
     extra[$run]="${extra[$base]:-}"
     extra[$run]="${extra[$run]//runs\/pbs16\//runs/pbs16s$n/}"
   fi
-  model="${base%%[0-9]*}"; bars="${base#$model}"; case "$model" in ctx|ctxb|pb|pbs|pbss|pbw|pbd|pbdss) model=hier ;; esac
+  model="${base%%[0-9]*}"; bars="${base#$model}"; case "$model" in ctx|ctxb|pb|pbs|pbss|pbw|pbd|pbdss|pbb|pbf) model=hier ;; esac
   mkdir -p "runs/$run"
   echo "== $run: $model, $bars bars, ${steps[$base]} steps ${seed[*]}"
   # lowest CPU priority: the app (and its MIDI timing) stays first on a shared machine

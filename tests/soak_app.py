@@ -2,7 +2,9 @@
 
 `App` starts `drummachine` (no arguments: the window) on an X display with a private config folder and
 HOME, reads its memory and threads from /proc and its session from disk, and closes it as a musician would.
-`Tap` runs tests/midi_tap.py on JACK port soak-tap:in and keeps the app's virtual port connected to it.
+`Tap` runs tests/midi_tap.py on JACK port soak-tap:in and keeps the app's virtual port connected to it, and
+to a second listener of another make (`Dump`: JACK's own jack_midi_dump), so that a message one listener's
+client lost under load is told from one the app never sent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from xvfb import request_close
 
 HERE = Path(__file__).resolve().parent
 TAP_CLIENT = "soak-tap"
+DUMP_CLIENT = "soak-dump"
+HEX_BYTE = frozenset("0123456789abcdef")
 APP_PORT = ":Drum Machine"  # the app's virtual port, whichever client name it has
 
 
@@ -38,11 +42,55 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+class Dump:
+    """The second listener: `jack_midi_dump -a` (C, no Python, its own JACK client soak-dump:input), whose lines
+    are "FRAME: b1 b2 ... description"; the frame count since it started is its clock."""
+
+    def __init__(self, folder: Path, env: dict, rate: int = 48000):
+        self.path, self.rate = folder / "dump.txt", rate
+        with open(self.path, "w") as out:  # line-buffered, so that a take is on disk once it arrived
+            self.proc = subprocess.Popen(["stdbuf", "-oL", "jack_midi_dump", "-a", DUMP_CLIENT], stdout=out,
+                                         stderr=subprocess.DEVNULL, env=env)
+        self.timed: list[tuple[int, list[int]]] = []
+        self._fh = open(self.path)
+        self._partial = ""
+        for _ in range(50):
+            ports = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True).stdout.split()
+            if f"{DUMP_CLIENT}:input" in ports:
+                return
+            time.sleep(0.1)
+        self.close()
+        raise RuntimeError("jack_midi_dump, the second MIDI listener, did not start")
+
+    def read(self) -> list[tuple[int, list[int]]]:
+        """Every message so far, as (arrival ns since the dump started, message)."""
+        self._partial += self._fh.read()
+        *lines, self._partial = self._partial.split("\n")
+        for line in lines:
+            frame, colon, rest = line.partition(":")
+            if not colon or not frame.strip().isdigit():
+                continue
+            data = []
+            for word in rest.split():
+                if len(word) != 2 or not set(word) <= HEX_BYTE:
+                    break
+                data.append(int(word, 16))
+            if data:
+                self.timed.append((int(frame) * 1_000_000_000 // self.rate, data))
+        return self.timed
+
+    def close(self) -> None:
+        end(self.proc)
+        self._fh.close()
+
+
 class Tap:
-    """The listening end: midi_tap.py in its own process on JACK port soak-tap:in, read as it streams."""
+    """The listening end: midi_tap.py in its own process on JACK port soak-tap:in, read as it streams, and the
+    second listener (`Dump`) beside it."""
 
     def __init__(self, folder: Path, env: dict):
         self.path, self.env = folder / "tap.jsonl", env
+        self.dump = Dump(folder, env)
         with open(folder / "tap.err", "w") as err:
             self.proc = subprocess.Popen([sys.executable, str(HERE / "midi_tap.py"), "--client", TAP_CLIENT,
                                           "--out", str(self.path)], stdout=subprocess.PIPE, stderr=err, text=True,
@@ -88,12 +136,16 @@ class Tap:
         """Connect the app's virtual port to the tap (again: the port is new after a port change or a
         reconnection, and its client may then carry another name, such as drummachine-01)."""
         for port, peers in self.connections().items():
-            if port.endswith(APP_PORT) and f"{TAP_CLIENT}:in" not in peers:
-                subprocess.run(["jack_connect", port, f"{TAP_CLIENT}:in"], env=self.env, capture_output=True)
+            if not port.endswith(APP_PORT):
+                continue
+            for listener in (f"{TAP_CLIENT}:in", f"{DUMP_CLIENT}:input"):
+                if listener not in peers:
+                    subprocess.run(["jack_connect", port, listener], env=self.env, capture_output=True)
 
     def close(self) -> None:
         end(self.proc)
         self._fh.close()
+        self.dump.close()
 
 
 class App:
@@ -148,7 +200,7 @@ class App:
         s = Session.from_json(self.session())
         played = self.performed(s)  # with the model's feel, as the app plays it
         return Expectation(played.velocities, note_maps.resolve(s.settings.note_map, self.config),
-                           s.settings.channel - 1, s.audible(), played.offsets, s.settings.swing)
+                           s.settings.channel - 1, s.audible(), played.offsets, s.settings.swing, s.settings.bpm)
 
     def performed(self, session):
         """The session's pattern as the app plays it: the studio's own rule, with the app's (bundled) model."""

@@ -1,10 +1,14 @@
-"""The soak's note audit: which notes a take should have sent, counted against those that arrived."""
+"""The soak's note audit: which notes a take should have sent, matched by arrival time against those that
+arrived, on the grid the take's clock ticks lay out."""
 
 import numpy as np
-from note_audit import CLOCK, START, STOP, Expectation, audit_take, notes_after_stop, one_take
+import pytest
+from note_audit import CLOCK, START, STOP, Expectation, audit_listeners, audit_take, notes_after_stop, one_take
 
 GM = (36, 38, 42, 46, 45, 48, 50, 49, 51)
 KICK, SNARE, HAT = 0, 1, 2
+TICK_NS = 60e9 / (120 * 24)  # 120 BPM
+STEP_NS = 6 * TICK_NS
 
 
 def pattern(*hits: tuple[int, int, int]) -> np.ndarray:
@@ -15,59 +19,101 @@ def pattern(*hits: tuple[int, int, int]) -> np.ndarray:
     return v
 
 
-def take(notes_by_step: dict[int, list[list[int]]], steps: int) -> list[list[int]]:
-    """Start, then per step: its first clock tick, its notes, five more ticks (as the player sends them), Stop."""
-    out = [[START]]
-    for step in range(steps):
-        out.append([CLOCK])
-        out.extend(notes_by_step.get(step, []))
-        out.extend([[CLOCK]] * 5)
-    return out + [[STOP]]
+def take(notes: dict[float, list[list[int]]], steps: int, start_ns: int = 5_000_000_000
+         ) -> tuple[list[list[int]], list[int]]:
+    """Messages and their arrival times as the player sends them at 120 BPM: Start with step 0's first tick, six
+    ticks a step, each note at its place (in steps from Start), Stop after `steps` steps."""
+    timed = [(start_ns, 0, [START])]
+    timed += [(start_ns + round(k * TICK_NS), 1, [CLOCK]) for k in range(6 * steps)]
+    timed += [(start_ns + round(p * STEP_NS), 2, m) for p, ms in notes.items() for m in ms]
+    timed.append((start_ns + round(steps * STEP_NS), 3, [STOP]))
+    timed.sort(key=lambda x: (x[0], x[1]))
+    return [m for _, _, m in timed], [t for t, _, _ in timed]
+
+
+def drop(messages: list[list[int]], times: list[int], index: int) -> tuple[list[list[int]], list[int]]:
+    return messages[:index] + messages[index + 1:], times[:index] + times[index + 1:]
 
 
 KICK_SNARE = Expectation(pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100)), GM, 9, frozenset())
+ON_TIME = {0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}
+
+
+def counts(audit) -> tuple[int, int, int, int, int]:
+    return audit.steps, audit.expected, audit.received, audit.lost, audit.extra
 
 
 def test_a_take_that_sent_every_note_loses_none():
-    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
-    assert audit_take(sent, KICK_SNARE).__dict__ == {"steps": 9, "expected": 3, "received": 3, "lost": 0, "extra": 0}
+    audit = audit_take(*take(ON_TIME, 10), KICK_SNARE)
+    assert counts(audit) == (9, 3, 3, 0, 0) and audit.worst_ms == 0
 
 
 def test_a_missing_note_is_lost():
-    sent = take({0: [[0x99, 36, 100]], 8: [[0x99, 36, 100]]}, 10)
-    assert (audit_take(sent, KICK_SNARE).lost, audit_take(sent, KICK_SNARE).extra) == (1, 0)
+    audit = audit_take(*take({0: [[0x99, 36, 100]], 8: [[0x99, 36, 100]]}, 10), KICK_SNARE)
+    assert (audit.lost, audit.extra) == (1, 0)
 
 
 def test_a_note_a_step_late_is_lost_once_and_extra_once():
-    sent = take({0: [[0x99, 36, 100]], 5: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
-    assert (audit_take(sent, KICK_SNARE).lost, audit_take(sent, KICK_SNARE).extra) == (1, 1)
+    audit = audit_take(*take({0: [[0x99, 36, 100]], 5: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10), KICK_SNARE)
+    assert (audit.lost, audit.extra) == (1, 1)
 
 
-def test_a_lost_clock_tick_shows_as_lost_notes():
-    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
-    sent.remove([CLOCK])  # the first tick: every later note now counts a step early
-    assert audit_take(sent, KICK_SNARE).lost > 0
+def test_a_note_late_by_scheduling_jitter_still_counts_and_is_told():
+    late = {0: [[0x99, 36, 100]], 4 + 0.2: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}  # 25 ms late at 120 BPM
+    audit = audit_take(*take(late, 10), KICK_SNARE)
+    assert (audit.lost, audit.extra) == (0, 0) and audit.worst_ms == pytest.approx(25, abs=0.01)
+    later = {0: [[0x99, 36, 100]], 4 + 0.4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}  # 50 ms: past the tolerance
+    assert (audit_take(*take(later, 10), KICK_SNARE).lost, audit_take(*take(later, 10), KICK_SNARE).extra) == (1, 1)
+
+
+@pytest.mark.parametrize("which", [0, 1, 20, 24, 25, -1])
+def test_a_clock_tick_the_tap_lost_moves_no_note(which):
+    messages, times = take(ON_TIME, 10)
+    ticks = [i for i, m in enumerate(messages) if m[0] == CLOCK]
+    assert counts(audit_take(*drop(messages, times, ticks[which]), KICK_SNARE)) == (9, 3, 3, 0, 0)
+
+
+def test_a_late_tick_moves_no_note():
+    messages, times = take(ON_TIME, 10)
+    late = [i for i, m in enumerate(messages) if m[0] == CLOCK][24]  # the first tick of step 4, 9 ms late
+    times[late] += 9_000_000
+    assert counts(audit_take(messages, times, KICK_SNARE)) == (9, 3, 3, 0, 0)
+
+
+def test_a_whole_take_late_on_the_tap_is_on_time():
+    messages, times = take(ON_TIME, 10)
+    times = [times[0]] + [t + 2_700_000 for t in times[1:]]  # all but Start one JACK cycle later
+    assert counts(audit_take(messages, times, KICK_SNARE)) == (9, 3, 3, 0, 0)
 
 
 def test_muted_instruments_are_not_expected():
     muted = Expectation(KICK_SNARE.velocities, GM, 9, frozenset({KICK}))
-    sent = take({4: [[0x99, 38, 90]]}, 10)
-    assert (audit_take(sent, muted).expected, audit_take(sent, muted).lost) == (1, 0)
+    audit = audit_take(*take({4: [[0x99, 38, 90]]}, 10), muted)
+    assert (audit.expected, audit.lost, audit.extra) == (1, 0, 0)
 
 
 def test_the_step_cut_by_stop_is_not_compared():
-    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]]}, 5)  # ticks of step 4 only: step 4 is incomplete
-    assert audit_take(sent, KICK_SNARE).steps == 4
+    messages, times = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]]}, 5)  # ticks of step 4: step 4 incomplete
+    assert audit_take(messages, times, KICK_SNARE).steps == 4
+
+
+def test_a_note_due_at_the_very_end_is_not_judged():
+    v = pattern((0, KICK, 100), (4, SNARE, 90), (7, HAT, 70))
+    o = np.zeros(v.shape, np.float32)
+    o[0, 7, HAT] = 0.45
+    expect = Expectation(v, GM, 9, frozenset(), o, swing=62.5)  # the hat due at 7.7 steps, near the end of step 7
+    messages, times = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]]}, 9)  # ends in step 8: the hat never came
+    assert counts(audit_take(messages, times, expect)) == (8, 2, 2, 0, 0)
 
 
 def test_the_loop_repeats_after_its_last_bar():
-    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]], 16: [[0x99, 36, 100]]}, 18)
-    assert audit_take(sent, KICK_SNARE).__dict__ == {"steps": 17, "expected": 4, "received": 4, "lost": 0, "extra": 0}
+    notes = {**ON_TIME, 16: [[0x99, 36, 100]]}
+    assert counts(audit_take(*take(notes, 18), KICK_SNARE)) == (17, 4, 4, 0, 0)
 
 
 def test_note_map_channel_and_velocity_must_match():
-    sent = take({0: [[0x90, 36, 100]], 4: [[0x99, 40, 90]], 8: [[0x99, 36, 99]]}, 10)
-    assert audit_take(sent, KICK_SNARE).lost == 3
+    audit = audit_take(*take({0: [[0x90, 36, 100]], 4: [[0x99, 40, 90]], 8: [[0x99, 36, 99]]}, 10), KICK_SNARE)
+    assert (audit.lost, audit.extra) == (3, 3)
 
 
 def test_notes_while_stopped_are_counted():
@@ -75,58 +121,64 @@ def test_notes_while_stopped_are_counted():
     assert notes_after_stop(messages) == 2
 
 
-def test_a_note_played_early_counts_in_the_step_it_sounds_in():
-    import numpy as np
-
-    v = pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100))
+def test_feel_and_swing_move_a_note_s_place():
+    v = pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100), (3, HAT, 70))
     o = np.zeros(v.shape, np.float32)
-    o[0, 4, SNARE] = -0.3  # the snare comes 0.3 of a step before step 4's first tick: in step 3
+    o[0, 4, SNARE] = -0.45  # 56 ms before step 4
     o[0, 8, KICK] = 0.2
-    expect = Expectation(v, GM, 9, frozenset(), o)
-    messages = [[START]] + [[CLOCK]] * 6 * 3 + [[CLOCK]] * 4 + [[0x99, 38, 90]] + [[CLOCK]] * 2 \
-        + [[CLOCK]] * 6 * 4 + [[CLOCK]] * 2 + [[0x99, 36, 100]] + [[CLOCK]] * 10 + [[STOP]]
-    messages.insert(1, [0x99, 36, 100])
-    audit = audit_take(messages, expect)
-    assert (audit.lost, audit.extra) == (0, 0) and audit.expected == 3
-    late = audit_take(messages, Expectation(v, GM, 9, frozenset()))  # the same take against a grid: misplaced
-    assert late.lost > 0
+    o[0, 0, KICK] = -0.3  # never before Start
+    expect = Expectation(v, GM, 9, frozenset(), o, swing=62.5)  # odd steps 0.25 of a step late
+    played = {0: [[0x99, 36, 100]], 3.25: [[0x99, 42, 70]], 3.55: [[0x99, 38, 90]], 8.2: [[0x99, 36, 100]]}
+    assert counts(audit_take(*take(played, 10), expect)) == (9, 4, 4, 0, 0)
+    on_grid = Expectation(v, GM, 9, frozenset())  # the same take against the grid: the snare is 56 ms off
+    audit = audit_take(*take(played, 10), on_grid)
+    assert (audit.lost, audit.extra, audit.worst_ms) == (1, 1, 31.25)  # the hat, 31 ms late, is within tolerance
+
+
+def test_the_tempo_lays_out_the_grid():
+    at_90 = Expectation(KICK_SNARE.velocities, GM, 9, frozenset(), bpm=90)
+    messages, times = take(ON_TIME, 10)
+    slow = [times[0] + round((t - times[0]) * 120 / 90) for t in times]
+    assert counts(audit_take(messages, slow, at_90)) == (9, 3, 3, 0, 0)
+    assert audit_take(messages, times, at_90).lost > 0  # the 120 BPM take read at 90 BPM
 
 
 def test_a_second_start_ends_the_take_it_began_again():
-    take = [[START], [CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6 + [[START], [0x99, 38, 90], [CLOCK], [STOP]]
-    assert one_take(take) == [[CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6
+    again = [[START], [CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6 + [[START], [0x99, 38, 90], [CLOCK], [STOP]]
+    assert one_take(again) == [[CLOCK], [0x99, 36, 100]] + [[CLOCK]] * 6
 
 
-def _timed(messages: list[list[int]], tick_ns: int = 20_833_333) -> list[int]:
-    """Arrival times as the player sends them: each tick one interval after the last, notes with their tick."""
-    t, out = 0, []
-    for m in messages:
-        if m[0] == CLOCK:
-            t += tick_ns
-        out.append(t)
-    return out
+def test_no_start_no_take():
+    assert counts(audit_take([[CLOCK], [0x99, 36, 100]], [0, 1], KICK_SNARE)) == (0, 0, 0, 0, 0)
 
 
-def test_ticks_the_tap_lost_are_counted_back_from_the_arrival_times():
-    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
-    times = _timed(sent)
-    tick_rows = [i for i, m in enumerate(sent) if m[0] == CLOCK]
-    lost = tick_rows[20]  # a tick of step 3 never reached the tap: every later note seems a step early
-    sent, times = sent[:lost] + sent[lost + 1:], times[:lost] + times[lost + 1:]
-    assert audit_take(sent, KICK_SNARE).lost == 2
-    assert audit_take(sent, KICK_SNARE, times).__dict__ == {"steps": 9, "expected": 3, "received": 3, "lost": 0,
-                                                             "extra": 0}
+def _without(messages: list[list[int]], times: list[int], note: list[int]) -> tuple[list[list[int]], list[int]]:
+    return drop(messages, times, messages.index(note))
 
 
-def test_arrival_times_make_up_no_notes():
-    sent = take({0: [[0x99, 36, 100]], 8: [[0x99, 36, 100]]}, 10)  # the snare of step 4 never came
-    assert audit_take(sent, KICK_SNARE, _timed(sent)).lost == 1
+def test_a_note_one_listener_missed_and_another_heard_was_sent():
+    heard = take(ON_TIME, 10)
+    missed = _without(*take(ON_TIME, 10, start_ns=77_000), [0x99, 38, 90])  # another clock, and no snare
+    audit = audit_listeners([missed, heard], KICK_SNARE)
+    assert counts(audit) == (9, 3, 3, 0, 0) and audit.lost_by_listener == (1, 0)
+    assert audit.steps_by_listener == (9, 9)
 
 
-def test_a_late_tick_is_not_taken_for_a_lost_one():
-    sent = take({0: [[0x99, 36, 100]], 4: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10)
-    times = _timed(sent)
-    late = [i for i, m in enumerate(sent) if m[0] == CLOCK][24]  # the first tick of step 4, 15 ms late
-    times[late] += 15_000_000
-    assert audit_take(sent, KICK_SNARE, times).__dict__ == {"steps": 9, "expected": 3, "received": 3, "lost": 0,
-                                                             "extra": 0}
+def test_a_note_every_listener_missed_is_lost():
+    missed = _without(*take(ON_TIME, 10), [0x99, 38, 90])
+    audit = audit_listeners([missed, _without(*take(ON_TIME, 10, start_ns=0), [0x99, 38, 90])], KICK_SNARE)
+    assert (audit.lost, audit.lost_by_listener) == (1, (1, 1))
+
+
+def test_a_note_only_the_longer_listener_could_judge_counts_by_it():
+    short = take(ON_TIME, 6)  # its take ends before the kick of step 8
+    long_without_kick = _without(*take(ON_TIME, 10), [0x99, 36, 100])  # the kick of step 0 gone
+    long_without_kick = _without(*long_without_kick, [0x99, 36, 100])  # and the kick of step 8
+    audit = audit_listeners([short, long_without_kick], KICK_SNARE)
+    assert (audit.steps, audit.expected, audit.lost) == (9, 3, 1)  # step 0's kick was heard by the short one
+
+
+def test_a_note_at_a_wrong_place_reaches_every_listener():
+    late = {0: [[0x99, 36, 100]], 5: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}
+    audit = audit_listeners([take(late, 10), take(late, 10, start_ns=0)], KICK_SNARE)
+    assert (audit.lost, audit.extra) == (1, 1)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from jack_server import JackServer, jack_available
-from note_audit import Audit, audit_take, is_note_on, notes_after_stop
+from note_audit import STOP, Audit, audit_listeners, is_note_on, notes_after_stop
 from soak_app import App, Tap, app_command
 from xvfb import XServer, missing_x_tools, screenshot
 
@@ -67,6 +67,9 @@ class SoakReport:
     notes_expected: int = 0  # in the audits
     notes_lost: int = 0
     notes_extra: int = 0
+    note_worst_ms: float = 0.0  # the largest distance of an audited note from its place (told, not judged)
+    notes_lost_by_listener: list = field(default_factory=lambda: [0, 0])  # the tap's and the dump's own misses
+    audit_steps_by_listener: list = field(default_factory=lambda: [0, 0])  # the steps each of them heard
     notes_after_stop: int = 0
     dialogs_closed: int = 0
     incidents: list = field(default_factory=list)  # what a musician would have noticed (see Robot.incident)
@@ -360,18 +363,21 @@ class Robot:
             return None
         expect, session = self.app.expectation(), self.app.session()
         self.tap.connect()
-        first = len(self.tap.read())
+        first, first_dumped = len(self.tap.read()), len(self.tap.dump.read())
         if not self.press_play_until(True):
             return None
         time.sleep(play_s)
         if not self.press_play_until(False):
             return None
-        timed = self.tap.read()[first:]
-        result = audit_take([m for _, m in timed], expect, [t for t, _ in timed])
-        if (result.lost or result.extra) and self.evidence_dir is not None:
+        self.wait(lambda: any(m[0] == STOP for _, m in self.tap.dump.read()[first_dumped:]), 2)
+        timed, dumped = self.tap.read()[first:], self.tap.dump.read()[first_dumped:]
+        result = audit_listeners([([m for _, m in timed], [t for t, _ in timed]),
+                                  ([m for _, m in dumped], [t for t, _ in dumped])], expect)
+        if (result.lost or result.extra or any(result.lost_by_listener)) and self.evidence_dir is not None:
             self.evidence_dir.mkdir(parents=True, exist_ok=True)
             path = self.evidence_dir / f"audit-{time.strftime('%H%M%S')}.json"
-            path.write_text(json.dumps({"audit": asdict(result), "session": session, "midi": timed}))
+            path.write_text(json.dumps({"audit": asdict(result), "session": session, "midi": timed,
+                                        "dumped": dumped}))
         return result
 
 
@@ -480,6 +486,10 @@ def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
     report.notes_expected += result.expected
     report.notes_lost += result.lost
     report.notes_extra += result.extra
+    report.note_worst_ms = max(report.note_worst_ms, result.worst_ms)
+    report.notes_lost_by_listener = [a + b for a, b in zip(report.notes_lost_by_listener, result.lost_by_listener)]
+    report.audit_steps_by_listener = [a + b for a, b in zip(report.audit_steps_by_listener,
+                                                            result.steps_by_listener)]
 
 
 def control_layout(python: Path = Path(sys.executable)) -> dict[str, list[int]]:

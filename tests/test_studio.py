@@ -541,7 +541,9 @@ def test_the_studio_follows_a_daw_s_midi_clock_through_jack(jack, tmp_path, engi
     kicks = np.array([m["t_ns"] for m in got if m["msg"][0] == 0x99 and m["msg"][2] > 0])
     assert len(kicks) == 8  # two bars of four kicks, nothing after the DAW's Stop
     lag = (kicks - np.array(sent[::24])) / 1e6
-    assert lag.min() > 0 and lag.max() < 3 * 5.34  # with each beat's tick, through the server and back
+    # with each beat's tick, through the server and back: typically within 3 JACK cycles (5.34 ms), and never
+    # near the next 16th (100 ms at 150 BPM), also when a loaded CI machine delays one (seen: 23 ms)
+    assert lag.min() > 0 and np.median(lag) < 3 * 5.34 and lag.max() < 50
     assert bpm == pytest.approx(150, rel=0.02) and s.session.settings.bpm == pytest.approx(150, rel=0.02)
 
 

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from trainer.checkpoint import load_checkpoint, save_checkpoint
 from trainer.dataset import load_windows
 from trainer.models import ModelConfig, build_model, count_parameters, kl_cost, kl_divergence
+from trainer.augment import mix_parts
 from trainer.schedules import kl_beta, learning_rate, sampling_probability
 
 CHECKPOINT = "checkpoint.pt"
@@ -47,6 +48,7 @@ class TrainConfig:
     sampling_rate: float = 1000.0
     word_dropout: float = 0.0  # share of decoder input tokens zeroed while training
     context_dropout: float = 0.0  # share of bars a bar-context decoder trains without the bar before
+    part_mix: float = 0.0  # share of training windows whose hat and ride layers are shuffled among their bars
     log_every: int = 10
     eval_every: int = 200
     checkpoint_every: int = 200
@@ -265,8 +267,9 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, cfg.lr, cfg.lr_decay, cfg.min_lr)
         idx = torch.randint(len(tokens), (per_rank,), device=dev, generator=generator)
+        batch = mix_parts(tokens[idx], cfg.part_mix, generator) if cfg.part_mix else tokens[idx]
         with amp:
-            loss, m = batch_loss(net, tokens[idx], cfg, step, generator)
+            loss, m = batch_loss(net, batch, cfg, step, generator)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)

@@ -115,6 +115,30 @@ def test_a_checkpoint_from_before_dropout_continues_with_or_without_it(dataset, 
     assert load_checkpoint(tmp_path / "dropped" / "checkpoint.pt")["model_config"]["dropout"] == 0.2
 
 
+def test_a_run_continues_another_with_weight_decay_and_part_mixing(dataset, tmp_path):
+    """The decay of the run that continues is the one used (a loaded optimizer state would bring back its own 0),
+    and a training run with windows' parts handed round takes other steps than one without."""
+    first = tmp_path / "first"
+    common = ["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset), "--batch", "4",
+              "--no-progress", "--device", "cpu"]
+    assert trainer_main(common + ["--out", str(first), "--steps", "2"]) == 0
+    assert trainer_main(common + ["--out", str(tmp_path / "decayed"), "--steps", "3", "--weight-decay", "0.01",
+                                  "--continue-from", str(first / "checkpoint.pt")]) == 0
+    ckpt = load_checkpoint(tmp_path / "decayed" / "checkpoint.pt")
+    assert ckpt["train_config"]["weight_decay"] == 0.01
+    assert [g["weight_decay"] for g in ckpt["optimizer"]["param_groups"]] == [0.01]
+    for name, extra in (("plain", []), ("mixed", ["--part-mix", "1"])):
+        assert trainer_main(common + ["--out", str(tmp_path / name), "--steps", "3", *extra]) == 0
+    assert losses(tmp_path / "plain") != losses(tmp_path / "mixed")
+
+
+@pytest.mark.parametrize("flag, value", [("--part-mix", "1.5"), ("--weight-decay", "-0.1")])
+def test_a_bad_regulariser_is_named_by_its_flag(dataset, tmp_path, capsys, flag, value):
+    assert trainer_main(["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset),
+                         "--out", str(tmp_path / "x"), flag, value]) == 2
+    assert f"{flag} must be" in capsys.readouterr().err
+
+
 def test_a_bad_dropout_is_named_by_its_flag(dataset, tmp_path, capsys):
     assert trainer_main(["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset),
                          "--out", str(tmp_path / "x"), "--dropout", "1.5"]) == 2

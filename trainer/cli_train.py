@@ -23,6 +23,7 @@ TRAIN_FLAGS = {
     "word_dropout": "share of decoder input tokens zeroed while training",
     "context_dropout": "share of bars a --bar-context decoder trains without the bar before",
     "part_mix": "share of training windows whose hat and ride layers are shuffled among their own bars",
+    "weight_decay": "decoupled weight decay (AdamW; 0: plain Adam)",
     "valid_windows": "validation windows scored (0: all)",
     "log_every": "steps between log rows",
     "eval_every": "steps between validations",
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--dropout must be at least 0 and below 1, not {args.dropout}")
     if not 0.0 <= args.part_mix <= 1.0:
         raise ValueError(f"--part-mix must be between 0 and 1, not {args.part_mix}")
+    if args.weight_decay < 0:
+        raise ValueError(f"--weight-decay must be at least 0, not {args.weight_decay}")
     if args.bar_context and args.model != "hier":
         raise ValueError("--bar-context is for --model hier only")
     if args.bar_latent and (args.model != "hier" or args.bar_context):

@@ -49,6 +49,7 @@ class TrainConfig:
     word_dropout: float = 0.0  # share of decoder input tokens zeroed while training
     context_dropout: float = 0.0  # share of bars a bar-context decoder trains without the bar before
     part_mix: float = 0.0  # share of training windows whose hat and ride layers are shuffled among their bars
+    weight_decay: float = 0.0  # decoupled weight decay (AdamW) per step, scaled by the learning rate; 0: plain Adam
     log_every: int = 10
     eval_every: int = 200
     checkpoint_every: int = 200
@@ -210,7 +211,8 @@ def train(
     valid = torch.from_numpy(valid_set.tokens[: cfg.valid_windows or None].astype("int64"))
 
     model = build_model(model_cfg).to(dev)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = (torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) if cfg.weight_decay
+                 else torch.optim.Adam(model.parameters(), lr=cfg.lr))
     step, elapsed = 0, 0.0
     if state is not None:
         model.load_state_dict(state["model"])
@@ -225,6 +227,8 @@ def train(
         model.load_state_dict(source["model"])
         optimizer.load_state_dict(source["optimizer"])
         step, elapsed = source["step"], source["seconds"]
+    for group in optimizer.param_groups:  # a loaded state brings its own run's decay: this run's settings win
+        group["weight_decay"] = cfg.weight_decay
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
     per_rank = max(1, cfg.batch // world)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else torch.autocast("cpu", enabled=False)

@@ -40,7 +40,7 @@ def table(report: SoakReport, config: SoakConfig) -> str:
         ("audits", f"{report.audits} ({report.audit_steps} steps)"),
         ("audit notes expected", str(report.notes_expected)),
         ("audit notes lost / extra", f"{report.notes_lost} / {report.notes_extra}"),
-        ("missed by the tap / the dump alone", " / ".join(map(str, report.notes_lost_by_listener))),
+        ("missed by the tap / the dump (each on its own)", " / ".join(map(str, report.notes_lost_by_listener))),
         ("farthest audited note from its place", f"{report.note_worst_ms:.1f} ms"),
         ("notes while stopped", str(report.notes_after_stop)),
         ("incidents", "; ".join(report.incidents) or "none"),

@@ -49,8 +49,8 @@ def reclaim_dead_server_slots(registry: Path = REGISTRY) -> int:
 
 
 class JackServer:
-    def __init__(self, name: str, period: int = 256):
-        self.name, self.period = name, period
+    def __init__(self, name: str, period: int = 256, rate: int = 48000):
+        self.name, self.period, self.rate = name, period, rate
         self.proc = None
 
     def start(self, clean: bool = True) -> "JackServer":
@@ -62,7 +62,7 @@ class JackServer:
         # process thread then keep their 5.3 ms cycles however loaded the cores are; else plain scheduling.
         for mode in (["-R", "-P", "70"], ["--no-realtime"]):
             self.proc = subprocess.Popen(
-                ["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", "48000", "-p", str(self.period)],
+                ["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
             done = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "5"], capture_output=True, text=True)

@@ -1,19 +1,22 @@
 """Did every note arrive, at its place? Notes a take should have sent, from the pattern the app saved, against
-those a MIDI input received, with their arrival times.
+those MIDI listeners received, with their arrival times.
 
 The player sends Start with step 0's first clock tick, six ticks per 16th step, and a note at its own place: its
 step, pushed by swing and by its feel offset (up to half a step early or late), none before Start. The ticks lay
-out the take's grid: at a known tempo tick k arrives at t0 + k * (tick interval), k counted from Start, t0 the
-median over the ticks. A tick the tap lost therefore moves nothing (a JACK client that misses a cycle under load
-loses that cycle's messages: 1 to 3 ticks in 195 were seen on a loaded 2-core machine, and counting ticks then
-put every later note a step early), and a late tick moves only itself. Each expected note is matched, in order,
-with a received note of the same status, key and velocity within `tolerance_ns` of its place: a note that never
-came, or came a step off, is lost (and extra once more where it came). Messages are lists [status, data...] in
+out the take's grid: at a known tempo, each tick's number follows from the gap to the tick before (a gap of two
+ticks: one was lost), and a note's place is read against the ticks around it (the median of t - k * tick over
+the nearest dozen), so a tick a listener lost moves nothing (a JACK client that misses a cycle under load loses
+that cycle's messages: 1 to 3 ticks in 195 were seen on a loaded 2-core machine, and counting ticks then put
+every later note a step early), a late tick moves only itself, and a listener whose clock counts only the cycles
+it ran (jack_midi_dump's) is read by its own ticks. Each expected note is matched, in order, with a received note
+of the same status, key and velocity within `tolerance_ms` of its place (and under half a step): a note that
+never came, or came a step off, is lost (and extra where it came). Messages are lists [status, data...] in
 arrival order; times are ns of arrival.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Optional
@@ -24,7 +27,7 @@ CLOCK, START, STOP = 0xF8, 0xFA, 0xFC
 CLOCKS_PER_STEP = 6
 STEPS_PER_BAR = 16
 TOLERANCE_MS = 40.0  # a note this far from its place still counts: scheduling and JACK jitter under load (seen:
-#                      up to 22 ms late); under half a step at up to 180 BPM, so a note a step off never counts
+#                      up to 22 ms late); never more than 0.45 of a step (`_tolerance`): a note a step off never counts
 Key = tuple[int, int, int]  # status, key, velocity
 
 
@@ -70,21 +73,19 @@ class Audit:
     received: int  # note-ons that came in that span
     lost: int  # expected note-ons that never came to their place
     extra: int  # note-ons that came but were not expected there
-    worst_ms: float = 0.0  # the largest distance of a matched note from its place
+    worst_ms: float = 0.0  # the largest distance of a matched note (of any listener's) from its place
     lost_by_listener: tuple[int, ...] = ()  # with several listeners: the notes each missed (told, not judged)
     steps_by_listener: tuple[int, ...] = ()  # and the complete steps each heard (0: it heard no take)
 
 
 @dataclass(frozen=True)
 class _Hearing:
-    """One listener's take against the pattern: the notes it could judge and those it missed (step, class)."""
+    """One listener's take: its complete steps, up to where its notes are judged (in steps), and where each note
+    it heard sounded (in steps from Start), by message."""
 
     steps: int
-    judged: frozenset
-    missed: frozenset
-    received: int
-    extra: int
-    worst_ms: float
+    until: float
+    heard: dict
 
 
 def _take_span(messages: list[list[int]]) -> tuple[int, int]:
@@ -98,17 +99,39 @@ def _take_span(messages: list[list[int]]) -> tuple[int, int]:
     return first, ends[0] if ends else len(messages)
 
 
+def take_ended(messages: list[list[int]]) -> bool:
+    """Whether the first Start's take has ended (its Stop, or a second Start, arrived)."""
+    first, end = _take_span(messages)
+    return first > 0 and end < len(messages)
+
+
 def one_take(messages: list[list[int]]) -> list[list[int]]:
     """The messages of the first Start's take (see `_take_span`); [] when there is no Start."""
     first, end = _take_span(messages)
     return messages[first:end]
 
 
-def grid_origin(tick_times_ns: list[int], start_ns: int, tick_ns: float) -> tuple[float, int]:
-    """When step 0's first tick arrived (every tick of the take votes: the median), and the number of the last
-    tick (counted from Start by its arrival, so ticks lost before it do not lower it)."""
-    numbers = [round((t - start_ns) / tick_ns) for t in tick_times_ns]
-    return float(np.median([t - k * tick_ns for t, k in zip(tick_times_ns, numbers)])), max(numbers)
+def tick_numbers(tick_times_ns: list[int], start_ns: int, tick_ns: float) -> list[int]:
+    """Each tick's number from Start (0: step 0's first): the first by its distance from Start, each later one by
+    the gap to the tick before, so a lost tick (a gap of two) counts and a listener's clock that slips by a cycle
+    now and then (less than half a tick) does not add up to a miscount."""
+    numbers: list[int] = []
+    for i, t in enumerate(tick_times_ns):
+        gap = (t - (tick_times_ns[i - 1] if i else start_ns)) / tick_ns
+        numbers.append((numbers[-1] if numbers else 0) + max(int(i > 0), round(gap)))
+    return numbers
+
+
+def _places(note_times_ns: list[int], tick_times_ns: list[int], numbers: list[int], tick_ns: float,
+            near: int = 12) -> list[float]:
+    """Where each note sounded, in steps from Start, read against the `near` ticks around it."""
+    origins = [t - k * tick_ns for t, k in zip(tick_times_ns, numbers)]
+    out = []
+    for t in note_times_ns:
+        i = bisect.bisect_left(tick_times_ns, t)
+        lo = max(0, min(i - near // 2, len(origins) - near))
+        out.append((t - float(np.median(origins[lo:lo + near]))) / (tick_ns * CLOCKS_PER_STEP))
+    return out
 
 
 def _match(wanted: list[float], came: list[float], tolerance: float) -> tuple[set[int], set[int], float]:
@@ -130,38 +153,25 @@ def _match(wanted: list[float], came: list[float], tolerance: float) -> tuple[se
     return lost | set(range(i, len(wanted))), extra | set(range(j, len(came))), worst
 
 
-def _hear(messages: list[list[int]], times_ns: list[int], expect: Expectation, tolerance_ms: float) -> _Hearing:
-    """One listener's first take (Start .. Stop) against the pattern over its complete steps, by where each note
-    arrived on the grid its ticks lay out."""
+def _hear(messages: list[list[int]], times_ns: list[int], expect: Expectation, tolerance: float) -> _Hearing:
+    """One listener's first take (Start .. Stop): its complete steps and where each note-on sounded."""
     first, end = _take_span(messages)
     take = list(zip(times_ns[first:end], messages[first:end]))
     ticks = [t for t, m in take if m[0] == CLOCK]
     if not ticks:
-        return _Hearing(0, frozenset(), frozenset(), 0, 0, 0.0)
-    step_ns = expect.tick_ns * CLOCKS_PER_STEP
-    origin, last_tick = grid_origin(ticks, times_ns[first - 1], expect.tick_ns)
-    steps = last_tick // CLOCKS_PER_STEP
-    tolerance = tolerance_ms * 1e6 / step_ns
-    until = steps - tolerance  # a note due closer to the end could still have been on its way
-    wanted: dict[Key, list[tuple[float, tuple[int, int]]]] = defaultdict(list)
-    came: dict[Key, list[float]] = defaultdict(list)
-    for place, key, note in sorted(expect.places(steps + 1)):
-        wanted[key].append((place, note))
-    for t, m in take:
-        if is_note_on(m):
-            came[tuple(m)].append((t - origin) / step_ns)
-    judged, missed = set(), set()
-    received = extra = 0
-    worst = 0.0
-    for key in set(wanted) | set(came):
-        w, c = wanted.get(key, []), sorted(came.get(key, []))
-        unpaired_w, unpaired_c, far = _match([p for p, _ in w], c, tolerance)
-        worst = max(worst, far)
-        judged |= {note for p, note in w if p < until}
-        missed |= {w[i][1] for i in unpaired_w if w[i][0] < until}
-        received += sum(p < until for p in c)
-        extra += sum(c[j] < until for j in unpaired_c)
-    return _Hearing(steps, frozenset(judged), frozenset(missed), received, extra, round(worst * step_ns / 1e6, 2))
+        return _Hearing(0, 0.0, {})
+    numbers = tick_numbers(ticks, times_ns[first - 1], expect.tick_ns)
+    notes = [(t, tuple(m)) for t, m in take if is_note_on(m)]
+    heard: dict[Key, list[float]] = defaultdict(list)
+    for place, (_, key) in zip(_places([t for t, _ in notes], ticks, numbers, expect.tick_ns), notes):
+        heard[key].append(place)
+    steps = numbers[-1] // CLOCKS_PER_STEP
+    return _Hearing(steps, steps - tolerance, {k: sorted(v) for k, v in heard.items()})
+
+
+def _tolerance(expect: Expectation, tolerance_ms: float) -> float:
+    """The tolerance in steps: `tolerance_ms`, and under half a step at any tempo (a note a step off never counts)."""
+    return min(tolerance_ms * 1e6 / (expect.tick_ns * CLOCKS_PER_STEP), 0.45)
 
 
 def audit_take(messages: list[list[int]], times_ns: list[int], expect: Expectation,
@@ -175,16 +185,51 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     """The same take heard by listeners of different makes, each (messages, arrival times) on its own clock.
 
     A listener's JACK client can miss a cycle under load and lose what arrived in it (seen: a note-on in about
-    150 on a loaded machine, heard by no one else to compare with). A note is lost only if every listener that
-    could judge it missed it: what one heard was sent. A note at a wrong place reaches every listener, so the
-    fewest extra notes any listener heard count."""
-    hearings = [_hear(m, t, expect, tolerance_ms) for m, t in takes]
-    judged = frozenset().union(*(h.judged for h in hearings))
-    lost = [n for n in judged if all(n in h.missed for h in hearings if n in h.judged)]
-    return Audit(max(h.steps for h in hearings), len(judged), max(h.received for h in hearings), len(lost),
-                 min(h.extra for h in hearings), hearings[0].worst_ms,
-                 tuple(len(h.missed) for h in hearings) if len(hearings) > 1 else (),
-                 tuple(h.steps for h in hearings) if len(hearings) > 1 else ())
+    150 on a loaded machine, heard by no one else to compare with). So the notes the listeners heard are joined
+    first (a note two listeners heard near the same place is one note) and the pattern is matched once against
+    them, up to the end of the longest take: a note is lost only if no listener heard it at its place. A note
+    the app sent to a wrong place reaches every listener, so an extra note counts only if every listener whose
+    take reached its place heard it there (one listener's misplaced note is its own clock's)."""
+    tolerance = _tolerance(expect, tolerance_ms)
+    hearings = [_hear(m, t, expect, tolerance) for m, t in takes]
+    present = [h for h in hearings if h.steps > 0]
+    if not present:
+        return Audit(0, 0, 0, 0, 0, 0.0, *(((0,) * len(takes),) * 2 if len(takes) > 1 else ()))
+    steps = max(h.steps for h in present)
+    wanted: dict[Key, list[float]] = defaultdict(list)
+    for place, key, _ in sorted(expect.places(steps + 1)):
+        wanted[key].append(place)
+    joined: dict[Key, list[float]] = defaultdict(list)
+    for h in present:
+        for key, places in h.heard.items():
+            _, unpaired, _ = _match(joined[key], places, tolerance)
+            joined[key] = sorted(joined[key] + [places[j] for j in unpaired])
+
+    def misses(heard: dict, until: float) -> tuple[int, int, int, list[tuple[Key, float]], float]:
+        """Expected, received and lost notes before `until`, the extra ones (message, place), the farthest pair."""
+        expected = received = lost = 0
+        extra, worst = [], 0.0
+        for key in set(wanted) | set(heard):
+            w, c = wanted.get(key, []), heard.get(key, [])
+            unpaired_w, unpaired_c, far = _match(w, c, tolerance)
+            worst = max(worst, far)
+            expected += sum(p < until for p in w)
+            received += sum(p < until for p in c)
+            lost += sum(w[i] < until for i in unpaired_w)
+            extra += [(key, c[j]) for j in unpaired_c if c[j] < until]
+        return expected, received, lost, extra, worst
+
+    def everyone_heard(key: Key, place: float) -> bool:
+        """Whether every listener whose take reached `place` heard this message there."""
+        return all(any(abs(q - place) <= tolerance for q in h.heard.get(key, ())) for h in present if h.until > place)
+
+    expected, received, lost, extras, worst = misses(joined, max(h.until for h in present))
+    extra = sum(everyone_heard(key, place) for key, place in extras)
+    step_ms = expect.tick_ns * CLOCKS_PER_STEP / 1e6
+    several = len(takes) > 1
+    return Audit(steps, expected, received, lost, extra, round(worst * step_ms, 2),
+                 tuple(misses(h.heard, h.until)[2] if h.steps else 0 for h in hearings) if several else (),
+                 tuple(h.steps for h in hearings) if several else ())
 
 
 def notes_after_stop(messages: list[list[int]]) -> int:

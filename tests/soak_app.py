@@ -42,15 +42,30 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def dump_line(line: str, rate: int) -> Optional[tuple[int, list[int]]]:
+    """One line of `jack_midi_dump -a` ("  78080: 99 24 64 note on  (channel  9): ..."): (ns since the dump
+    started, message), or None for a line that holds no message (a warning)."""
+    frame, colon, rest = line.partition(":")
+    if not colon or not frame.strip().isdigit():
+        return None
+    data = []
+    for word in rest.split():
+        if len(word) != 2 or not set(word) <= HEX_BYTE:
+            break
+        data.append(int(word, 16))
+    return (int(frame) * 1_000_000_000 // rate, data) if data else None
+
+
 class Dump:
     """The second listener: `jack_midi_dump -a` (C, no Python, its own JACK client soak-dump:input), whose lines
     are "FRAME: b1 b2 ... description"; the frame count since it started is its clock."""
 
-    def __init__(self, folder: Path, env: dict, rate: int = 48000):
+    def __init__(self, folder: Path, env: dict, rate: int):
         self.path, self.rate = folder / "dump.txt", rate
-        with open(self.path, "w") as out:  # line-buffered, so that a take is on disk once it arrived
+        # line-buffered, so that a take is on disk once it arrived
+        with open(self.path, "w") as out, open(folder / "dump.err", "w") as err:
             self.proc = subprocess.Popen(["stdbuf", "-oL", "jack_midi_dump", "-a", DUMP_CLIENT], stdout=out,
-                                         stderr=subprocess.DEVNULL, env=env)
+                                         stderr=err, env=env)
         self.timed: list[tuple[int, list[int]]] = []
         self._fh = open(self.path)
         self._partial = ""
@@ -58,25 +73,18 @@ class Dump:
             ports = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True).stdout.split()
             if f"{DUMP_CLIENT}:input" in ports:
                 return
+            if self.proc.poll() is not None:
+                break
             time.sleep(0.1)
         self.close()
-        raise RuntimeError("jack_midi_dump, the second MIDI listener, did not start")
+        raise RuntimeError(f"jack_midi_dump, the second MIDI listener, did not start: "
+                           f"{(folder / 'dump.err').read_text()[-500:]}")
 
     def read(self) -> list[tuple[int, list[int]]]:
         """Every message so far, as (arrival ns since the dump started, message)."""
         self._partial += self._fh.read()
         *lines, self._partial = self._partial.split("\n")
-        for line in lines:
-            frame, colon, rest = line.partition(":")
-            if not colon or not frame.strip().isdigit():
-                continue
-            data = []
-            for word in rest.split():
-                if len(word) != 2 or not set(word) <= HEX_BYTE:
-                    break
-                data.append(int(word, 16))
-            if data:
-                self.timed.append((int(frame) * 1_000_000_000 // self.rate, data))
+        self.timed += [m for m in (dump_line(line, self.rate) for line in lines) if m is not None]
         return self.timed
 
     def close(self) -> None:
@@ -88,15 +96,19 @@ class Tap:
     """The listening end: midi_tap.py in its own process on JACK port soak-tap:in, read as it streams, and the
     second listener (`Dump`) beside it."""
 
-    def __init__(self, folder: Path, env: dict):
+    def __init__(self, folder: Path, env: dict, rate: int):
         self.path, self.env = folder / "tap.jsonl", env
-        self.dump = Dump(folder, env)
         with open(folder / "tap.err", "w") as err:
             self.proc = subprocess.Popen([sys.executable, str(HERE / "midi_tap.py"), "--client", TAP_CLIENT,
                                           "--out", str(self.path)], stdout=subprocess.PIPE, stderr=err, text=True,
                                          env=env)
-        if "ready" not in (self.proc.stdout.readline() or ""):
-            raise RuntimeError("the MIDI tap did not start")
+        try:
+            if "ready" not in (self.proc.stdout.readline() or ""):
+                raise RuntimeError("the MIDI tap did not start")
+            self.dump = Dump(folder, env, rate)
+        except RuntimeError:
+            end(self.proc)
+            raise
         self.timed: list[tuple[int, list[int]]] = []
         self._fh = open(self.path)
         self._partial = ""

@@ -3,7 +3,9 @@ arrived, on the grid the take's clock ticks lay out."""
 
 import numpy as np
 import pytest
-from note_audit import CLOCK, START, STOP, Expectation, audit_listeners, audit_take, notes_after_stop, one_take
+from note_audit import (CLOCK, START, STOP, Expectation, audit_listeners, audit_take, notes_after_stop, one_take,
+                        take_ended)
+from soak_app import dump_line
 
 GM = (36, 38, 42, 46, 45, 48, 50, 49, 51)
 KICK, SNARE, HAT = 0, 1, 2
@@ -135,12 +137,19 @@ def test_feel_and_swing_move_a_note_s_place():
     assert (audit.lost, audit.extra, audit.worst_ms) == (1, 1, 31.25)  # the hat, 31 ms late, is within tolerance
 
 
-def test_the_tempo_lays_out_the_grid():
+def test_the_ticks_lay_out_the_grid_at_any_tempo():
     at_90 = Expectation(KICK_SNARE.velocities, GM, 9, frozenset(), bpm=90)
     messages, times = take(ON_TIME, 10)
     slow = [times[0] + round((t - times[0]) * 120 / 90) for t in times]
-    assert counts(audit_take(messages, slow, at_90)) == (9, 3, 3, 0, 0)
-    assert audit_take(messages, times, at_90).lost > 0  # the 120 BPM take read at 90 BPM
+    lost_tick = [i for i, m in enumerate(messages) if m[0] == CLOCK][30]
+    assert counts(audit_take(*drop(messages, slow, lost_tick), at_90)) == (9, 3, 3, 0, 0)
+
+
+def test_a_listener_clock_that_slips_a_cycle_now_and_then_is_read_by_its_own_ticks():
+    messages, times = take(ON_TIME, 10)
+    slipped = [t - 5_333_333 * sum(t > times[0] + k * 80_000_000 for k in (1, 3, 5, 7)) for t in times]
+    audit = audit_take(messages, slipped, KICK_SNARE)  # 21 ms behind by the end: more than half a tick
+    assert counts(audit) == (9, 3, 3, 0, 0) and audit.worst_ms < 6
 
 
 def test_a_second_start_ends_the_take_it_began_again():
@@ -182,3 +191,36 @@ def test_a_note_at_a_wrong_place_reaches_every_listener():
     late = {0: [[0x99, 36, 100]], 5: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}
     audit = audit_listeners([take(late, 10), take(late, 10, start_ns=0)], KICK_SNARE)
     assert (audit.lost, audit.extra) == (1, 1)
+
+
+def test_a_listener_that_heard_less_hides_no_extra_note():
+    extra = {**ON_TIME, 2: [[0x99, 36, 100]]}  # a kick the pattern does not have
+    heard = take(extra, 10)
+    for other in (([], []), take(extra, 3)):  # a listener that heard nothing, or only the first steps
+        assert audit_listeners([heard, other], KICK_SNARE).extra == 1
+
+
+def test_two_listeners_that_pair_one_note_differently_still_show_the_lost_one():
+    v = pattern((3, HAT, 70), (4, HAT, 70))
+    o = np.zeros(v.shape, np.float32)
+    o[0, 3, HAT], o[0, 4, HAT] = 0.3, -0.3  # two hats 50 ms apart at 120 BPM; only the first was sent
+    expect = Expectation(v, GM, 9, frozenset(), o)
+    tap = take({3.3 + 0.3: [[0x99, 42, 70]]}, 10)  # 37.5 ms late: nearest the first hat
+    dump = take({3.3 + 0.34: [[0x99, 42, 70]]}, 10, start_ns=0)  # 42.5 ms late: past it, nearest the second
+    assert audit_listeners([tap, dump], expect).lost == 1
+
+
+def test_the_dump_s_lines_are_read_as_timed_messages():
+    assert dump_line("  78080: 99 24 64 note on  (channel  9): pitch  36, velocity 100", 48000) == (
+        1_626_666_666, [0x99, 36, 100])
+    assert dump_line("  96000: f8", 48000) == (2_000_000_000, [CLOCK])
+    assert dump_line("  96000: fa", 48000)[1] == [START] and dump_line("     12: fc", 48000)[1] == [STOP]
+    assert dump_line("  480: b9 07 64 control change (channel  9): controller  7, value 100", 48000)[1] == [
+        0xB9, 7, 100]
+    for junk in ("", "Cannot connect to server socket err = No such file or directory", "  12: ", "x: 99 24 64"):
+        assert dump_line(junk, 48000) is None
+
+
+def test_a_take_has_ended_at_its_stop_or_a_second_start():
+    assert not take_ended([[CLOCK], [START], [CLOCK]]) and not take_ended([[STOP]])
+    assert take_ended([[START], [CLOCK], [STOP]]) and take_ended([[START], [CLOCK], [START]])

@@ -49,9 +49,9 @@ def test_no_threads_pile_up(soak):
 
 def test_every_note_of_every_audit_arrives(soak):
     """Heard by two listeners of different makes (a note one of them missed under load was still sent), each of
-    which heard every take."""
+    which heard nearly all of every take."""
     assert soak.audits >= 4 and soak.notes_expected > 0, soak.to_json()
-    assert min(soak.audit_steps_by_listener) >= 0.9 * soak.audit_steps, soak.to_json()
+    assert soak.audits_a_listener_cut == 0, soak.to_json()
     assert (soak.notes_lost, soak.notes_extra) == (0, 0), soak.to_json()
 
 

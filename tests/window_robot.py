@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from jack_server import JackServer, jack_available
-from note_audit import STOP, Audit, audit_listeners, is_note_on, notes_after_stop
+from jack_server import JackServer
+from note_audit import Audit, audit_listeners, is_note_on, notes_after_stop, take_ended
 from soak_app import App, Tap, app_command
 from xvfb import XServer, missing_x_tools, screenshot
 
@@ -70,6 +71,7 @@ class SoakReport:
     note_worst_ms: float = 0.0  # the largest distance of an audited note from its place (told, not judged)
     notes_lost_by_listener: list = field(default_factory=lambda: [0, 0])  # the tap's and the dump's own misses
     audit_steps_by_listener: list = field(default_factory=lambda: [0, 0])  # the steps each of them heard
+    audits_a_listener_cut: int = 0  # audits in which a listener heard under 90% of the take's complete steps
     notes_after_stop: int = 0
     dialogs_closed: int = 0
     incidents: list = field(default_factory=list)  # what a musician would have noticed (see Robot.incident)
@@ -89,7 +91,7 @@ class SoakReport:
 
 def soak_unavailable(python: Path = Path(sys.executable)) -> str:
     """Why a soak cannot run here ('' when it can)."""
-    missing = missing_x_tools() + ([] if jack_available() else ["jackd"])
+    missing = missing_x_tools() + [tool for tool in ("jackd", "jack_midi_dump", "stdbuf") if not shutil.which(tool)]
     if missing:
         return f"{', '.join(missing)} not installed (scripts/setup.sh --test installs them)"
     if not app_command(python).exists():
@@ -369,7 +371,7 @@ class Robot:
         time.sleep(play_s)
         if not self.press_play_until(False):
             return None
-        self.wait(lambda: any(m[0] == STOP for _, m in self.tap.dump.read()[first_dumped:]), 2)
+        self.wait(lambda: take_ended([m for _, m in self.tap.dump.read()[first_dumped:]]), 2)  # the dump's lag
         timed, dumped = self.tap.read()[first:], self.tap.dump.read()[first_dumped:]
         result = audit_listeners([([m for _, m in timed], [t for t, _ in timed]),
                                   ([m for _, m in dumped], [t for t, _ in dumped])], expect)
@@ -391,7 +393,7 @@ def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[
         tap = app = None
         try:
             env = {**os.environ, **jack.env}
-            tap = Tap(tmp, env)
+            tap = Tap(tmp, env, jack.rate)
             app = App(tmp, x.display, jack.env)
             app.wait_for_window(config.start_timeout_s)
             if not Robot.wait(lambda: (app.config / "session.json").exists(), config.start_timeout_s):
@@ -490,6 +492,7 @@ def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
     report.notes_lost_by_listener = [a + b for a, b in zip(report.notes_lost_by_listener, result.lost_by_listener)]
     report.audit_steps_by_listener = [a + b for a, b in zip(report.audit_steps_by_listener,
                                                             result.steps_by_listener)]
+    report.audits_a_listener_cut += min(result.steps_by_listener) < 0.9 * result.steps
 
 
 def control_layout(python: Path = Path(sys.executable)) -> dict[str, list[int]]:

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Optional
 
 from drummachine import limits
 from drummachine.midi.clip import ClipWriteError, write_clip
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the live player and Link load only when `play` runs
 
     from drummachine.live.link_clock import LinkClock
     from drummachine.live.player import BarSource, Player
+    from drummachine.model.engine import Engine
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +103,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.lock and not args.lock_from:
         raise ValueError("--lock needs --lock-from FILE.mid, the groove whose hits are kept")
     engine = _engine(args)
+    args.temperature = model_temperature(args.temperature, engine)
     settings = Settings(bpm=args.bpm, temperature=args.temperature, bars=args.bars, feel_amount=args.feel,
                         feel_seed=args.feel_seed, knobs=parse_knobs(args.knob, engine))
     studio = Studio(engine, Session(settings=settings), api=None)  # nothing of the user's session is touched
@@ -244,6 +246,7 @@ def _play_source(args: argparse.Namespace) -> tuple["BarSource", str]:
     if args.pattern:
         return LoopSource(read_groove(args.pattern, 16)), f"{args.pattern.name} looped"
     engine = _engine(args)
+    args.temperature = model_temperature(args.temperature, engine)
     if args.morph:
         a, b = (read_groove(p, args.bars) for p in args.morph)
         source = MorphSource(engine, engine.encode(a), engine.encode(b), args.morph_bars, min(args.bars, a.bars),
@@ -345,6 +348,11 @@ def cmd_note_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_temperature(asked: Optional[float], engine: "Engine") -> float:
+    """The temperature asked for, else the one tuned with the model's prior."""
+    return engine.default_temperature if asked is None else asked
+
+
 def _ranged(p: argparse.ArgumentParser, flag: str, of: limits.Range, default=None, help: str = "") -> None:
     """A flag checked against the limits table; its range (and default) go into --help."""
     shown = f" (default {default:g})" if default is not None else ""
@@ -367,8 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="sample a new groove and write it as a MIDI clip", exit_on_error=False)
     _ranged(g, "--bars", limits.BARS, limits.BARS.default)
     _ranged(g, "--seed", limits.SEED, None, "same seed, same groove (default: a new one, printed)")
-    _ranged(g, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default,
-            "0 plays the likeliest hits for the code drawn (a new groove per seed); higher adds chance to every step")
+    _ranged(g, "--temperature", limits.TEMPERATURE, None,
+            "0 plays the likeliest hits for the code drawn (a new groove per seed); higher adds chance to every step "
+            "(default: the model's tuned temperature, 1 for the bundled model)")
     _ranged(g, "--feel", limits.FEEL, limits.FEEL.default,
             "velocity and timing learned from drummers: 0 on the grid, 1 as they play, 1.5 exaggerated")
     _ranged(g, "--feel-seed", limits.SEED, limits.SEED.default, "another seed, another drummer's touch")
@@ -410,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--api", choices=["alsa", "jack", "coremidi", "windowsmm"], help="force a MIDI API")
     _ranged(pl, "--bars", limits.BARS, limits.BARS.default, "length of the loop")
     _ranged(pl, "--seed", limits.SEED, None)
-    _ranged(pl, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default)
+    _ranged(pl, "--temperature", limits.TEMPERATURE, None, "(default: the model's tuned temperature)")
     _ranged(pl, "--feel", limits.FEEL, limits.FEEL.default, "the drummers' velocity and timing (0: the grid)")
     _ranged(pl, "--feel-seed", limits.SEED, limits.SEED.default)
     pl.add_argument("--morph", type=Path, nargs=2, metavar=("A.mid", "B.mid"), help="morph from A to B while playing")

@@ -31,8 +31,8 @@ def add_pad_command(sub) -> None:
     how.add_argument("--shape", choices=sorted(SHAPES), help="a named path (default: circle)")
     _ranged(p, "--bars", limits.PAD_PATH_BARS, None,
             "bars the path is stretched over (default: a bar per --path point, or 8 for a shape)")
-    _ranged(p, "--temperature", limits.TEMPERATURE, limits.TEMPERATURE.default,
-            "how the pad's codes are decoded, and seed corners sampled")
+    _ranged(p, "--temperature", limits.TEMPERATURE, None,
+            "how the pad's codes are decoded, and seed corners sampled (default: the model's tuned temperature)")
     _ranged(p, "--seed", limits.SEED, 0, "the sampler's seed at every point of the pad")
     p.add_argument("--mix", choices=MIXES, default="slerp",
                    help="slerp (default): great circles in the prior's frame; bilinear: area-weighted codes")
@@ -56,7 +56,7 @@ def pad_path(args: argparse.Namespace) -> tuple[PadPath, int, str]:
 
 def cmd_pad(args: argparse.Namespace) -> int:
     """Through the studio's pad, as the window's: the same mix, corners, feel and clip writer."""
-    from drummachine.cli import _engine, feel_words, plural
+    from drummachine.cli import _engine, feel_words, model_temperature, plural
     from drummachine.groove.take import Take
     from drummachine.midi.clip import write_clip
     from drummachine.midi.reader import read_groove
@@ -65,6 +65,7 @@ def cmd_pad(args: argparse.Namespace) -> int:
 
     path, bars, named = pad_path(args)
     engine = _engine(args)
+    args.temperature = model_temperature(args.temperature, engine)
     settings = Settings(bpm=args.bpm, swing=args.swing, temperature=args.temperature, feel_amount=args.feel,
                         feel_seed=args.feel_seed)
     studio = Studio(engine, Session(settings=settings), api=None)  # nothing of the user's session is touched

@@ -194,7 +194,7 @@ def test_the_window_is_told_about_both_damaged_files(tmp_path):
     (tmp_path / "note_maps.json").write_text('{"General MIDI": [60, 61, 62, 63, 64, 65, 66, 67, 68]}')
     (tmp_path / "session.json").write_text("[]")
     session, notice = load_session(tmp_path)
-    assert session.pattern.bars == 2 and not session.pattern.hits.any()
+    assert session is None  # a new one starts (at the model's temperature: the studio makes it)
     assert "the saved session could not be read (it holds a list, not a session)" in notice
     assert "note_maps.json was repaired ('General MIDI' was renamed 'General MIDI (saved)'" in notice
     assert load_session(tmp_path)[1] == ""

@@ -12,8 +12,8 @@ from drummachine.model.folder import ModelError
 from drummachine.studio.session import Session
 
 
-def load_session(config: Optional[Path] = None) -> tuple[Session, str]:
-    """The saved session (or a new one) and what the status bar should say about the files read.
+def load_session(config: Optional[Path] = None) -> tuple[Optional[Session], str]:
+    """The saved session (None: start a new one) and what the status bar should say about the files read.
 
     Damaged files are repaired or set aside by their loaders; only a config folder that cannot be read
     or written at all is left here, and the window opens anyway.
@@ -22,8 +22,8 @@ def load_session(config: Optional[Path] = None) -> tuple[Session, str]:
         _maps, maps_note = note_maps.read_user_maps(config)
         session, note = Session.load(config)
     except OSError as exc:
-        return Session(), f"the saved session could not be read ({exc.strerror or exc}); a new one was started"
-    return session or Session(), "; ".join(filter(None, (note, maps_note)))
+        return None, f"the saved session could not be read ({exc.strerror or exc}); a new one was started"
+    return session, "; ".join(filter(None, (note, maps_note)))
 
 
 def create_window(model: Optional[Path] = None, config: Optional[Path] = None, api: Optional[str] = "auto"):
@@ -35,7 +35,7 @@ def create_window(model: Optional[Path] = None, config: Optional[Path] = None, a
     except ModelError as exc:
         engine, error = None, f"model not loaded: {exc}"
     window = MainWindow(engine, session, config, api, engine_error="; ".join(filter(None, (error, note))))
-    if engine is not None and not session.pattern.hits.any():
+    if engine is not None and not window.studio.session.pattern.hits.any():
         window.fixed_seed.setChecked(True)
         window.seed.setValue(7)
         window.generate()

@@ -64,8 +64,9 @@ class DragClip(QLabel):
         drag.exec(Qt.DropAction.CopyAction)
 
 
-TEMPERATURE_TIP = ("temperature: how freely each step is drawn. 1 (the default) plays the hits as the model "
-                   "learned them, rare toms and crashes included; 0 plays only the likeliest hits for the code "
+TEMPERATURE_TIP = ("temperature: how freely each step is drawn. 1 (the bundled model's default, tuned with it) plays "
+                   "the hits as the model learned them, rare toms and crashes included; 0 plays only the likeliest "
+                   "hits for the code "
                    "drawn; above 1 is wilder. Generate draws a new code each press: turn 'fixed seed' on to hear "
                    "the same groove again")
 

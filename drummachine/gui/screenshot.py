@@ -42,7 +42,6 @@ def main() -> int:
     args = ap.parse_args()
     from PySide6.QtWidgets import QApplication
 
-    from drummachine import limits
     from drummachine.gui.app import create_window
 
     app = QApplication(sys.argv)
@@ -86,7 +85,7 @@ def main() -> int:
     window.fixed_seed.setChecked(True)
     window.seed.setValue(SEED)
     window.bars.setCurrentText("16")
-    window.temperature.setValue(limits.TEMPERATURE.default)  # as a musician finds it: the tuned default
+    window.temperature.setValue(studio.engine.default_temperature)  # as a musician finds it: the tuned default
     settle()
     window.generate()
     settle()

@@ -12,6 +12,7 @@ from typing import Iterator, Optional, Union
 
 import numpy as np
 
+from drummachine import limits
 from drummachine.model import format as fmt
 from drummachine.model.latent import interpolation_points, slerp
 from drummachine.model.uniforms import bar_uniforms
@@ -94,6 +95,11 @@ class Engine:
     @property
     def provider(self) -> str:
         return self.model.provider
+
+    @property
+    def default_temperature(self) -> float:
+        """Where sampling starts: the temperature tuned with this model's prior, else the app's default."""
+        return self.model.temperature if self.model.temperature is not None else limits.TEMPERATURE.default
 
     # --- latent codes -------------------------------------------------------------------------------------
     def random_latent(self, seed: int) -> np.ndarray:

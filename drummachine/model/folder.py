@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from drummachine import limits
 from drummachine.model import format as fmt
 from drummachine.model.feel import Feel
 from drummachine.model.fills import Fills
@@ -52,6 +53,7 @@ class ModelFiles:
     knobs: Optional["Knobs"] = None  # attribute directions in the code space; None for a folder without them
     fills: Optional["Fills"] = None  # fill and landing directions of a bar's code; None for a folder without them
     bar_coherence: float = 0.0  # how much a groove's bars share their sampling draws (model/uniforms.py)
+    temperature: Optional[float] = None  # the sampling temperature tuned with the prior (model.json); None: untuned
 
     @property
     def name(self) -> str:
@@ -94,6 +96,25 @@ def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray, float]
     if coherence.size != 1 or not 0.0 <= coherence[0] <= 1.0:  # the comparison also refuses nan
         raise ModelError(f"{path} has a bar coherence of {coherence.tolist()}; it must be one number from 0 to 1")
     return mean, chol, float(coherence[0])
+
+
+def _read_tuned_temperature(path: Path) -> Optional[float]:
+    """The temperature `python -m export.prior --tune` chose for this model (model.json's prior_scales), so that
+    a model's samples start where they matched the held-out grooves best; None when the folder says nothing."""
+    if not path.is_file():
+        return None
+    try:
+        scales = json.loads(path.read_text()).get("prior_scales") or {}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ModelError(f"{path} cannot be read as the model's card data ({exc})") from exc
+    if not isinstance(scales, dict) or not scales.get("tuned") or "temperature" not in scales:
+        return None
+    value = scales["temperature"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            limits.TEMPERATURE.low <= value <= limits.TEMPERATURE.high):
+        raise ModelError(f"{path} has a tuned temperature of {value!r}; it must be a number from "
+                         f"{limits.TEMPERATURE.low:g} to {limits.TEMPERATURE.high:g}")
+    return float(value)
 
 
 def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool = True) -> ModelFiles:
@@ -141,4 +162,5 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
     return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
-                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs, fills, coherence)
+                      json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs, fills, coherence,
+                      _read_tuned_temperature(folder / fmt.INFO))

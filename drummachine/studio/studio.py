@@ -39,7 +39,7 @@ from drummachine.model.engine import Engine, Lock, new_seed
 from drummachine.model.feel import FeelSettings
 from drummachine.model.fills import check_every, fill_bars
 from drummachine.studio.pad import PadController
-from drummachine.studio.session import BAR_CHOICES, Session
+from drummachine.studio.session import BAR_CHOICES, Session, Settings
 
 SLOTS = ("A", "B")
 SYNCS = ("internal", "midi", "link")  # our own clock, a DAW's MIDI clock followed, Ableton Link
@@ -111,7 +111,8 @@ class Studio:
                  on_step: Callable[[int, int], None] = lambda bar, step: None,
                  make_player: MakePlayer = _default_player):
         self.engine = engine
-        self.session = session or Session()
+        # a new session starts at the model's tuned temperature; a saved one keeps the musician's
+        self.session = session or Session(settings=Settings(temperature=engine.default_temperature) if engine else None)
         self.config = config
         self.api = self._pick_api(api)
         self._post = post

@@ -91,8 +91,9 @@ def test_a_position_always_sounds_the_same_and_the_middle_is_a_mix(studio):
     assert not any(np.allclose(z, c.code) for c in studio.pad.corners)
     # between four sampled grooves the middle is a groove too (between one-instrument corners, the bundled
     # model's greedy decode of the middle may be silence: no groove in the data sounds like that mix)
-    for corner in range(4):
-        studio.pad.fill_corner(corner, "sample")
+    assert studio.pad.fill_corner(0, "sample") and studio.pad.corners[0].label == "sample"
+    for corner, seed in enumerate((11, 12, 13, 14)):  # seeded: a new sample's random seed made this flaky
+        studio.pad.set_corner(corner, studio.engine.sample(None, 1.0, seed))
     assert studio.pad.performance(4).hits.sum() > 4 * 8
 
 

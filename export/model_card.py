@@ -16,6 +16,10 @@ def train_command(model: dict, train: dict) -> str:
             + (f"--sampling-p {train['sampling_p']:g} " if train.get("sampling") == "fixed" else
                f"--sampling-rate {train['sampling_rate']:g} ") + f"--seed {train['seed']}"
             + (f" --word-dropout {train['word_dropout']:g}" if train.get("word_dropout") else "")
+            + (f" --context-dropout {train['context_dropout']:g}" if train.get("context_dropout") else "")
+            + (f" --part-mix {train['part_mix']:g}" if train.get("part_mix") else "")
+            + (f" --weight-decay {train['weight_decay']:g}" if train.get("weight_decay") else "")
+            + (f" --dropout {model['dropout']:g}" if model.get("dropout") else "")
             + (" --bar-context" if model.get("bar_context") else "")
             + (f" --bar-latent {model['bar_latent']}" if model.get("bar_latent") else ""))
 

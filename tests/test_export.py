@@ -154,3 +154,16 @@ def test_damaged_card_notes_are_named_and_the_folder_is_left_alone(tiny_checkpoi
         with pytest.raises(ValueError, match="card_notes.json is not a card notes file"):
             export_checkpoint(run / "checkpoint.pt", tmp_path / "out", {}, progress=lambda m: None)
         assert not (tmp_path / "out").exists()
+
+
+def test_the_card_s_command_names_every_regulariser_the_run_used():
+    from export.model_card import train_command
+
+    model = {"model": "hier", "bars": 16, "bar_latent": 16, "dropout": 0.3}
+    train = {"batch": 32, "steps": 3500, "lr": 0.001, "lr_decay": 0.9999, "free_bits": 256, "max_beta": 0.2,
+             "beta_rate": 0.9995, "sampling": "fixed", "sampling_p": 0.5, "seed": 0, "part_mix": 0.5,
+             "weight_decay": 0.01, "word_dropout": 0.0}
+    command = train_command(model, train)
+    assert all(flag in command for flag in ("--part-mix 0.5", "--weight-decay 0.01", "--dropout 0.3",
+                                            "--bar-latent 16"))
+    assert "--word-dropout" not in command

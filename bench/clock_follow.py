@@ -48,10 +48,7 @@ def run(engine: Engine, bpm: float, beats: int, tmp: Path) -> dict:
     try:
         studio.session.commit(Take(Pattern(v)))
         studio.set_feel(amount=0.0)
-        deadline = time.monotonic() + 10
-        while not any(p.endswith("DAW clock") for p in studio.clock_inputs()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        port = next(p for p in studio.clock_inputs() if p.endswith("DAW clock"))
+        port = daw.seen_by(studio)
         if not studio.set_sync("midi", port):
             raise RuntimeError(f"the studio would not follow {port}: {studio.notice}")
         rec = Recorder(tmp)

@@ -168,13 +168,24 @@ class DawClock:
     def __init__(self, tmp: Path, bpm: float, beats: int, from_step: int = -1, port: str = "DAW clock",
                  hold: bool = False):
         self.ticks_file = tmp / f"ticks-{time.monotonic_ns()}.txt"
-        self.hold = hold
+        self.hold, self.port = hold, port
         self.proc = subprocess.Popen(
             [sys.executable, str(CLOCK_SOURCE), "--port", port, "--bpm", str(bpm), "--beats", str(beats),
              "--from-step", str(from_step), "--out", str(self.ticks_file), *(["--hold"] if hold else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if "ready" not in self.proc.stdout.readline():
             raise RuntimeError("the clock source did not start")
+
+    def seen_by(self, studio, timeout_s: float = 10.0) -> str:
+        """The studio's name for this DAW's port, once it lists the port among its clock inputs."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = [p for p in studio.clock_inputs() if p.endswith(self.port)]
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the studio never listed the DAW's port {self.port!r} among its clock inputs")
+            time.sleep(0.1)
 
     def play(self) -> list[int]:
         """Run the whole performance; returns the send time (perf_counter_ns) of every tick. With `hold`, its

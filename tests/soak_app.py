@@ -42,6 +42,23 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+class StreamedLines:
+    """A file another process writes line by line, read as it grows: each call gives the lines completed since
+    the last (the last piece may be a line still being written)."""
+
+    def __init__(self, path: Path):
+        self._fh = open(path)
+        self._partial = ""
+
+    def new(self) -> list[str]:
+        self._partial += self._fh.read()
+        *lines, self._partial = self._partial.split("\n")
+        return lines
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 def dump_line(line: str, rate: int) -> Optional[tuple[int, list[int]]]:
     """One line of `jack_midi_dump -a` ("  78080: 99 24 64 note on  (channel  9): ..."): (ns since the dump
     started, message), or None for a line that holds no message (a warning)."""
@@ -67,8 +84,7 @@ class Dump:
             self.proc = subprocess.Popen(["stdbuf", "-oL", "jack_midi_dump", "-a", DUMP_CLIENT], stdout=out,
                                          stderr=err, env=env)
         self.timed: list[tuple[int, list[int]]] = []
-        self._fh = open(self.path)
-        self._partial = ""
+        self._lines = StreamedLines(self.path)
         for _ in range(50):
             ports = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True).stdout.split()
             if f"{DUMP_CLIENT}:input" in ports:
@@ -82,14 +98,12 @@ class Dump:
 
     def read(self) -> list[tuple[int, list[int]]]:
         """Every message so far, as (arrival ns since the dump started, message)."""
-        self._partial += self._fh.read()
-        *lines, self._partial = self._partial.split("\n")
-        self.timed += [m for m in (dump_line(line, self.rate) for line in lines) if m is not None]
+        self.timed += [m for m in (dump_line(line, self.rate) for line in self._lines.new()) if m is not None]
         return self.timed
 
     def close(self) -> None:
         end(self.proc)
-        self._fh.close()
+        self._lines.close()
 
 
 class Tap:
@@ -110,15 +124,12 @@ class Tap:
             end(self.proc)
             raise
         self.timed: list[tuple[int, list[int]]] = []
-        self._fh = open(self.path)
-        self._partial = ""
+        self._lines = StreamedLines(self.path)
         self._playing = False
 
     def read(self) -> list[tuple[int, list[int]]]:
         """Every message so far, as (arrival ns, message)."""
-        self._partial += self._fh.read()
-        *lines, self._partial = self._partial.split("\n")  # the last piece may be a line still being written
-        for line in lines:
+        for line in self._lines.new():
             t, *msg = json.loads(line)
             self.timed.append((t, msg))
             if msg[0] in (START, STOP):
@@ -156,7 +167,7 @@ class Tap:
 
     def close(self) -> None:
         end(self.proc)
-        self._fh.close()
+        self._lines.close()
         self.dump.close()
 
 

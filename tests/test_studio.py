@@ -519,10 +519,7 @@ def test_the_studio_follows_a_daw_s_midi_clock_through_jack(jack, tmp_path, engi
     try:
         s.session.commit(Take(Pattern(v)))
         s.set_feel(amount=0.0)
-        deadline = time.monotonic() + 10
-        while not any(p.endswith("DAW clock") for p in s.clock_inputs()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        port = next(p for p in s.clock_inputs() if p.endswith("DAW clock"))
+        port = daw.seen_by(s)
         assert s.set_sync("midi", port) and s.sync == "midi" and s.armed and not s.playing
         assert "waiting for the DAW's Start" in s.status_line()
         rec = Recorder(tmp_path)

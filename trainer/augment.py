@@ -1,7 +1,7 @@
 """Training windows a drummer could have played: new bars from the parts of a window's own bars.
 
 With one code per bar, the model's reconstructions are limited by how few distinct bars 11k windows hold (the
-validation loss rises after ~2,000 steps while training accuracy climbs to 0.9). A bar's time-keeping layer (closed
+validation loss rises after ~2,000 steps while training accuracy keeps climbing). A bar's time-keeping layer (closed
 and open hat, ride) and its kick, snare, toms and crash are largely independent choices of the same player in the
 same performance, so a window whose hat layers are handed round among its own bars holds bars of that player's
 vocabulary that the file may not: more bars to learn from, none foreign to the window's style or tempo.
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import torch
 
-from drummachine.groove.vocabulary import NUM_CLASSES
+from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
 
-STEPS_PER_BAR = 16
 TIME_KEEPING = (2, 3, 8)  # closed hat, open hat, ride: the layer handed round (crash stays with the kick it lands on)
 LAYER_MASK = sum(1 << c for c in TIME_KEEPING)
-ALL_MASK = (1 << NUM_CLASSES) - 1
+ALL_MASK = NUM_TOKENS - 1
 
 
 def mix_parts(tokens: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:

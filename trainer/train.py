@@ -271,7 +271,7 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, cfg.lr, cfg.lr_decay, cfg.min_lr)
         idx = torch.randint(len(tokens), (per_rank,), device=dev, generator=generator)
-        batch = mix_parts(tokens[idx], cfg.part_mix, generator) if cfg.part_mix else tokens[idx]
+        batch = mix_parts(tokens[idx], cfg.part_mix, generator)  # no draws, the batch as it is, at share 0
         with amp:
             loss, m = batch_loss(net, batch, cfg, step, generator)
         optimizer.zero_grad(set_to_none=True)

@@ -18,6 +18,8 @@ def train_command(model: dict, train: dict) -> str:
             + (f" --word-dropout {train['word_dropout']:g}" if train.get("word_dropout") else "")
             + (f" --context-dropout {train['context_dropout']:g}" if train.get("context_dropout") else "")
             + (f" --part-mix {train['part_mix']:g}" if train.get("part_mix") else "")
+            + (f" --part-layers {train['part_layers']}" if train.get("part_mix")
+               and train.get("part_layers", "hats") != "hats" else "")
             + (f" --weight-decay {train['weight_decay']:g}" if train.get("weight_decay") else "")
             + (f" --dropout {model['dropout']:g}" if model.get("dropout") else "")
             + (" --bar-context" if model.get("bar_context") else "")

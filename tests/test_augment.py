@@ -32,3 +32,39 @@ def test_the_share_decides_how_many_windows_change_and_none_is_no_change():
 def test_a_window_of_one_bar_is_left_alone():
     tokens = windows(bars=1)
     assert torch.equal(mix_parts(tokens, 1.0, torch.Generator().manual_seed(1)), tokens)
+
+
+def test_each_group_moves_on_its_own_and_the_rest_stays():
+    from trainer.augment import PARTS, layer_masks
+
+    kick_mask = layer_masks("kick")[0]
+    masks = layer_masks("hats,kick")
+    assert masks == (LAYER_MASK, kick_mask)
+    tokens = windows()
+    mixed = mix_parts(tokens, 1.0, torch.Generator().manual_seed(1), masks)
+    assert torch.equal(mixed & ~(LAYER_MASK | kick_mask) & 511, tokens & ~(LAYER_MASK | kick_mask) & 511)
+    for mask in masks:
+        layers = lambda t: sorted(map(tuple, (t & mask).view(16, 16).tolist()))  # noqa: E731
+        assert all(layers(a) == layers(b) for a, b in zip(mixed, tokens))
+    # the two groups are not moved together: some bar's kick now sits with another bar's hats than before
+    pairs = lambda t: set(zip(map(tuple, (t & LAYER_MASK).view(16, 16).tolist()),  # noqa: E731
+                             map(tuple, (t & kick_mask).view(16, 16).tolist())))
+    assert any(pairs(a) != pairs(b) for a, b in zip(mixed, tokens))
+    assert set(PARTS) == {"hats", "kick", "snare", "toms", "crash"}
+
+
+def test_the_default_group_draws_as_before():
+    """Runs trained before groups existed keep their random stream: one share draw, then one order per group."""
+    tokens = windows()
+    assert torch.equal(mix_parts(tokens, 0.5, torch.Generator().manual_seed(3)),
+                       mix_parts(tokens, 0.5, torch.Generator().manual_seed(3), (LAYER_MASK,)))
+
+
+@pytest.mark.parametrize("groups, named", [("hats,kik", "kik"), ("hats,hats", "hats"), ("hats,", "empty part"), ("hats++kick", "empty part"),
+                                           ("toms+crash,crash", "crash")])
+def test_a_misspelt_or_doubled_part_is_named(groups, named):
+    from trainer.augment import layer_masks
+
+    with pytest.raises(ValueError, match="--part-layers") as caught:
+        layer_masks(groups)
+    assert named in str(caught.value)

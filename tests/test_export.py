@@ -166,4 +166,5 @@ def test_the_card_s_command_names_every_regulariser_the_run_used():
     command = train_command(model, train)
     assert all(flag in command for flag in ("--part-mix 0.5", "--weight-decay 0.01", "--dropout 0.3",
                                             "--bar-latent 16"))
-    assert "--word-dropout" not in command
+    assert "--word-dropout" not in command and "--part-layers" not in command  # the default layers go unsaid
+    assert "--part-layers hats,kick" in train_command(model, {**train, "part_layers": "hats,kick"})

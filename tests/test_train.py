@@ -127,16 +127,21 @@ def test_a_run_continues_another_with_weight_decay_and_part_mixing(dataset, tmp_
     ckpt = load_checkpoint(tmp_path / "decayed" / "checkpoint.pt")
     assert ckpt["train_config"]["weight_decay"] == 0.01
     assert [g["weight_decay"] for g in ckpt["optimizer"]["param_groups"]] == [0.01]
-    for name, extra in (("plain", []), ("mixed", ["--part-mix", "1"])):
+    for name, extra in (("plain", []), ("mixed", ["--part-mix", "1"]),
+                        ("kicks too", ["--part-mix", "1", "--part-layers", "hats,kick"])):
         assert trainer_main(common + ["--out", str(tmp_path / name), "--steps", "3", *extra]) == 0
-    assert losses(tmp_path / "plain") != losses(tmp_path / "mixed")
+    assert losses(tmp_path / "plain") != losses(tmp_path / "mixed") != losses(tmp_path / "kicks too")
+    assert load_checkpoint(tmp_path / "kicks too" / "checkpoint.pt")["train_config"]["part_layers"] == "hats,kick"
 
 
-@pytest.mark.parametrize("flag, value", [("--part-mix", "1.5"), ("--weight-decay", "-0.1")])
-def test_a_bad_regulariser_is_named_by_its_flag(dataset, tmp_path, capsys, flag, value):
+@pytest.mark.parametrize("flag, value, said", [("--part-mix", "1.5", "--part-mix must be"),
+                                              ("--weight-decay", "-0.1", "--weight-decay must be"),
+                                              ("--part-layers", "hats,kik", "--part-layers: unknown part 'kik'")])
+def test_a_bad_regulariser_is_named_by_its_flag(dataset, tmp_path, capsys, flag, value, said):
     assert trainer_main(["train", "--model", "hier", "--bars", "2", "--preset", "tiny", "--data", str(dataset),
                          "--out", str(tmp_path / "x"), flag, value]) == 2
-    assert f"{flag} must be" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "x" / "checkpoint.pt").exists()
 
 
 def test_a_bad_dropout_is_named_by_its_flag(dataset, tmp_path, capsys):

@@ -7,6 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from trainer.models import PRESETS, model_config
+from trainer.augment import layer_masks
 from trainer.train import TrainConfig, default_train_config, train
 
 # flag -> help; every default comes from TrainConfig, the one place that holds them
@@ -23,6 +24,7 @@ TRAIN_FLAGS = {
     "word_dropout": "share of decoder input tokens zeroed while training",
     "context_dropout": "share of bars a --bar-context decoder trains without the bar before",
     "part_mix": "share of training windows whose hat and ride layers are shuffled among their own bars",
+    "part_layers": "the layers --part-mix hands round: groups by comma, each on its own (hats,kick; toms+crash)",
     "weight_decay": "decoupled weight decay (AdamW; 0: plain Adam)",
     "valid_windows": "validation windows scored (0: all)",
     "log_every": "steps between log rows",
@@ -68,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--dropout must be at least 0 and below 1, not {args.dropout}")
     if not 0.0 <= args.part_mix <= 1.0:
         raise ValueError(f"--part-mix must be between 0 and 1, not {args.part_mix}")
+    layer_masks(args.part_layers)  # a misspelt part is named before anything trains
     if args.weight_decay < 0:
         raise ValueError(f"--weight-decay must be at least 0, not {args.weight_decay}")
     if args.bar_context and args.model != "hier":

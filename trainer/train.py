@@ -23,7 +23,7 @@ from tqdm import tqdm
 from trainer.checkpoint import load_checkpoint, save_checkpoint
 from trainer.dataset import load_windows
 from trainer.models import ModelConfig, build_model, count_parameters, kl_cost, kl_divergence
-from trainer.augment import mix_parts
+from trainer.augment import DEFAULT_GROUPS, layer_masks, mix_parts
 from trainer.schedules import kl_beta, learning_rate, sampling_probability
 
 CHECKPOINT = "checkpoint.pt"
@@ -49,6 +49,7 @@ class TrainConfig:
     word_dropout: float = 0.0  # share of decoder input tokens zeroed while training
     context_dropout: float = 0.0  # share of bars a bar-context decoder trains without the bar before
     part_mix: float = 0.0  # share of training windows whose hat and ride layers are shuffled among their bars
+    part_layers: str = DEFAULT_GROUPS  # the layer groups --part-mix hands round, each on its own: hats,kick
     weight_decay: float = 0.0  # decoupled weight decay (AdamW) per step, scaled by the learning rate; 0: plain Adam
     log_every: int = 10
     eval_every: int = 200
@@ -203,6 +204,7 @@ def train(
 
     torch.manual_seed(cfg.seed + rank)
     generator = torch.Generator(dev).manual_seed(cfg.seed + rank)
+    masks = layer_masks(cfg.part_layers)  # the layer groups --part-mix hands round
     train_set = load_windows(data, model_cfg.bars, "train")
     valid_set = load_windows(data, model_cfg.bars, "valid")
     if len(train_set) == 0:
@@ -271,7 +273,7 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, cfg.lr, cfg.lr_decay, cfg.min_lr)
         idx = torch.randint(len(tokens), (per_rank,), device=dev, generator=generator)
-        batch = mix_parts(tokens[idx], cfg.part_mix, generator)  # no draws, the batch as it is, at share 0
+        batch = mix_parts(tokens[idx], cfg.part_mix, generator, masks)  # no draws, the batch as it is, at share 0
         with amp:
             loss, m = batch_loss(net, batch, cfg, step, generator)
         optimizer.zero_grad(set_to_none=True)

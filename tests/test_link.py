@@ -369,6 +369,7 @@ def test_play_sync_link_sounds_each_beat_on_the_peers_grid_through_tempo_changes
     print(f"{len(lags)} beats heard: lag after the peer's beat {lags[0]:.2f} .. {lags[-1]:.2f} ms, "
           f"median {lags[len(lags) // 2]:.2f} ms")
     # a note sent on its beat reaches the recorder at the start of the next JACK cycle (up to one period later),
-    # and is read there within the cycle; 3 periods allow a late wake-up of a loaded machine, not a wrong grid
-    assert -0.5 < lags[0] and lags[-1] < 3 * JACK_PERIOD_MS + 1.0, lags
+    # and is read there within the cycle. The largest lag only has to rule out a wrong grid (a sixteenth is 125 ms
+    # at 120 BPM): a loaded CI machine woke late once by 9.4 ms. How close it stays is bench/link_phase.py's to say.
+    assert -0.5 < lags[0] and lags[-1] < 25.0, lags
     assert lags[len(lags) // 2] < JACK_PERIOD_MS + 1.0, lags

@@ -16,10 +16,9 @@ from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
 
 # the parts that can be handed round, by class (kick 0, snare 1, closed hat 2, open hat 3, toms 4-6, crash 7, ride 8)
 PARTS: dict[str, tuple[int, ...]] = {"hats": (2, 3, 8), "kick": (0,), "snare": (1,), "toms": (4, 5, 6), "crash": (7,)}
-TIME_KEEPING = PARTS["hats"]  # closed hat, open hat, ride (the crash stays with the kick it lands on)
-LAYER_MASK = sum(1 << c for c in TIME_KEEPING)
+LAYER_MASK = sum(1 << c for c in PARTS["hats"])  # the time-keeping layer (the crash stays with the kick it lands on)
 ALL_MASK = NUM_TOKENS - 1
-DEFAULT_GROUPS = "hats"
+DEFAULT_GROUPS = "hats"  # what --part-mix hands round unless --part-layers says otherwise
 
 
 def layer_masks(groups: str) -> tuple[int, ...]:
@@ -41,10 +40,11 @@ def layer_masks(groups: str) -> tuple[int, ...]:
 
 
 def mix_parts(tokens: torch.Tensor, share: float, generator: torch.Generator,
-              masks: tuple[int, ...] = (LAYER_MASK,)) -> torch.Tensor:
+              masks: tuple[int, ...] | None = None) -> torch.Tensor:
     """A batch of windows (batch x steps of token ids) where `share` of the windows (each by chance) have their
     bars' layers (each mask a group, by default the time-keeping layer) shuffled among their own bars, each group in
     its own order; the rest, and every window of one bar, unchanged."""
+    masks = layer_masks(DEFAULT_GROUPS) if masks is None else masks
     batch, steps = tokens.shape
     bars = steps // STEPS_PER_BAR
     if share <= 0.0 or bars < 2:

@@ -1,5 +1,10 @@
+"""A per-class logit bias fitted so that T=1 samples match the validation class rates (a trial, not kept):
+    .venv/bin/python docs/results/trials/class_bias_trial.py [SAMPLES=150] [ROUNDS=5] [MODEL=models/pbmss16]
+run from the repository root, with the dataset in data/gmd."""
 import sys, numpy as np
-sys.path.insert(0, '/work/main')
+from pathlib import Path
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
 import drummachine.model.engine as E
 from drummachine.groove.vocabulary import NUM_TOKENS, NUM_CLASSES
 from trainer.dataset import load_windows
@@ -10,13 +15,13 @@ orig = E.run_bar_decoder
 def patched(session, emb, h0, c0, uniforms, bias, *a, **k):
     return orig(session, emb, h0, c0, uniforms, bias + bits @ cb, *a, **k)
 E.run_bar_decoder = patched
-eng = E.Engine('/work/main/models/pbmss16')
-valid = load_windows('/work/main/data/gmd', 16, 'valid')
+eng = E.Engine(ROOT / (sys.argv[3] if len(sys.argv) > 3 else 'models/pbmss16'))
+valid = load_windows(ROOT / 'data/gmd', 16, 'valid')
 real = grooves_of(valid.tokens.astype(np.int64)); files = valid.file_index
 rr = real.mean(axis=(0, 1, 2))
 T = eng.default_temperature; N = int(sys.argv[1]) if len(sys.argv) > 1 else 150
 print('T', T, 'real rates', np.round(rr, 4))
-for it in range(int(sys.argv[2])):
+for it in range(int(sys.argv[2]) if len(sys.argv) > 2 else 5):
     hits = np.stack([eng.sample(None, T, s).pattern.hits for s in range(N)])
     sr = hits.mean(axis=(0, 1, 2))
     rows = sample_figure_rows(real, files, hits)

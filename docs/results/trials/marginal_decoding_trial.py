@@ -1,6 +1,11 @@
-"""Free-running rebuilds: argmax token vs per-class marginal threshold, on validation."""
+"""Free-running rebuilds: argmax token vs per-class marginal threshold, on validation (a trial, not kept):
+    .venv/bin/python docs/results/trials/marginal_decoding_trial.py CHECKPOINT [THRESHOLD...]
+run from the repository root, with the dataset in data/gmd. The decode loop is trainer/evaluate.py's `_greedy` with
+another choice of token at each step."""
 import sys, numpy as np, torch
-sys.path.insert(0, '/work/main')
+from pathlib import Path
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
 torch.set_num_threads(1)
 from trainer.checkpoint import load_model
 from trainer.dataset import load_windows
@@ -9,7 +14,7 @@ from trainer.grooves import hit_counts, f1_from_counts
 from trainer.groove_report import loop_most_common_bar
 from drummachine.groove.vocabulary import NUM_TOKENS, NUM_CLASSES, STEPS_PER_BAR, tokens_to_rows
 model, _ = load_model(sys.argv[1]); model.eval()
-valid = load_windows('/work/main/data/gmd', 16, 'valid')
+valid = load_windows(ROOT / 'data/gmd', 16, 'valid')
 tok = valid.tokens.astype(np.int64)
 bits = ((torch.arange(NUM_TOKENS)[:, None] >> torch.arange(NUM_CLASSES)) & 1).float()
 pow2 = (1 << torch.arange(NUM_CLASSES))

@@ -160,13 +160,13 @@ class NamespaceJack:
     machine misses cycles, and a MIDI event sent in a missed cycle is lost, which reads as a note not played."""
 
     def __init__(self, ns: NetNamespace, period: int = 128):
-        from jack_server import reclaim_dead_server_slots
+        from jack_server import reclaim_dead_server_slots, scheduling_modes
 
         self.name = f"dmlink{uuid.uuid4().hex[:8]}"
         self.closed = False
         self.proc: Optional[subprocess.Popen] = None
         reclaim_dead_server_slots()  # jack2 has 8 server slots a machine; killed servers keep theirs
-        for mode in (["-R", "-P", "70"], ["--no-realtime"]):
+        for mode in scheduling_modes():
             self.proc = ns.popen(["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", "48000", "-p", str(period)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             ready = ns.run(["jack_wait", "-s", self.name, "-w", "-t", "5"], timeout=20)

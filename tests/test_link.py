@@ -343,6 +343,9 @@ def test_play_sync_link_sounds_each_beat_on_the_peers_grid_through_tempo_changes
             while not (line := peer.reply(timeout_s=30.0)).get("done"):
                 grid[line["beat"]] = line["time_ns"]
             after = peer(op="status")
+            # the peer tells of the last beat 2 ms after it; its note may still be on its way to a loaded
+            # recorder: listen a fifth of a second more (the next beat is 400 ms or more away)
+            time.sleep(0.2)
         finally:
             if recorder is not None:
                 end(recorder, grace_s=10)
@@ -355,7 +358,9 @@ def test_play_sync_link_sounds_each_beat_on_the_peers_grid_through_tempo_changes
     assert after["playing"], "leaving stopped the peer's session"
     assert sorted(grid) == list(range(beats))
     heard = [json.loads(line) for line in (tmp_path / "heard.jsonl").read_text().splitlines()]
-    notes = [(m["t_ns"], m["msg"][1]) for m in heard if m["msg"][0] == NOTE_ON and m["msg"][2] > 0]
+    last = grid[beats - 1] + 0.2e9  # notes of beats after the peer's last one are not judged
+    notes = [(m["t_ns"], m["msg"][1]) for m in heard
+             if m["msg"][0] == NOTE_ON and m["msg"][2] > 0 and m["t_ns"] < last]
     on_beat: dict[int, list[tuple[float, int]]] = {}
     for t, pitch in notes:
         k = min(grid, key=lambda b: abs(grid[b] - t))

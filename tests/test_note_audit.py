@@ -47,17 +47,19 @@ def counts(audit) -> tuple[int, int, int, int, int]:
 
 def test_a_take_that_sent_every_note_loses_none():
     audit = audit_take(*take(ON_TIME, 10), KICK_SNARE)
-    assert counts(audit) == (9, 3, 3, 0, 0) and audit.worst_ms == 0
+    assert counts(audit) == (9, 3, 3, 0, 0) and audit.worst_ms == 0 and audit.misses == ()
 
 
 def test_a_missing_note_is_lost():
     audit = audit_take(*take({0: [[0x99, 36, 100]], 8: [[0x99, 36, 100]]}, 10), KICK_SNARE)
-    assert (audit.lost, audit.extra) == (1, 0)
+    assert (audit.lost, audit.extra) == (1, 0) and audit.misses == ("lost [153, 38, 90] due at step 4.00",)
 
 
 def test_a_note_a_step_late_is_lost_once_and_extra_once():
     audit = audit_take(*take({0: [[0x99, 36, 100]], 5: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}, 10), KICK_SNARE)
     assert (audit.lost, audit.extra) == (1, 1)
+    assert audit.misses == ("lost [153, 38, 90] due at step 4.00, nearest heard +125.0 ms from it",
+                            "extra [153, 38, 90] at step 5.00")
 
 
 def test_a_note_late_by_scheduling_jitter_still_counts_and_is_told():
@@ -185,6 +187,18 @@ def test_a_note_only_the_longer_listener_could_judge_counts_by_it():
     long_without_kick = _without(*long_without_kick, [0x99, 36, 100])  # and the kick of step 8
     audit = audit_listeners([short, long_without_kick], KICK_SNARE)
     assert (audit.steps, audit.expected, audit.lost) == (9, 3, 1)  # step 0's kick was heard by the short one
+
+
+def test_past_the_shorter_of_two_whole_takes_one_listener_s_late_note_is_not_judged():
+    notes = {**ON_TIME, 12: [[0x99, 38, 90]]}
+    expect = Expectation(pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100), (12, SNARE, 90)), GM, 9,
+                         frozenset())
+    late_tail = {**ON_TIME, 12.5: [[0x99, 38, 90]]}  # its process thread ran 60 ms late there
+    audit = audit_listeners([take(late_tail, 14), take(notes, 13, start_ns=0)], expect)
+    assert (audit.steps, audit.lost, audit.extra) == (13, 0, 0), audit.misses
+    # where both whole takes reached, the same late note is judged
+    audit = audit_listeners([take(late_tail, 14), take(late_tail, 14, start_ns=0)], expect)
+    assert (audit.lost, audit.extra) == (1, 1), audit.misses
 
 
 def test_a_note_at_a_wrong_place_reaches_every_listener():

@@ -69,6 +69,7 @@ class SoakReport:
     notes_lost: int = 0
     notes_extra: int = 0
     note_worst_ms: float = 0.0  # the largest distance of an audited note from its place (told, not judged)
+    note_misses: list = field(default_factory=list)  # the audits' lost and extra notes in words (the first 20)
     notes_lost_by_listener: list = field(default_factory=lambda: [0, 0])  # the tap's and the dump's own misses
     audit_steps_by_listener: list = field(default_factory=lambda: [0, 0])  # the steps each of them heard
     audits_a_listener_cut: int = 0  # audits in which a listener heard under 90% of the take's complete steps
@@ -488,6 +489,7 @@ def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
     report.notes_expected += result.expected
     report.notes_lost += result.lost
     report.notes_extra += result.extra
+    report.note_misses = (report.note_misses + [f"audit {report.audits}: {m}" for m in result.misses])[:20]
     report.note_worst_ms = max(report.note_worst_ms, result.worst_ms)
     report.notes_lost_by_listener = [a + b for a, b in zip(report.notes_lost_by_listener, result.lost_by_listener)]
     report.audit_steps_by_listener = [a + b for a, b in zip(report.audit_steps_by_listener,

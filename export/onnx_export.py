@@ -89,21 +89,28 @@ def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int 
 
 
 def gaussian_of_codes(codes: np.ndarray, bars: int = 0, groove_scale: float = 1.0, bar_scale: float = 1.0,
-                      ridge: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+                      ridge: float = 1e-3, section_scale: Optional[float] = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and Cholesky factor (float32) of the Gaussian the app draws codes from, fitted to training codes
     (N, latent): plainly, or, for a code of `bars` bar codes side by side, as a groove plus its bars'
-    variations (`groove_and_bar_gaussian`, its two spreads scaled)."""
+    variations (`groove_and_bar_gaussian`, its spreads scaled)."""
     codes = np.asarray(codes, np.float64)
     if bars:
-        mean, cov = groove_and_bar_gaussian(codes.reshape(len(codes), bars, -1), groove_scale, bar_scale)
+        mean, cov = groove_and_bar_gaussian(codes.reshape(len(codes), bars, -1), groove_scale, bar_scale,
+                                            section_scale)
     else:
         mean, cov = codes.mean(0), np.cov(codes.T)
     chol = np.linalg.cholesky(cov + ridge * np.eye(len(cov)))
     return mean.astype(np.float32), chol.astype(np.float32)
 
 
-def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_scale: float = 1.0
-                            ) -> tuple[np.ndarray, np.ndarray]:
+def halves(bars: int) -> np.ndarray:
+    """The section shape over a window's bars: the first half against the second, unit length (bars,)."""
+    shape = np.where(np.arange(bars) < bars // 2, 1.0, -1.0)
+    return shape / np.linalg.norm(shape)
+
+
+def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_scale: float = 1.0,
+                            section_scale: Optional[float] = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of windows of bar codes (N, bars, L) as a groove plus its bars' variations.
 
     A window's bar codes are its groove (their mean over the window) plus each bar's deviation from it. The groove
@@ -113,11 +120,20 @@ def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_sc
     `groove_scale` and `bar_scale` shrink the two parts: a Gaussian cannot hold "this bar again, exactly" as real
     grooves do, so with the fitted spread every sampled bar differs from the last more than a drummer's do; a
     smaller `bar_scale` (tuned on the validation grooves' bar-to-bar distances, see export/prior.py) brings the
-    variation back to the data's. Negative eigenvalues left by the pooling are clipped to 0."""
+    variation back to the data's. Negative eigenvalues left by the pooling are clipped to 0.
+
+    With `section_scale`, the deviations' section part (their component along `halves`: how the second half of
+    the window differs from the first, as when a drummer moves to the next section) is taken out of the bars'
+    variations and gets its own covariance and scale. Shrinking every bar's variation shrank the sections with it,
+    and sampled grooves then varied no more eight bars apart than one bar apart, where drummers' vary more."""
     n, bars, size = codes.shape
     mean = codes.reshape(-1, size).mean(0)
     groove = codes.mean(axis=1, keepdims=True)
     dev = codes - groove
+    if section_scale is not None:
+        shape = halves(bars)
+        amount = np.einsum("b,nbl->nl", shape, dev)  # each window's section change (N, L)
+        dev = dev - shape[None, :, None] * amount[:, None, :]
     lag = [np.einsum("nbi,nbj->ij", dev[:, : bars - k], dev[:, k:]) / (n * (bars - k)) for k in range(bars)]
     cov = np.kron(np.ones((bars, bars)), np.cov((groove[:, 0] - mean).T) * groove_scale**2)
     for i in range(bars):
@@ -126,6 +142,8 @@ def groove_and_bar_gaussian(codes: np.ndarray, groove_scale: float = 1.0, bar_sc
             cov[i * size:(i + 1) * size, j * size:(j + 1) * size] += block
             if j != i:
                 cov[j * size:(j + 1) * size, i * size:(i + 1) * size] += block.T
+    if section_scale is not None:
+        cov += np.kron(np.outer(shape, shape), amount.T @ amount / n * section_scale**2)
     cov = (cov + cov.T) / 2
     values, vectors = np.linalg.eigh(cov)
     cov = (vectors * np.clip(values, 0.0, None)) @ vectors.T

@@ -1,9 +1,11 @@
-"""The latent prior of a model with a code per bar: a groove plus its bars' variations, the two spreads tuned
+"""The latent prior of a model with a code per bar: a groove plus its bars' variations, their spreads tuned
 together with the temperature and the bar coherence the app samples at.
 
 A Gaussian over bar codes cannot say "this bar again, exactly", so with the spreads the training codes have,
 every sampled bar differs from the one before more than a drummer's bars do. This tool fits the prior
 (export/onnx_export.py `groove_and_bar_gaussian`) with a scale on the bars' variations and one on the groove,
+and optionally one of its own on the section change (how a window's last eight bars differ from its first: a
+drummer's grooves vary more eight bars apart than one bar apart, and shrinking every bar's variation lost that),
 and with `--tune` picks them, and the temperature to decode at, on the **validation** grooves: for each
 setting on the grid, samples are measured beside the real validation windows with every figure of
 trainer/grooves.py (hits per bar, backbeat, bar-to-bar distance at lags 1, 2, 4, 8, repeated and distinct
@@ -16,7 +18,7 @@ at a temperature that keeps the rare instruments, independent draws vary every b
 where the code does. It is tuned with the rest (for T > 0) and written into the prior file, where the engine
 reads it; the temperature goes to model.json (`prior_scales`), for the card.
 
-    python -m export.prior --model models/pbs16 --data data/gmd --tune [--temperatures 0 0.8 1]
+    python -m export.prior --model models/pbs16 --data data/gmd --tune [--temperatures 0 0.8 1] [--coherences 0.9 ...]
     python -m export.prior --model models/pbs16 --data data/gmd --groove-scale 1 --bar-scale 0.2 --coherence 0.95
 """
 
@@ -24,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -34,6 +38,7 @@ from drummachine.model import format as fmt
 
 GROOVE_SCALES = (1.0, 0.8)
 BAR_SCALES = (1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1)
+SECTION_SCALES = (None, 0.3, 0.5, 0.8)  # None: the section change is one of the bars' variations (bar scale)
 COHERENCES = (0.0, 0.9, 0.95, 0.98)
 
 
@@ -70,17 +75,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True, help="the dataset the model was trained on")
     ap.add_argument("--groove-scale", type=float, default=1.0)
     ap.add_argument("--bar-scale", type=float, default=1.0)
+    ap.add_argument("--section-scale", type=float, default=None,
+                    help="a scale of its own for how a window's second half differs from its first (default: none, "
+                         "the section change is scaled with the bars' variations)")
     ap.add_argument("--coherence", type=float, default=0.0, help="how much bars share their sampling draws (0-1)")
     ap.add_argument("--tune", action="store_true",
                     help="pick both scales, the temperature and the bar coherence on the validation grooves")
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.8, 1.0],
                     help="the temperatures tried with --tune (the best is recorded as the model's own)")
     ap.add_argument("--samples", type=int, default=100)
+    ap.add_argument("--coherences", type=float, nargs="+", default=list(COHERENCES), help="tried with --tune")
+    ap.add_argument("--groove-scales", type=float, nargs="+", default=list(GROOVE_SCALES), help="tried with --tune")
+    ap.add_argument("--bar-scales", type=float, nargs="+", default=list(BAR_SCALES), help="tried with --tune")
+    ap.add_argument("--section-scales", type=float, nargs="+",
+                    help="tried with --tune, beside none (default: " + " ".join(f"{x:g}" for x in SECTION_SCALES[1:])
+                         + ")")
     ap.add_argument("--codes-cache", type=Path, help="keep the training codes here (and read them from here)")
     args = ap.parse_args(argv)
-    if not 0.0 <= args.coherence <= 1.0:
-        print(f"error: --coherence is between 0 and 1, not {args.coherence}", file=sys.stderr)
-        return 2
+    for flag, values in (("--coherence", [args.coherence]), ("--coherences", args.coherences)):
+        if not all(0.0 <= c <= 1.0 for c in values):
+            print(f"error: {flag} is between 0 and 1, not {' '.join(f'{c:g}' for c in values)}", file=sys.stderr)
+            return 2
+    section_scales = [None, *(SECTION_SCALES[1:] if args.section_scales is None else args.section_scales)]
     try:
         engine = Engine(args.model)
         if not engine.model.config.get("bar_latent"):
@@ -93,27 +109,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     real, files = grooves_of(valid.tokens.astype(np.int64)), valid.file_index
 
-    def use(gs: float, bs: float, coherence: float):
-        mean, chol = gaussian_of_codes(codes, engine.bars, gs, bs)
+    def use(gs: float, bs: float, coherence: float, ss: Optional[float]):
+        mean, chol = gaussian_of_codes(codes, engine.bars, gs, bs, section_scale=ss)
         engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol, bar_coherence=coherence)
         return mean, chol
 
-    chosen, temperature = (args.groove_scale, args.bar_scale, args.coherence), None
+    chosen, temperature = (args.groove_scale, args.bar_scale, args.coherence, args.section_scale), None
     if args.tune:
         best = None
         for t in args.temperatures:
-            for coherence in COHERENCES if t > 0 else (0.0,):  # greedy decoding reads no random numbers
-                for gs in GROOVE_SCALES:
-                    for bs in BAR_SCALES:
-                        use(gs, bs, coherence)
-                        figures = sample_figures(engine, real, files, args.samples, t)
-                        s = score(figures)
-                        lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
-                        print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f}: {s[0]}/"
-                              f"{len(figures) - 1} match, lag 1/2/4/8 {lags}, repeats "
-                              f"{figures['repeat share'][1]:.3f}, diversity {figures['diversity'][1]:.2f}", flush=True)
-                        if best is None or s > best[0]:
-                            best = (s, (gs, bs, coherence), t)
+            for coherence in args.coherences if t > 0 else (0.0,):  # greedy decoding reads no random numbers
+                for gs, bs, ss in itertools.product(args.groove_scales, args.bar_scales, section_scales):
+                    use(gs, bs, coherence, ss)
+                    figures = sample_figures(engine, real, files, args.samples, t)
+                    s = score(figures)
+                    lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
+                    print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f} sections "
+                          f"{_section(ss)}: {s[0]}/{len(figures) - 1} match, lag 1/2/4/8 {lags}, repeats "
+                          f"{figures['repeat share'][1]:.3f}, diversity {figures['diversity'][1]:.2f}", flush=True)
+                    if best is None or s > best[0]:
+                        best = (s, (gs, bs, coherence, ss), t)
         _, chosen, temperature = best
         real_figures = {k: v[0].value for k, v in figures.items()}
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
@@ -126,17 +141,24 @@ def main(argv: list[str] | None = None) -> int:
         info = json.loads(info_path.read_text())
         info["latent_prior"] = (f"Gaussian fitted to the codes of {len(codes)} training windows as a groove plus its "
                                 f"bars' variations (groove spread x{chosen[0]:g}, bar variation x{chosen[1]:g}"
-                                f", bar coherence {chosen[2]:g}"
+                                + ("" if chosen[3] is None else
+                                   f", the change from the first eight bars to the last x{chosen[3]:g}")
+                                + f", bar coherence {chosen[2]:g}"
                                 + (f", tuned on the validation grooves with T={temperature:g}" if args.tune else "")
                                 + ")")
-        info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "bar_coherence": chosen[2],
+        info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "sections": chosen[3],
+                                "bar_coherence": chosen[2],
                                 "tuned": bool(args.tune), "temperature": temperature}
         info_path.write_text(json.dumps(info, indent=1))
         refresh_card(args.model)
     print(f"wrote {args.model / fmt.LATENT_PRIOR}: groove spread x{chosen[0]:g}, bar variation x{chosen[1]:g}, "
-          f"bar coherence {chosen[2]:g}"
+          f"sections {_section(chosen[3])}, bar coherence {chosen[2]:g}"
           + (f"; samples matched best at temperature {temperature:g}" if temperature is not None else ""))
     return 0
+
+
+def _section(scale: Optional[float]) -> str:
+    return "with the bars" if scale is None else f"{scale:4.2f}"
 
 
 if __name__ == "__main__":

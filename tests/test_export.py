@@ -126,6 +126,32 @@ def test_bar_codes_are_fitted_as_a_groove_plus_stationary_bar_variations():
     assert np.allclose(small[0, :, 0] - small[0, :, 7], (blocks[0, :, 0] - blocks[0, :, 7]) / 4, atol=0.02)
 
 
+def test_a_section_change_gets_a_scale_of_its_own():
+    import numpy as np
+
+    from export.onnx_export import groove_and_bar_gaussian
+
+    rng = np.random.default_rng(1)
+    section = np.where(np.arange(8) < 4, 1.0, -1.0)[None, :, None] * rng.standard_normal((4000, 1, 2))
+    codes = rng.standard_normal((4000, 1, 2)) + section + 0.3 * rng.standard_normal((4000, 8, 2))
+    _, pooled = groove_and_bar_gaussian(codes, bar_scale=0.5)
+    mean, cov = groove_and_bar_gaussian(codes, bar_scale=0.5, section_scale=1.0)
+    assert mean.shape == (16,) and np.allclose(cov, cov.T) and np.linalg.eigvalsh(cov).min() > -1e-9
+
+    def spread(c, i, j):  # the variance of bar j's code minus bar i's, first dimension
+        c = c.reshape(8, 2, 8, 2)
+        return c[i, 0, i, 0] + c[j, 0, j, 0] - 2 * c[i, 0, j, 0]
+
+    # the data: bars in one half differ by their own noise (2 x 0.09); across the halves the section adds 4 x 1
+    assert spread(cov, 0, 1) == pytest.approx(0.25 * 0.18, abs=0.02)  # the bars' variation, shrunk by 0.5^2
+    assert spread(cov, 0, 4) == pytest.approx(0.25 * 0.18 + 4.0, rel=0.1)  # the section change, kept whole
+    # pooled with the bars' variations, the section change was shrunk with them and spread over every lag
+    assert spread(pooled, 0, 4) < 1.5 and spread(pooled, 0, 1) > 2 * spread(cov, 0, 1)
+    # section scale 0: the two halves are one groove
+    _, none = groove_and_bar_gaussian(codes, bar_scale=0.5, section_scale=0.0)
+    assert spread(none, 0, 4) == pytest.approx(spread(none, 0, 1), abs=0.02)
+
+
 def test_the_card_s_hand_written_notes_beside_the_checkpoint_survive_a_new_export(tiny_checkpoint, tmp_path):
     from export.onnx_export import CARD_NOTES, export_checkpoint
 

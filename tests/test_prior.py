@@ -27,11 +27,14 @@ def test_the_prior_is_tuned_on_validation_grooves_and_recorded(tiny_per_bar_mode
     shutil.copytree(tiny_per_bar_model, folder)
     before = np.load(folder / fmt.LATENT_PRIOR)["chol"]
     assert prior_main(["--model", str(folder), "--data", str(dataset), "--tune", "--samples", "3",
-                       "--temperatures", "0", "1"]) == 0
+                       "--temperatures", "0", "1", "--section-scales", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "T 1 coherence 0.98 groove 0.80 bars 0.10" in out and "validation grooves:" in out
+    for sections in ("with the bars", "0.50"):
+        assert f"T 1 coherence 0.98 groove 0.80 bars 0.10 sections {sections}:" in out
+    assert "validation grooves:" in out and "sections 0.30" not in out
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["tuned"] and "tuned on the validation grooves" in info["latent_prior"]
+    assert info["prior_scales"]["sections"] in (None, 0.5)
     assert "bar variation" in (folder / fmt.CARD).read_text()
     engine = Engine(folder)
     assert not np.array_equal(engine.model.prior_chol, before)
@@ -56,4 +59,18 @@ def test_the_tuned_coherence_and_temperature_are_written_where_the_engine_reads_
 
 def test_a_coherence_outside_0_to_1_is_refused_in_one_sentence(tiny_per_bar_model, dataset, capsys):
     assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--coherence", "2"]) == 2
-    assert "--coherence is between 0 and 1" in capsys.readouterr().err
+    assert "--coherence is between 0 and 1, not 2" in capsys.readouterr().err
+    assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--tune",
+                       "--coherences", "0.9", "-1"]) == 2
+    assert "--coherences is between 0 and 1, not 0.9 -1" in capsys.readouterr().err
+
+
+def test_a_section_scale_is_fitted_and_told_on_the_card(tiny_per_bar_model, dataset, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--bar-scale", "0.2",
+                       "--section-scale", "0.5"]) == 0
+    info = json.loads((folder / fmt.INFO).read_text())
+    assert info["prior_scales"]["sections"] == 0.5
+    assert "the change from the first eight bars to the last x0.5" in (folder / fmt.CARD).read_text()
+    assert Engine(folder).sample(seed=2).pattern.bars == 16

@@ -3,10 +3,10 @@
 Samples' bar-to-bar distance is flat over lags 1-8 (about 10 cells), where real grooves' rises at lag 8 (13.3):
 drummers change sections. The bundled prior shrinks every bar's variation by 0.2 (tuned so that neighbouring bars
 differ as a drummer's do), which shrinks the slow, section-long part with the fast part. Here each training
-window's bar deviations are split along the bars into a slow part (the lowest cosines over the window: K=1 is
-"first half against second half") and the rest; the slow part keeps its own scale.
+window's bar deviations are split along the bars into a slow part (along a few slow shapes over the window,
+`basis`) and the rest; the slow part keeps its own scale.
 
-    .venv/bin/python docs/results/trials/section_prior_trial.py [MODEL=models/pbmflss16] [SAMPLES=100]
+    .venv/bin/python docs/results/trials/section_prior_trial.py [MODEL=models/pbmflss16] [SAMPLES=100] [FROM=0]
 run from the repository root, with the dataset in data/gmd and the model's training codes cached beside it
 (models/NAME.codes.npz, written by export.prior --codes-cache). Validation grooves only."""
 import sys
@@ -38,25 +38,35 @@ coherence = float(engine.model.bar_coherence)
 print(f"model {model.name}, T {T}, coherence {coherence}, bundled scales {scales}")
 
 
-def dct_basis(n: int, k: int) -> np.ndarray:
-    """Orthonormal DCT-II cosines 1..k over n bars (n, k)."""
+def basis(n: int, kind: str) -> np.ndarray:
+    """Orthonormal slow shapes over n bars (n, k): `cos1`, `cos2` the lowest DCT-II cosines (a drift over the
+    window), `halves` the first eight bars against the last eight (a section change), `cycle` one period of a
+    cosine and a sine (a drift that comes back round when the 16 bars loop)."""
     b = np.arange(n)
-    return np.stack([np.cos(np.pi * (b + 0.5) * j / n) for j in range(1, k + 1)], 1) * np.sqrt(2 / n)
+    if kind.startswith("cos"):
+        shapes = [np.cos(np.pi * (b + 0.5) * j / n) for j in range(1, int(kind[3:]) + 1)]
+    elif kind == "halves":
+        shapes = [np.where(b < n // 2, 1.0, -1.0)]
+    elif kind == "cycle":
+        shapes = [np.cos(2 * np.pi * b / n), np.sin(2 * np.pi * b / n)]
+    else:
+        raise ValueError(kind)
+    return np.stack([v / np.linalg.norm(v) for v in shapes], 1)
 
 
 groove = codes.mean(axis=1, keepdims=True)
 dev = codes - groove
 size = codes.shape[2]
 energy = (dev ** 2).sum()
-for k in (1, 2, 3):
-    B = dct_basis(bars, k)
+for kind in ("cos1", "cos2", "halves", "cycle"):
+    B = basis(bars, kind)
     low = np.einsum("bk,ck,ncl->nbl", B, B, dev)
-    print(f"share of the bars' variation in the lowest {k} cosine(s): {(low ** 2).sum() / energy:.3f} "
-          f"(white noise: {k / (bars - 1):.3f})")
+    print(f"share of the bars' variation along {kind}: {(low ** 2).sum() / energy:.3f} "
+          f"(white noise: {B.shape[1] / (bars - 1):.3f})")
 
 
-def prior(bar_scale: float, slow_scale: float, k: int):
-    B = dct_basis(bars, k)
+def prior(bar_scale: float, slow_scale: float, kind: str):
+    B = basis(bars, kind)
     low = np.einsum("bk,ck,ncl->nbl", B, B, dev)
     mean, cov = groove_and_bar_gaussian(codes - low, 1.0, bar_scale)  # the groove and the fast part
     flat = low.reshape(len(low), -1)
@@ -66,15 +76,17 @@ def prior(bar_scale: float, slow_scale: float, k: int):
 
 
 lag_names = [f"lag {k} distance" for k in (1, 2, 4, 8)]
-for bar_scale, slow_scale, k in [(0.2, 0.0, 1), (0.2, 0.5, 1), (0.2, 1.0, 1), (0.2, 1.0, 2), (0.2, 1.5, 1),
-                                 (0.15, 1.0, 1), (0.2, 2.0, 1)]:
+SETTINGS = [(0.2, 0.0, "cos1"), (0.2, 0.2, "cos1"), (0.2, 0.5, "cos1"), (0.2, 1.0, "cos1"), (0.2, 1.0, "cos2"),
+            (0.2, 1.5, "cos1"), (0.15, 1.0, "cos1"), (0.2, 2.0, "cos1"), (0.2, 0.5, "halves"), (0.2, 0.8, "halves"),
+            (0.2, 1.0, "halves"), (0.2, 0.5, "cycle"), (0.2, 0.8, "cycle")]
+for bar_scale, slow_scale, k in SETTINGS[int(sys.argv[3]) if len(sys.argv) > 3 else 0:]:
     mean, chol = prior(bar_scale, slow_scale, k)
     engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol)
     figures = sample_figures(engine, real, files, samples, T)
     s = score(figures)
     lags = " ".join(f"{figures[n][1]:5.2f}" for n in lag_names)
     missed = [n for n, (_, _, ok) in figures.items() if not ok and n != "diversity"]
-    print(f"bars x{bar_scale:g}, slow x{slow_scale:g} (K={k}): {s[0]}/{len(figures) - 1} match, lag 1/2/4/8 "
+    print(f"bars x{bar_scale:g}, slow x{slow_scale:g} ({k}): {s[0]}/{len(figures) - 1} match, lag 1/2/4/8 "
           f"{lags}, repeats {figures['repeat share'][1]:.3f}, distinct {figures['distinct bars'][1]:.2f}; "
           f"missed: {', '.join(missed)}", flush=True)
 print("validation grooves: lag 1/2/4/8 " + " ".join(f"{figures[n][0].value:5.2f}" for n in lag_names)

@@ -11,7 +11,8 @@ setting on the grid, samples are measured beside the real validation windows wit
 trainer/grooves.py (hits per bar, backbeat, bar-to-bar distance at lags 1, 2, 4, 8, repeated and distinct
 bars: inside the real interval; class rates: within 25% of the real rate), and the setting whose samples match
 the most figures (ties: the smallest summed relative gap of the lag distances and of the diversity between
-grooves) is written. The test split is never looked at.
+grooves) is written. The section scales are tried after the grid, at its best temperature, coherence and groove
+spread, with its best bar scale and that scale's neighbours. The test split is never looked at.
 
 The bar coherence (drummachine/model/uniforms.py) couples the random numbers each bar's steps are drawn with:
 at a temperature that keeps the rare instruments, independent draws vary every bar; coupled draws vary the bars
@@ -117,18 +118,30 @@ def main(argv: list[str] | None = None) -> int:
     chosen, temperature = (args.groove_scale, args.bar_scale, args.coherence, args.section_scale), None
     if args.tune:
         best = None
+
+        def trial(t: float, coherence: float, gs: float, bs: float, ss: Optional[float]) -> dict:
+            nonlocal best
+            use(gs, bs, coherence, ss)
+            figures = sample_figures(engine, real, files, args.samples, t)
+            s = score(figures)
+            lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
+            print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f} sections {_section(ss)}: "
+                  f"{s[0]}/{len(figures) - 1} match, lag 1/2/4/8 {lags}, repeats {figures['repeat share'][1]:.3f}, "
+                  f"diversity {figures['diversity'][1]:.2f}", flush=True)
+            if best is None or s > best[0]:
+                best = (s, (gs, bs, coherence, ss), t)
+            return figures
+
+        # first the grid with the section change among the bars' variations, then, at the best temperature,
+        # coherence and groove spread, each section scale with the best bar scale and its neighbours on the grid
         for t in args.temperatures:
             for coherence in args.coherences if t > 0 else (0.0,):  # greedy decoding reads no random numbers
-                for gs, bs, ss in itertools.product(args.groove_scales, args.bar_scales, section_scales):
-                    use(gs, bs, coherence, ss)
-                    figures = sample_figures(engine, real, files, args.samples, t)
-                    s = score(figures)
-                    lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
-                    print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f} sections "
-                          f"{_section(ss)}: {s[0]}/{len(figures) - 1} match, lag 1/2/4/8 {lags}, repeats "
-                          f"{figures['repeat share'][1]:.3f}, diversity {figures['diversity'][1]:.2f}", flush=True)
-                    if best is None or s > best[0]:
-                        best = (s, (gs, bs, coherence, ss), t)
+                for gs, bs in itertools.product(args.groove_scales, args.bar_scales):
+                    figures = trial(t, coherence, gs, bs, None)
+        (gs, bs, coherence, _), t = best[1], best[2]
+        i = args.bar_scales.index(bs)
+        for bs, ss in itertools.product(args.bar_scales[max(0, i - 1):i + 2], section_scales[1:]):
+            figures = trial(t, coherence, gs, bs, ss)
         _, chosen, temperature = best
         real_figures = {k: v[0].value for k, v in figures.items()}
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))

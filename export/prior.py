@@ -152,10 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         from export.model_card import refresh_card
 
         info = json.loads(info_path.read_text())
+        before = info.get("prior_scales") or {}
+        if not args.tune and before.get("tuned") and before.get("temperature") is not None:
+            print(f"note: {args.model}'s temperature T={before['temperature']:g} was tuned with its old prior; this "
+                  "prior is not tuned, so the app samples the model at its default temperature", file=sys.stderr)
         info["latent_prior"] = (f"Gaussian fitted to the codes of {len(codes)} training windows as a groove plus its "
                                 f"bars' variations (groove spread x{chosen[0]:g}, bar variation x{chosen[1]:g}"
                                 + ("" if chosen[3] is None else
-                                   f", the change from the first eight bars to the last x{chosen[3]:g}")
+                                   f", the section change (the first {engine.bars // 2} bars against the last "
+                                   f"{engine.bars // 2}) x{chosen[3]:g}")
                                 + f", bar coherence {chosen[2]:g}"
                                 + (f", tuned on the validation grooves with T={temperature:g}" if args.tune else "")
                                 + ")")

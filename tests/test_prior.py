@@ -67,12 +67,16 @@ def test_a_coherence_outside_0_to_1_is_refused_in_one_sentence(tiny_per_bar_mode
     assert "--coherences is between 0 and 1, not 0.9 -1" in capsys.readouterr().err
 
 
-def test_a_section_scale_is_fitted_and_told_on_the_card(tiny_per_bar_model, dataset, tmp_path):
+def test_a_section_scale_is_fitted_and_told_on_the_card(tiny_per_bar_model, dataset, tmp_path, capsys):
     folder = tmp_path / "model"
     shutil.copytree(tiny_per_bar_model, folder)
+    info = json.loads((folder / fmt.INFO).read_text())
+    info["prior_scales"] = {"tuned": True, "temperature": 1.0}  # as a tuned model's
+    (folder / fmt.INFO).write_text(json.dumps(info))
     assert prior_main(["--model", str(folder), "--data", str(dataset), "--bar-scale", "0.2",
                        "--section-scale", "0.5"]) == 0
+    assert "T=1 was tuned with its old prior" in capsys.readouterr().err  # an explicit prior drops it, and says so
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["sections"] == 0.5
-    assert "the change from the first eight bars to the last x0.5" in (folder / fmt.CARD).read_text()
+    assert "the section change (the first 8 bars against the last 8) x0.5" in (folder / fmt.CARD).read_text()
     assert Engine(folder).sample(seed=2).pattern.bars == 16

@@ -32,10 +32,9 @@ bars = engine.bars
 codes = codes.reshape(len(codes), bars, -1)
 valid = load_windows(ROOT / "data/gmd", bars, "valid")
 real, files = grooves_of(valid.tokens.astype(np.int64)), valid.file_index
-scales = engine.model.config.get("prior_scales") or {}
 T = engine.default_temperature
 coherence = float(engine.model.bar_coherence)
-print(f"model {model.name}, T {T}, coherence {coherence}, bundled scales {scales}")
+print(f"model {model.name}, T {T}, coherence {coherence}")
 
 
 def basis(n: int, kind: str) -> np.ndarray:

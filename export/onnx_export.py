@@ -104,7 +104,11 @@ def gaussian_of_codes(codes: np.ndarray, bars: int = 0, groove_scale: float = 1.
 
 
 def halves(bars: int) -> np.ndarray:
-    """The section shape over a window's bars: the first half against the second, unit length (bars,)."""
+    """The section shape over a window's bars: the first half against the second, unit length (bars,). An even
+    number of bars, at least 4: with an odd number the shape would move the groove too, and with 2 every bar's
+    deviation would lie along it, leaving no bar-to-bar variation of its own."""
+    if bars % 2 or bars < 4:
+        raise ValueError(f"a section change needs an even number of bars, at least 4, not {bars}")
     shape = np.where(np.arange(bars) < bars // 2, 1.0, -1.0)
     return shape / np.linalg.norm(shape)
 

@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, required=True, help="a model folder with a code per bar")
     ap.add_argument("--data", type=Path, required=True, help="the dataset the model was trained on")
-    ap.add_argument("--groove-scale", type=float, default=1.0)
+    ap.add_argument("--groove-scale", type=float, default=1.0, help="(the four flags below and this one: without "
+                    "--tune, which tries the plural flags' values)")
     ap.add_argument("--bar-scale", type=float, default=1.0)
     ap.add_argument("--section-scale", type=float, default=None,
                     help="a scale of its own for how a window's second half differs from its first (default: none, "
@@ -97,7 +98,17 @@ def main(argv: list[str] | None = None) -> int:
         if not all(0.0 <= c <= 1.0 for c in values):
             print(f"error: {flag} is between 0 and 1, not {' '.join(f'{c:g}' for c in values)}", file=sys.stderr)
             return 2
+    scales = {"--groove-scale": [args.groove_scale], "--bar-scale": [args.bar_scale],
+              "--section-scale": [] if args.section_scale is None else [args.section_scale],
+              "--groove-scales": args.groove_scales, "--bar-scales": args.bar_scales,
+              "--section-scales": args.section_scales or []}
+    for flag, values in scales.items():
+        if any(v < 0 for v in values):
+            print(f"error: {flag} is a spread's scale, at least 0, not {' '.join(f'{v:g}' for v in values)}",
+                  file=sys.stderr)
+            return 2
     section_scales = [None, *(SECTION_SCALES[1:] if args.section_scales is None else args.section_scales)]
+    bar_scales = sorted(set(args.bar_scales), reverse=True)  # neighbours on the grid are the next wider and narrower
     try:
         engine = Engine(args.model)
         if not engine.model.config.get("bar_latent"):
@@ -105,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         codes = cached_training_codes(engine, lambda: load_windows(args.data, engine.bars, "train").tokens,
                                       args.codes_cache)
         valid = load_windows(args.data, engine.bars, "valid")
+        if engine.bars % 2 or engine.bars < 4:  # no halves to set apart (export.onnx_export.halves)
+            if args.section_scale is not None:
+                raise ValueError(f"{args.model} has {engine.bars} bars: --section-scale needs an even number, at "
+                                 "least 4")
+            section_scales = [None]
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -136,14 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         # coherence and groove spread, each section scale with the best bar scale and its neighbours on the grid
         for t in args.temperatures:
             for coherence in args.coherences if t > 0 else (0.0,):  # greedy decoding reads no random numbers
-                for gs, bs in itertools.product(args.groove_scales, args.bar_scales):
+                for gs, bs in itertools.product(args.groove_scales, bar_scales):
                     figures = trial(t, coherence, gs, bs, None)
         (gs, bs, coherence, _), t = best[1], best[2]
-        i = args.bar_scales.index(bs)
-        for bs, ss in itertools.product(args.bar_scales[max(0, i - 1):i + 2], section_scales[1:]):
+        i = bar_scales.index(bs)
+        for bs, ss in itertools.product(bar_scales[max(0, i - 1):i + 2], section_scales[1:]):
             figures = trial(t, coherence, gs, bs, ss)
         _, chosen, temperature = best
-        real_figures = {k: v[0].value for k, v in figures.items()}
+        real_figures = {k: v[0].value for k, v in figures.items()}  # the validation grooves': alike in every trial
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
     mean, chol = use(*chosen)
     np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float64(chosen[2]))
@@ -164,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                                 + f", bar coherence {chosen[2]:g}"
                                 + (f", tuned on the validation grooves with T={temperature:g}" if args.tune else "")
                                 + ")")
+        if isinstance(info.get("files"), dict):  # the card adds these sizes up
+            info["files"][fmt.LATENT_PRIOR] = (args.model / fmt.LATENT_PRIOR).stat().st_size
         info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "sections": chosen[3],
                                 "bar_coherence": chosen[2],
                                 "tuned": bool(args.tune), "temperature": temperature}

@@ -19,7 +19,7 @@ $py -m export.feel_export --checkpoint checkpoints/feel --out "$out" --evaluatio
 $py -m export.knobs --model "$out" --data "$DATA"
 if $py -c "import json,sys; sys.exit(0 if json.load(open('$out/model.json'))['model_config'].get('bar_latent') else 1)"; then
   # a code per bar: the prior's groove, bar and section spreads tuned on the validation grooves at the app's
-  # temperature, 400 samples a setting (at 100, most settings tied and noise chose; about 25 minutes on 2 cores)
+  # temperature, 400 samples a setting (at 100, many settings tied and noise chose; about 10 minutes on 2 cores)
   $py -m export.prior --model "$out" --data "$DATA" --tune --samples 400 --codes-cache "$out.codes.npz"
   $py -m export.fills --model "$out" --data "$DATA" --midi "$MIDI"
 fi

@@ -98,7 +98,7 @@ def scheduling_modes() -> list[list[str]]:
     plain scheduling. DRUMMACHINE_TEST_JACK_PLAIN=1 asks for plain scheduling alone, as a CI machine that grants
     no realtime runs: how the timing tests are tried against such a machine here."""
     plain = ["--no-realtime"]
-    return [plain] if os.environ.get("DRUMMACHINE_TEST_JACK_PLAIN") else [["-R", "-P", "70"], plain]
+    return [plain] if os.environ.get("DRUMMACHINE_TEST_JACK_PLAIN") == "1" else [["-R", "-P", "70"], plain]
 
 
 def jack_available() -> bool:

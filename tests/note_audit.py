@@ -30,6 +30,7 @@ TOLERANCE_MS = 40.0  # a note this far from its place still counts: scheduling a
 #                      up to 22 ms late); never more than 0.45 of a step (`_tolerance`): a note a step off never counts
 Key = tuple[int, int, int]  # status, key, velocity
 WHOLE = 0.9  # a listener that heard this share of the longest take's steps heard it whole: the audit ends with it
+UNCHECKED_TAIL = 1.0  # steps at the longest take's end left unjudged at most (where only one listener reached)
 
 
 def is_note_on(msg: list[int]) -> bool:
@@ -189,8 +190,8 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     A listener's JACK client can miss a cycle under load and lose what arrived in it (seen: a note-on in about
     150 on a loaded machine, heard by no one else to compare with). So the notes the listeners heard are joined
     first (a note two listeners heard near the same place is one note) and the pattern is matched once against
-    them, up to the end of the shortest whole take (`WHOLE`): a note is lost only if no listener heard it at its
-    place. A note the app sent to a wrong place reaches every listener, so an extra note counts only if every
+    them, up to the end of the shortest whole take (`WHOLE`; at most `UNCHECKED_TAIL` short of the longest): a
+    note is lost only if no listener heard it at its place. A note the app sent to a wrong place reaches every listener, so an extra note counts only if every
     listener whose take reached its place heard it there (one listener's misplaced note is its own clock's)."""
     tolerance = _tolerance(expect, tolerance_ms)
     hearings = [_hear(m, t, expect, tolerance) for m, t in takes]
@@ -207,7 +208,7 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
             _, unpaired, _ = _match(joined[key], places, tolerance)
             joined[key] = sorted(joined[key] + [places[j] for j in unpaired])
 
-    def misses(heard: dict, until: float) -> tuple[int, int, int, list[tuple[Key, float]], float]:
+    def count(heard: dict, until: float) -> tuple[int, int, int, list[tuple[Key, float]], float]:
         """Expected, received and lost notes before `until`, the extra ones (message, place), the farthest pair."""
         expected = received = lost = 0
         extra, worst = [], 0.0
@@ -225,16 +226,18 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
         """Whether every listener whose take reached `place` heard this message there."""
         return all(any(abs(q - place) <= tolerance for q in h.heard.get(key, ())) for h in present if h.until > place)
 
-    # judged up to where every listener that heard nearly the whole take reached: past the end of the shorter of
-    # two whole takes (a step, when one listener's last tick came late), the one other listener's clock is
-    # unchecked (a listener whose process thread ran late read notes 40-70 ms late under plain scheduling)
-    until = min(h.until for h in present if h.steps >= WHOLE * steps)
-    expected, received, lost, extras, worst = misses(joined, until)
+    # judged up to where every listener that heard nearly the whole take reached, and never less than up to a
+    # step before the longest take's end: past the end of the shorter of two whole takes (a step, when one
+    # listener's last tick came late), the one other listener's clock is unchecked (a listener whose process
+    # thread ran late read notes 40-70 ms late under plain scheduling)
+    longest = max(h.until for h in present)
+    until = max(min(h.until for h in present if h.steps >= WHOLE * steps), longest - UNCHECKED_TAIL)
+    expected, received, lost, extras, worst = count(joined, until)
     extras = [(key, place) for key, place in extras if everyone_heard(key, place)]
     step_ms = expect.tick_ns * CLOCKS_PER_STEP / 1e6
     several = len(takes) > 1
     return Audit(steps, expected, received, lost, len(extras), round(worst * step_ms, 2),
-                 tuple(misses(h.heard, h.until)[2] if h.steps else 0 for h in hearings) if several else (),
+                 tuple(count(h.heard, h.until)[2] if h.steps else 0 for h in hearings) if several else (),
                  tuple(h.steps for h in hearings) if several else (),
                  _told(wanted, joined, extras, until, step_ms, tolerance))
 

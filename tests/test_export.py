@@ -150,6 +150,10 @@ def test_a_section_change_gets_a_scale_of_its_own():
     # section scale 0: the two halves are one groove
     _, none = groove_and_bar_gaussian(codes, bar_scale=0.5, section_scale=0.0)
     assert spread(none, 0, 4) == pytest.approx(spread(none, 0, 1), abs=0.02)
+    # halves need an even number of bars, at least 4
+    for bars in (2, 7):
+        with pytest.raises(ValueError, match=f"an even number of bars, at least 4, not {bars}"):
+            groove_and_bar_gaussian(codes[:, :bars], section_scale=1.0)
 
 
 def test_the_card_s_hand_written_notes_beside_the_checkpoint_survive_a_new_export(tiny_checkpoint, tmp_path):

@@ -201,6 +201,17 @@ def test_past_the_shorter_of_two_whole_takes_one_listener_s_late_note_is_not_jud
     assert (audit.lost, audit.extra) == (1, 1), audit.misses
 
 
+def test_a_note_never_sent_more_than_a_step_before_the_longest_take_s_end_is_lost():
+    expect = Expectation(pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100), (12, SNARE, 90)), GM, 9,
+                         frozenset())
+    # both takes whole (30 and 28 complete steps), the snare of step 12 of the second bar (step 28) sent to neither:
+    # past the shorter take's end, within the longest's last step but one
+    sent = {**ON_TIME, 12: [[0x99, 38, 90]], 16: [[0x99, 36, 100]], 20: [[0x99, 38, 90]], 24: [[0x99, 36, 100]]}
+    audit = audit_listeners([take(sent, 31), take(sent, 29, start_ns=0)], expect)
+    assert (audit.steps, audit.lost, audit.extra) == (30, 1, 0), audit.misses
+    assert audit.misses == ("lost [153, 38, 90] due at step 28.00, nearest heard -1000.0 ms from it",)
+
+
 def test_a_note_at_a_wrong_place_reaches_every_listener():
     late = {0: [[0x99, 36, 100]], 5: [[0x99, 38, 90]], 8: [[0x99, 36, 100]]}
     audit = audit_listeners([take(late, 10), take(late, 10, start_ns=0)], KICK_SNARE)

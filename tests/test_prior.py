@@ -78,5 +78,14 @@ def test_a_section_scale_is_fitted_and_told_on_the_card(tiny_per_bar_model, data
     assert "T=1 was tuned with its old prior" in capsys.readouterr().err  # an explicit prior drops it, and says so
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["sections"] == 0.5
+    assert info["files"][fmt.LATENT_PRIOR] == (folder / fmt.LATENT_PRIOR).stat().st_size
     assert "the section change (the first 8 bars against the last 8) x0.5" in (folder / fmt.CARD).read_text()
     assert Engine(folder).sample(seed=2).pattern.bars == 16
+
+
+def test_a_negative_scale_is_refused_in_one_sentence(tiny_per_bar_model, dataset, capsys):
+    assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--section-scale", "-0.5"]) == 2
+    assert "--section-scale is a spread's scale, at least 0, not -0.5" in capsys.readouterr().err
+    assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--tune",
+                       "--bar-scales", "0.2", "-1"]) == 2
+    assert "--bar-scales is a spread's scale, at least 0, not 0.2 -1" in capsys.readouterr().err

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from jack_server import JackServer
-from note_audit import Audit, audit_listeners, is_note_on, notes_after_stop, take_ended
+from note_audit import WHOLE, Audit, audit_listeners, is_note_on, notes_after_stop, take_ended
 from soak_app import App, Tap, app_command
 from xvfb import XServer, missing_x_tools, screenshot
 
@@ -69,7 +69,7 @@ class SoakReport:
     notes_lost: int = 0
     notes_extra: int = 0
     note_worst_ms: float = 0.0  # the largest distance of an audited note from its place (told, not judged)
-    note_misses: list = field(default_factory=list)  # the audits' lost and extra notes in words (the first 20)
+    note_misses: list[str] = field(default_factory=list)  # the audits' lost and extra notes in words (the first 20)
     notes_lost_by_listener: list = field(default_factory=lambda: [0, 0])  # the tap's and the dump's own misses
     audit_steps_by_listener: list = field(default_factory=lambda: [0, 0])  # the steps each of them heard
     audits_a_listener_cut: int = 0  # audits in which a listener heard under 90% of the take's complete steps
@@ -494,7 +494,7 @@ def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
     report.notes_lost_by_listener = [a + b for a, b in zip(report.notes_lost_by_listener, result.lost_by_listener)]
     report.audit_steps_by_listener = [a + b for a, b in zip(report.audit_steps_by_listener,
                                                             result.steps_by_listener)]
-    report.audits_a_listener_cut += min(result.steps_by_listener) < 0.9 * result.steps
+    report.audits_a_listener_cut += min(result.steps_by_listener) < WHOLE * result.steps
 
 
 def control_layout(python: Path = Path(sys.executable)) -> dict[str, list[int]]:

@@ -129,3 +129,32 @@ def test_an_outage_is_said_once_and_its_end_once(jack, tmp_path):
     assert not [line for at, line in lines if killed + 1.0 < at < restarted], play.text("stderr")
     assert [line for _, line in lines if "gone" in line] == ["[output] MIDI server gone; waiting for it"]
     assert [line for _, line in lines if "is back" in line] == ["[output] MIDI output Drum Machine is back"]
+
+
+def test_an_open_waits_for_a_close_under_way_and_is_refused_in_a_sentence_when_it_never_ends(jack, monkeypatch):
+    """libjack deadlocked for good when one thread opened a client while another's close was still under way
+    (a clean-clone test run hung there): every open and close of ours takes `_Jack.lifecycle` in turn."""
+    import threading
+
+    from drummachine.midi import jack_watch
+    from drummachine.midi.jack_watch import JackError, JackWatch
+
+    lifecycle = jack_watch._libjack().lifecycle
+    closing = threading.Timer(0.3, lifecycle.release)  # a close that takes 0.3 s
+    lifecycle.acquire()
+    closing.start()
+    started = time.monotonic()
+    watch = JackWatch()
+    assert time.monotonic() - started >= 0.25 and watch.server_alive()
+    assert watch.close()
+    monkeypatch.setattr(jack_watch, "OPEN_WAIT_S", 0.2)
+    lifecycle.acquire()  # a close that never ends: its server died in the middle
+    try:
+        with pytest.raises(JackError, match="still opening or closing on a server that stopped answering"):
+            JackWatch()
+        with pytest.raises(Exception, match="restart drummachine"):
+            MidiOutput("jack")
+    finally:
+        lifecycle.release()
+    with MidiOutput("jack") as out:  # and once it has ended, ports open again
+        assert not out.closed

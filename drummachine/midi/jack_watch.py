@@ -34,6 +34,9 @@ class _Jack:
     chatty: tuple
     silent: object
     quiet: threading.RLock
+    # Held by each jack_client_open and jack_client_close of ours: libjack deadlocked (both threads, for good)
+    # when one thread opened a client while another's close of a client was still under way.
+    lifecycle: threading.Lock
 
 
 def _rtmidis_libjack() -> list:
@@ -73,7 +76,7 @@ def _libjack() -> Optional[_Jack]:
     # The silencer must be C: libjack logs from its own threads too, and a Python callback there would wait
     # for the interpreter lock while rtmidi holds it waiting for that thread. strlen reads the line, no more.
     silent = ctypes.cast(libc.strlen, ctypes.c_void_p)
-    return _Jack(lib, libc, tuple(chatty), silent, threading.RLock())
+    return _Jack(lib, libc, tuple(chatty), silent, threading.RLock(), threading.Lock())
 
 
 @contextlib.contextmanager
@@ -104,21 +107,34 @@ def quiet(api: str):
     return _quiet(_libjack() if api == "jack" else None)
 
 
+OPEN_WAIT_S = 10.0  # how long an open waits for a close of ours still under way (a live server's: milliseconds)
+
+
 def _open_quietly(jack: _Jack, name: bytes) -> Optional[int]:
-    """A libjack client, or None when no server answers."""
-    with _quiet(jack):
-        return jack.lib.jack_client_open(name, JACK_NO_START_SERVER_OPTION, ctypes.byref(ctypes.c_int())) or None
+    """A libjack client, or None when no server answers. It waits for a close of ours still under way (see
+    `_Jack.lifecycle`); one that never ends (its server died in the middle) leaves libjack unable to open
+    clients in this process, and that is said rather than waited on for good."""
+    if not jack.lifecycle.acquire(timeout=OPEN_WAIT_S):
+        raise JackError("an earlier JACK client of drummachine's is still opening or closing on a server that "
+                        "stopped answering, so libjack cannot open another in this process; restart drummachine")
+    try:
+        with _quiet(jack):
+            return jack.lib.jack_client_open(name, JACK_NO_START_SERVER_OPTION, ctypes.byref(ctypes.c_int())) or None
+    finally:
+        jack.lifecycle.release()
 
 
 CLOSE_TIMEOUT_S = 2.0  # a live server closes a client in milliseconds
 
 
-def _closed_within(lib, client, seconds: float) -> bool:
-    """jack_client_close on a daemon thread (ctypes lets go of the GIL): True when it returned in time."""
+def _closed_within(jack: _Jack, client, seconds: float) -> bool:
+    """jack_client_close on a daemon thread (ctypes lets go of the GIL), after any open or close of ours under
+    way: True when it returned in time."""
     done = threading.Event()
 
     def close() -> None:
-        lib.jack_client_close(client)
+        with jack.lifecycle:
+            jack.lib.jack_client_close(client)
         done.set()
 
     threading.Thread(target=close, name="jack-watch-close", daemon=True).start()
@@ -190,7 +206,7 @@ class JackWatch:
             return False
         alive = self.server_alive()
         client, self._client = self._client, None
-        if alive and _closed_within(self._jack.lib, client, CLOSE_TIMEOUT_S):
+        if alive and _closed_within(self._jack, client, CLOSE_TIMEOUT_S):
             return True
         # a dead server's client is never closed (see `park`); its semaphore is kept with it. A server killed
         # without the shutdown callback having fired yet looks alive, and closing its client then blocks in

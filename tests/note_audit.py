@@ -191,8 +191,9 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     150 on a loaded machine, heard by no one else to compare with). So the notes the listeners heard are joined
     first (a note two listeners heard near the same place is one note) and the pattern is matched once against
     them, up to the end of the shortest whole take (`WHOLE`; at most `UNCHECKED_TAIL` short of the longest): a
-    note is lost only if no listener heard it at its place. A note the app sent to a wrong place reaches every listener, so an extra note counts only if every
-    listener whose take reached its place heard it there (one listener's misplaced note is its own clock's)."""
+    note is lost only if no listener heard it at its place. A note the app sent to a wrong place reaches every
+    listener, so an extra note counts only if every listener whose take reached its place heard it there (one
+    listener's misplaced note is its own clock's)."""
     tolerance = _tolerance(expect, tolerance_ms)
     hearings = [_hear(m, t, expect, tolerance) for m, t in takes]
     present = [h for h in hearings if h.steps > 0]

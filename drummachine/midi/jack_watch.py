@@ -34,8 +34,10 @@ class _Jack:
     chatty: tuple
     silent: object
     quiet: threading.RLock
-    # Held by each jack_client_open and jack_client_close of ours: libjack deadlocked (both threads, for good)
-    # when one thread opened a client while another's close of a client was still under way.
+    # Held by each jack_client_open and jack_client_close of ours, taken after `quiet`. libjack runs opens and
+    # closes one at a time itself, but a close that got stuck inside it (seen once, in a test run: the close of
+    # a watch whose server was being stopped) kept every later open waiting for good; an open takes this first,
+    # with a timeout, so that such a wait ends in a sentence instead of hanging its caller.
     lifecycle: threading.Lock
 
 
@@ -111,17 +113,18 @@ OPEN_WAIT_S = 10.0  # how long an open waits for a close of ours still under way
 
 
 def _open_quietly(jack: _Jack, name: bytes) -> Optional[int]:
-    """A libjack client, or None when no server answers. It waits for a close of ours still under way (see
-    `_Jack.lifecycle`); one that never ends (its server died in the middle) leaves libjack unable to open
-    clients in this process, and that is said rather than waited on for good."""
-    if not jack.lifecycle.acquire(timeout=OPEN_WAIT_S):
-        raise JackError("an earlier JACK client of drummachine's is still opening or closing on a server that "
-                        "stopped answering, so libjack cannot open another in this process; restart drummachine")
-    try:
-        with _quiet(jack):
+    """A libjack client, or None when no server answers. It waits for an open or close of ours still under way
+    (see `_Jack.lifecycle`); one that never ends leaves libjack unable to open clients in this process, and
+    that is said rather than waited on for good."""
+    with _quiet(jack):
+        if not jack.lifecycle.acquire(timeout=OPEN_WAIT_S):
+            raise JackError(f"an earlier JACK client of drummachine's has not finished opening or closing in "
+                            f"{OPEN_WAIT_S:g} s (libjack is stuck, or the server is far too slow), so no other can "
+                            "open in this process; restart drummachine")
+        try:
             return jack.lib.jack_client_open(name, JACK_NO_START_SERVER_OPTION, ctypes.byref(ctypes.c_int())) or None
-    finally:
-        jack.lifecycle.release()
+        finally:
+            jack.lifecycle.release()
 
 
 CLOSE_TIMEOUT_S = 2.0  # a live server closes a client in milliseconds

@@ -66,7 +66,7 @@ def score(figures: dict) -> tuple[int, float]:
 def main(argv: list[str] | None = None) -> int:
     from drummachine.model.engine import Engine
     from export.knobs import cached_training_codes
-    from export.onnx_export import gaussian_of_codes
+    from export.onnx_export import gaussian_of_codes, halves
     from trainer.dataset import load_windows
     from trainer.groove_report import grooves_of
 
@@ -116,10 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         codes = cached_training_codes(engine, lambda: load_windows(args.data, engine.bars, "train").tokens,
                                       args.codes_cache)
         valid = load_windows(args.data, engine.bars, "valid")
-        if engine.bars % 2 or engine.bars < 4:  # no halves to set apart (export.onnx_export.halves)
+        try:
+            halves(engine.bars)
+        except ValueError as exc:  # no halves to set apart: sections stay among the bars' variations
             if args.section_scale is not None:
-                raise ValueError(f"{args.model} has {engine.bars} bars: --section-scale needs an even number, at "
-                                 "least 4")
+                raise ValueError(f"{args.model}: --section-scale: {exc}") from exc
             section_scales = [None]
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -197,15 +197,35 @@ def _best_hearing(messages: list[list[int]], times_ns: list[int], expect: Expect
         return readings[0]
 
     def out_of_place(h: _Hearing) -> int:
-        wanted: dict[Key, list[float]] = defaultdict(list)
-        for place, key, _ in expect.places(h.steps + 1):
-            if place < h.until:
-                wanted[key].append(place)
-        heard = {k: [p for p in v if p < h.until] for k, v in h.heard.items()}
-        return sum(len(a) + len(b) for key in set(wanted) | set(heard)
-                   for a, b, _ in [_match(sorted(wanted.get(key, [])), heard.get(key, []), tolerance)])
+        _, _, lost, extra, _ = _count(_wanted(expect, h.steps), h.heard, h.until, tolerance)
+        return len(lost) + len(extra)
 
     return min(readings, key=out_of_place)
+
+
+def _wanted(expect: Expectation, steps: int) -> dict[Key, list[float]]:
+    """Where each message is due, in steps from Start, over `steps` complete steps and the one after them."""
+    wanted: dict[Key, list[float]] = defaultdict(list)
+    for place, key, _ in sorted(expect.places(steps + 1)):
+        wanted[key].append(place)
+    return wanted
+
+
+def _count(wanted: dict[Key, list[float]], heard: dict[Key, list[float]], until: float, tolerance: float
+           ) -> tuple[int, int, list[tuple[Key, float]], list[tuple[Key, float]], float]:
+    """Expected and received notes before `until`, the lost and the extra ones there (message, place), and the
+    farthest pair."""
+    expected = received = 0
+    lost, extra, worst = [], [], 0.0
+    for key in set(wanted) | set(heard):
+        w, c = wanted.get(key, []), heard.get(key, [])
+        unpaired_w, unpaired_c, far = _match(w, c, tolerance)
+        worst = max(worst, far)
+        expected += sum(p < until for p in w)
+        received += sum(p < until for p in c)
+        lost += [(key, w[i]) for i in unpaired_w if w[i] < until]
+        extra += [(key, c[j]) for j in unpaired_c if c[j] < until]
+    return expected, received, lost, extra, worst
 
 
 def _tolerance(expect: Expectation, tolerance_ms: float) -> float:
@@ -236,28 +256,12 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     if not present:
         return Audit(0, 0, 0, 0, 0, 0.0, *(((0,) * len(takes),) * 2 if len(takes) > 1 else ()))
     steps = max(h.steps for h in present)
-    wanted: dict[Key, list[float]] = defaultdict(list)
-    for place, key, _ in sorted(expect.places(steps + 1)):
-        wanted[key].append(place)
+    wanted = _wanted(expect, steps)
     joined: dict[Key, list[float]] = defaultdict(list)
     for h in present:
         for key, places in h.heard.items():
             _, unpaired, _ = _match(joined[key], places, tolerance)
             joined[key] = sorted(joined[key] + [places[j] for j in unpaired])
-
-    def count(heard: dict, until: float) -> tuple[int, int, int, list[tuple[Key, float]], float]:
-        """Expected, received and lost notes before `until`, the extra ones (message, place), the farthest pair."""
-        expected = received = lost = 0
-        extra, worst = [], 0.0
-        for key in set(wanted) | set(heard):
-            w, c = wanted.get(key, []), heard.get(key, [])
-            unpaired_w, unpaired_c, far = _match(w, c, tolerance)
-            worst = max(worst, far)
-            expected += sum(p < until for p in w)
-            received += sum(p < until for p in c)
-            lost += sum(w[i] < until for i in unpaired_w)
-            extra += [(key, c[j]) for j in unpaired_c if c[j] < until]
-        return expected, received, lost, extra, worst
 
     def everyone_heard(key: Key, place: float) -> bool:
         """Whether every listener whose take reached `place` heard this message there."""
@@ -269,27 +273,25 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     # thread ran late read notes 40-70 ms late under plain scheduling)
     longest = max(h.until for h in present)
     until = max(min(h.until for h in present if h.steps >= WHOLE * steps), longest - UNCHECKED_TAIL)
-    expected, received, lost, extras, worst = count(joined, until)
+    expected, received, lost, extras, worst = _count(wanted, joined, until, tolerance)
     extras = [(key, place) for key, place in extras if everyone_heard(key, place)]
     step_ms = expect.tick_ns * CLOCKS_PER_STEP / 1e6
     several = len(takes) > 1
-    return Audit(steps, expected, received, lost, len(extras), round(worst * step_ms, 2),
-                 tuple(count(h.heard, h.until)[2] if h.steps else 0 for h in hearings) if several else (),
+    return Audit(steps, expected, received, len(lost), len(extras), round(worst * step_ms, 2),
+                 tuple(len(_count(wanted, h.heard, h.until, tolerance)[2]) if h.steps else 0 for h in hearings)
+                 if several else (),
                  tuple(h.steps for h in hearings) if several else (),
-                 _told(wanted, joined, extras, until, step_ms, tolerance))
+                 _told(lost, extras, joined, step_ms))
 
 
-def _told(wanted: dict[Key, list[float]], heard: dict[Key, list[float]], extras: list[tuple[Key, float]],
-          until: float, step_ms: float, tolerance: float) -> tuple[str, ...]:
+def _told(lost: list[tuple[Key, float]], extras: list[tuple[Key, float]], heard: dict[Key, list[float]],
+          step_ms: float) -> tuple[str, ...]:
     """The lost notes (with the nearest place the same message was heard) and the extra ones, in words."""
     told = []
-    for key, places in sorted(wanted.items()):
-        unpaired, _, _ = _match(places, heard.get(key, []), tolerance)
-        for i in sorted(unpaired):
-            if places[i] < until:
-                near = min(heard.get(key, []), key=lambda q: abs(q - places[i]), default=None)
-                told.append(f"lost {list(key)} due at step {places[i]:.2f}" + (
-                    "" if near is None else f", nearest heard {(near - places[i]) * step_ms:+.1f} ms from it"))
+    for key, place in sorted(lost):
+        near = min(heard.get(key, []), key=lambda q: abs(q - place), default=None)
+        told.append(f"lost {list(key)} due at step {place:.2f}" + (
+            "" if near is None else f", nearest heard {(near - place) * step_ms:+.1f} ms from it"))
     told += [f"extra {list(key)} at step {place:.2f}" for key, place in extras]
     return tuple(told)
 

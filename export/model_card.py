@@ -23,7 +23,12 @@ def train_command(model: dict, train: dict) -> str:
             + (f" --weight-decay {train['weight_decay']:g}" if train.get("weight_decay") else "")
             + (f" --dropout {model['dropout']:g}" if model.get("dropout") else "")
             + (" --bar-context" if model.get("bar_context") else "")
-            + (f" --bar-latent {model['bar_latent']}" if model.get("bar_latent") else ""))
+            + (f" --bar-latent {model['bar_latent']}" if model.get("bar_latent") else "")
+            + (" --class-factors" if model.get("class_factors") else ""))
+
+
+CLASS_FACTORS = (" Its token layers also learn each drum class on its own: a token's embedding adds a vector for each "
+                 "class it plays, and its logit a score for each.")
 
 
 def continued_lines(continued: dict | None) -> list[str]:
@@ -44,12 +49,13 @@ def architecture(cfg: dict) -> str:
                 f"the groove's {cfg['latent']}-dimensional code is its {cfg['bars']} bar codes side by side, and a bar "
                 "decoder LSTM plays each bar from its own code. The bars hang together through the prior codes are "
                 "drawn from (a Gaussian fitted to whole training windows' codes, whose bar codes correlate as the "
-                "data's bars do).")
+                "data's bars do)." + CLASS_FACTORS * bool(cfg.get("class_factors")))
     return ("MusicVAE's hierarchical design: a bidirectional LSTM encoder "
             + ("over each bar, then over the bars" if cfg["hierarchical_encoder"] else "over the steps")
             + f", a {cfg['latent']}-dimensional latent code, a conductor LSTM making one embedding per bar, and a "
             "bar decoder LSTM that plays each bar from its embedding"
-            + (" and, step by step, the bar before it." if cfg.get("bar_context") else " alone."))
+            + (" and, step by step, the bar before it." if cfg.get("bar_context") else " alone.")
+            + CLASS_FACTORS * bool(cfg.get("class_factors")))
 
 
 def model_card(info: dict) -> str:

@@ -30,6 +30,10 @@ def _tiny_checkpoint(folder, bars=16, **overrides):
     torch.manual_seed(0)
     cfg = model_config("hier", bars, "tiny", **overrides)
     model = build_model(cfg)
+    if cfg.class_factors:  # class scores start at zero: give them weights, so that a graph without them differs
+        for name, weight in model.named_parameters():
+            if "out_classes" in name:
+                torch.nn.init.normal_(weight, std=0.5)
     path = folder / "checkpoint.pt"
     save_checkpoint(path, {"model": model.state_dict(), "model_config": cfg.to_dict(), "step": 0, "seconds": 0.0,
                            "parameters": count_parameters(model), "data": {}, "train_config": {}})
@@ -69,6 +73,21 @@ def tiny_per_bar_model(tiny_per_bar_checkpoint, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("model_bar") / "tiny_bar"
     export_checkpoint(tiny_per_bar_checkpoint, out, {}, progress=lambda m: None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_class_checkpoint(tmp_path_factory):
+    """A code of 4 per bar, with token layers that learn each class on its own."""
+    return _tiny_checkpoint(tmp_path_factory.mktemp("ckpt_class"), bar_latent=4, class_factors=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_class_model(tiny_class_checkpoint, tmp_path_factory):
+    from export.onnx_export import export_checkpoint
+
+    out = tmp_path_factory.mktemp("model_class") / "tiny_class"
+    export_checkpoint(tiny_class_checkpoint, out, {}, progress=lambda m: None)
     return out
 
 

@@ -4,6 +4,13 @@
 
 Each line: {"t_ns": arrival (perf_counter_ns, CLOCK_MONOTONIC), "jack_s": rtmidi's delta time, "msg": [...]}.
 It stops after --seconds or on SIGTERM, and always writes what it got.
+
+No Python callback: rtmidi would run it in JACK's process thread, where waiting for the interpreter lock made
+the client miss cycles and lose their messages (seen: one hi-hat in a test of note order). rtmidi queues in C
+with each message's JACK time since the one before; a loop empties the queue every millisecond. Arrival times
+are those JACK times, placed on perf_counter by the message that was picked up soonest after it arrived: the
+loop only ever sees a message after it came, so the smallest (pick-up time - JACK time) is the offset, within
+about a poll.
 """
 
 import argparse
@@ -14,6 +21,8 @@ import threading
 import time
 
 import rtmidi
+
+POLL_S = 0.001  # how often the queue is emptied: the arrival times' offset is good to about this
 
 
 def main() -> int:
@@ -27,8 +36,7 @@ def main() -> int:
     api = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA}[args.api]
     midi_in = rtmidi.MidiIn(rtapi=api, name="recorder", queue_size_limit=65536)
     midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
-    got = []
-    midi_in.set_callback(lambda event, _: got.append((time.perf_counter_ns(), event[1], event[0])))
+    got: list[tuple[int, float, list[int]]] = []  # (picked up, perf_counter_ns; rtmidi's delta in s; message)
     if args.virtual:
         midi_in.open_virtual_port(args.virtual)
     else:
@@ -46,12 +54,34 @@ def main() -> int:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     print("ready", flush=True)
-    done.wait(args.seconds)
+    deadline = time.monotonic() + args.seconds
+    while not done.is_set() and time.monotonic() < deadline:
+        drain(midi_in, got)
+        time.sleep(POLL_S)
+    drain(midi_in, got)
     midi_in.close_port()
     with open(args.out, "w") as fh:
-        for t_ns, delta, msg in got:
+        for t_ns, delta, msg in zip(arrivals(got), (d for _, d, _ in got), (m for _, _, m in got)):
             fh.write(json.dumps({"t_ns": t_ns, "jack_s": delta, "msg": msg}) + "\n")
     return 0
+
+
+def drain(midi_in, got: list) -> None:
+    """Every message rtmidi holds, each with the time it was picked up."""
+    while (event := midi_in.get_message()) is not None:
+        got.append((time.perf_counter_ns(), event[1], event[0]))
+
+
+def arrivals(got: list[tuple[int, float, list[int]]]) -> list[int]:
+    """Each message's arrival on perf_counter (ns): its JACK time, offset by the soonest pick-up."""
+    jack_ns, total = [], 0.0
+    for _, delta, _ in got:
+        total += delta
+        jack_ns.append(round(total * 1e9))
+    if not got:
+        return []
+    offset = min(picked - j for (picked, _, _), j in zip(got, jack_ns))
+    return [offset + j for j in jack_ns]
 
 
 if __name__ == "__main__":

@@ -48,19 +48,20 @@ def test_only_the_hierarchical_model_is_exported(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("kind", ["plain", "bar context", "per bar"])
+@pytest.mark.parametrize("kind", ["plain", "bar context", "per bar", "class factors"])
 def test_an_exported_folder_scores_like_its_checkpoint(kind, request):
     import numpy as np
 
     from trainer.evaluate import score
     from trainer.evaluate_onnx import score_onnx
 
-    suffix = {"plain": "", "bar context": "_context", "per bar": "_per_bar"}[kind]
+    suffix = {"plain": "", "bar context": "_context", "per bar": "_per_bar", "class factors": "_class"}[kind]
     checkpoint = request.getfixturevalue(f"tiny{suffix}_checkpoint")
     folder = request.getfixturevalue(f"tiny{suffix}_model")
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["model_config"]["bar_context"] == (kind == "bar context") and info["parity"]["passed"]
-    assert bool(info["model_config"]["bar_latent"]) == (kind == "per bar")
+    assert bool(info["model_config"]["bar_latent"]) == (kind in ("per bar", "class factors"))
+    assert info["model_config"].get("class_factors", False) == (kind == "class factors")
     model, _ = load_model(checkpoint)
     tokens = np.random.default_rng(0).integers(0, 512, (6, 256))
     a = score(model, tokens, "torch")
@@ -198,3 +199,5 @@ def test_the_card_s_command_names_every_regulariser_the_run_used():
                                             "--bar-latent 16"))
     assert "--word-dropout" not in command and "--part-layers" not in command  # the default layers go unsaid
     assert "--part-layers hats,kick" in train_command(model, {**train, "part_layers": "hats,kick"})
+    assert "--class-factors" not in command and "--class-factors" in train_command({**model, "class_factors": True},
+                                                                                     train)

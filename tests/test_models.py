@@ -228,3 +228,23 @@ def test_model_dropout_acts_while_training_only_and_leaves_the_weights_as_they_w
     assert torch.equal(a, b)
     with pytest.raises(ValueError, match="dropout must be in"):
         model_config("hier", 2, "tiny", dropout=1.0)
+
+
+def test_class_factors_share_each_class_across_the_tokens_that_play_it_and_keep_old_checkpoints_loading():
+    torch.manual_seed(4)
+    plain = build_model(model_config("hier", 2, "tiny", bar_latent=8))
+    model = build_model(model_config("hier", 2, "tiny", bar_latent=8, class_factors=True))
+    assert set(plain.state_dict()) < set(model.state_dict())  # the plain layers keep their names
+    extra = set(model.state_dict()) - set(plain.state_dict())
+    assert extra and all("classes" in k and "bits" not in k for k in extra)
+    core = model.decoder.bar.core
+    h = torch.randn(3, core.hidden)
+    assert torch.equal(core._logits(h), core.out(h))  # class scores start at zero: it begins as the plain head
+    with torch.no_grad():
+        core.out_classes.dense.bias.copy_(torch.tensor([2.0] + [0.0] * 8))  # a score for the kick alone
+    lifted = core._logits(h) - core.out(h)
+    kick = (torch.arange(512) & 1).bool()
+    assert torch.allclose(lifted[:, kick], torch.tensor(2.0)) and torch.all(lifted[:, ~kick] == 0)
+    # on the way in, the tokens that share a class share its vector; START plays nothing
+    classes = core.embedding_classes(torch.tensor([0b11, 0b01, 0b10, START]))
+    assert torch.allclose(classes[0], classes[1] + classes[2]) and torch.all(classes[3] == 0)

@@ -78,9 +78,10 @@ def test_the_cli_trains_a_model_with_a_code_per_bar(dataset, tmp_path, capsys):
     out = tmp_path / "bar"
     assert trainer_main(["train", "--model", "hier", "--bars", "2", "--bar-latent", "3", "--preset", "tiny",
                          "--data", str(dataset), "--out", str(out), "--steps", "2", "--batch", "4", "--no-progress",
-                         "--device", "cpu"]) == 0
+                         "--device", "cpu", "--class-factors"]) == 0
     model, ckpt = load_model(out / "checkpoint.pt")
     assert ckpt["model_config"]["bar_latent"] == 3 and model.cfg.latent == 6
+    assert ckpt["model_config"]["class_factors"] and model.decoder.bar.core.out_classes.dense.weight.abs().sum() > 0
     assert trainer_main(["train", "--model", "flat", "--bars", "2", "--bar-latent", "3", "--data", str(dataset),
                          "--out", str(tmp_path / "no")]) == 2
     assert "--bar-latent is for --model hier" in capsys.readouterr().err

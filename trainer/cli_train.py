@@ -48,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bar-latent", type=int, default=0,
                    help="hierarchical only: a code of this size per bar, the window's code their side-by-side "
                         "(default 0: one code per window)")
+    p.add_argument("--class-factors", action="store_true",
+                   help="token layers that also learn each drum class on its own: a vector per class a token plays "
+                        "added to its embedding, a score per class added to its logit")
     p.add_argument("--dropout", type=float, default=0.0,
                    help="dropout between stacked LSTM layers and before the decoder's output, while training only "
                         "(default 0)")
@@ -82,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         options["bar_latent"] = args.bar_latent
     if args.dropout:
         options["dropout"] = args.dropout
+    if args.class_factors:
+        options["class_factors"] = True
     mcfg = model_config(args.model, args.bars, args.preset, **options)
     overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
     if args.free_bits is not None:

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
+from drummachine.groove.vocabulary import NUM_CLASSES, NUM_TOKENS, STEPS_PER_BAR
 
 START = NUM_TOKENS  # the 'previous token' before the first step (and before each bar's first step)
 LN2 = math.log(2.0)
@@ -49,6 +49,12 @@ class ModelConfig:
     # Dropout between stacked LSTM layers and before the decoder's output layer, while training only (eval and
     # the exported graphs never drop): a regulariser for a model that overfits its 11k training windows.
     dropout: float = 0.0
+    # Token layers that also see each token's hits class by class (GrooVAE's per-instrument view, kept inside
+    # the 512-way token): every embedding adds one learned vector per class the token plays, and the decoder's
+    # logits add one learned score per class the token plays. A kick then shares what is learnt about it across
+    # the 256 tokens that hold one, instead of each rare combination learning its kick alone. The exported graphs
+    # still take and give 512-way tokens, so the app is the same.
+    class_factors: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.dropout < 1.0:
@@ -96,6 +102,46 @@ def model_config(model: str, bars: int, preset: str = "cpu", **overrides) -> Mod
 LSTMState = tuple[torch.Tensor, torch.Tensor]
 
 
+def token_bits() -> torch.Tensor:
+    """(513, 9): which classes each token plays (bit c of the token), and none for START."""
+    tokens = torch.arange(NUM_TOKENS + 1)
+    bits = ((tokens[:, None] >> torch.arange(NUM_CLASSES)) & 1).float()
+    bits[START] = 0.0
+    return bits
+
+
+class TokenClasses(nn.Module):
+    """Class factors on the way in: one learned vector per class a token plays, added to its embedding."""
+
+    def __init__(self, embed: int) -> None:
+        super().__init__()
+        self.dense = nn.Linear(NUM_CLASSES, embed, bias=False)
+        self.register_buffer("bits", token_bits(), persistent=False)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.dense(self.bits[tokens])
+
+
+class ClassScores(nn.Module):
+    """Class factors on the way out: one learned score per class a token plays, added to its logit (zero at the
+    start, so a model begins as the plain 512-way head)."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.dense = nn.Linear(hidden, NUM_CLASSES)
+        nn.init.zeros_(self.dense.weight)
+        nn.init.zeros_(self.dense.bias)
+        self.register_buffer("bits", token_bits()[:NUM_TOKENS].T.contiguous(), persistent=False)  # (9, 512)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.dense(h) @ self.bits
+
+
+def _embed(table: nn.Embedding, classes: Optional[TokenClasses], tokens: torch.Tensor) -> torch.Tensor:
+    x = table(tokens)
+    return x if classes is None else x + classes(tokens)
+
+
 class AutoregressiveLSTM(nn.Module):
     """An LSTM that reads [previous token, condition] and predicts the next token's 512-way logits.
 
@@ -105,25 +151,29 @@ class AutoregressiveLSTM(nn.Module):
     """
 
     def __init__(self, embed: int, cond: int, hidden: int, layers: int, context: bool = False,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, class_factors: bool = False) -> None:
         super().__init__()
         self.cond = cond
         self.hidden = hidden
         self.layers = layers
         self.embedding = nn.Embedding(NUM_TOKENS + 1, embed)
         self.context = nn.Embedding(NUM_TOKENS + 1, embed) if context else None
+        # the plain layers keep their names, so checkpoints without class factors load as before
+        self.embedding_classes = TokenClasses(embed) if class_factors else None
+        self.context_classes = TokenClasses(embed) if class_factors and context else None
         self.lstm = nn.LSTM(embed * (2 if context else 1) + cond, hidden, layers, batch_first=True,
                             dropout=dropout if layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         self.out = nn.Linear(hidden, NUM_TOKENS)
+        self.out_classes = ClassScores(hidden) if class_factors else None
 
     def _inputs(self, prev: torch.Tensor, cond: Optional[torch.Tensor], context: Optional[torch.Tensor] = None,
                 word_dropout: float = 0.0, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        parts = [self.embedding(prev)]
+        parts = [_embed(self.embedding, self.embedding_classes, prev)]
         if self.context is not None:
             if context is None:
                 raise ValueError("this decoder reads the previous bar: pass its tokens as context")
-            parts.append(self.context(context))
+            parts.append(_embed(self.context, self.context_classes, context))
         if word_dropout > 0.0:
             parts = [x * (torch.rand(x.shape[:2], device=x.device, generator=generator) >= word_dropout).unsqueeze(-1)
                      for x in parts]
@@ -131,12 +181,16 @@ class AutoregressiveLSTM(nn.Module):
             parts.append(cond.unsqueeze(1).expand(-1, prev.shape[1], -1))
         return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
+    def _logits(self, h: torch.Tensor) -> torch.Tensor:
+        logits = self.out(h)
+        return logits if self.out_classes is None else logits + self.out_classes(h)
+
     def step(self, prev: torch.Tensor, cond: Optional[torch.Tensor], state: Optional[LSTMState],
              context: Optional[torch.Tensor] = None):
         """One step: prev (N,) [and context (N,)] -> logits (N, 512) and the new state ((layers, N, H) twice)."""
         ctx = None if context is None else context.unsqueeze(1)
         out, state = self.lstm(self._inputs(prev.unsqueeze(1), cond, ctx), state)
-        return self.out(self.drop(out[:, 0])), state
+        return self._logits(self.drop(out[:, 0])), state
 
     def forward(
         self,
@@ -158,13 +212,13 @@ class AutoregressiveLSTM(nn.Module):
         if sample_prob <= 0.0:
             prev = torch.cat([start, targets[:, :-1]], dim=1)
             out, _ = self.lstm(self._inputs(prev, cond, context, word_dropout, generator), state)
-            return self.out(self.drop(out))
+            return self._logits(self.drop(out))
         logits = []
         prev = start[:, 0]
         for i in range(t):
             ctx = None if context is None else context[:, i : i + 1]
             out, state = self.lstm(self._inputs(prev.unsqueeze(1), cond, ctx, word_dropout, generator), state)
-            step_logits = self.out(self.drop(out[:, 0]))
+            step_logits = self._logits(self.drop(out[:, 0]))
             logits.append(step_logits)
             with torch.no_grad():
                 sampled = torch.multinomial(F.softmax(step_logits.float(), -1), 1, generator=generator)[:, 0]
@@ -201,6 +255,7 @@ class Encoder(nn.Module):
         self.per_bar = cfg.bar_latent > 0
         self.hierarchical = cfg.hierarchical_encoder and not self.per_bar
         self.embedding = nn.Embedding(NUM_TOKENS + 1, cfg.embed)
+        self.embedding_classes = TokenClasses(cfg.embed) if cfg.class_factors else None
         drop = cfg.dropout if cfg.encoder_layers > 1 else 0.0
         self.rnn = nn.LSTM(cfg.embed, cfg.encoder_size, cfg.encoder_layers, batch_first=True, bidirectional=True,
                            dropout=drop)
@@ -213,7 +268,7 @@ class Encoder(nn.Module):
         self.sigma = nn.Linear(top, code)
 
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.embedding(tokens)
+        x = _embed(self.embedding, self.embedding_classes, tokens)
         if self.per_bar:
             n, t, e = x.shape
             bars = _last_bidirectional(self.rnn, x.reshape(n * (t // STEPS_PER_BAR), STEPS_PER_BAR, e))
@@ -234,7 +289,7 @@ class FlatDecoder(nn.Module):
         super().__init__()
         self.init = InitialState(cfg.latent, cfg.decoder_size, cfg.decoder_layers)
         self.core = AutoregressiveLSTM(cfg.embed, cfg.latent, cfg.decoder_size, cfg.decoder_layers,
-                                       dropout=cfg.dropout)
+                                       dropout=cfg.dropout, class_factors=cfg.class_factors)
 
     def forward(self, z, targets, sample_prob=0.0, generator=None, word_dropout=0.0):
         return self.core(targets, z, self.init(z), sample_prob, generator, word_dropout=word_dropout)
@@ -276,7 +331,8 @@ class BarDecoder(nn.Module):
         super().__init__()
         self.init = InitialState(cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers)
         self.core = AutoregressiveLSTM(cfg.embed, cfg.conductor_size, cfg.decoder_size, cfg.decoder_layers,
-                                       context=cfg.bar_context, dropout=cfg.dropout)
+                                       context=cfg.bar_context, dropout=cfg.dropout,
+                                       class_factors=cfg.class_factors)
 
 
 def previous_bars(tokens: torch.Tensor) -> torch.Tensor:
@@ -315,7 +371,8 @@ class LstmBaseline(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.core = AutoregressiveLSTM(cfg.lstm_size, 0, cfg.lstm_size, cfg.lstm_layers)
+        self.core = AutoregressiveLSTM(cfg.lstm_size, 0, cfg.lstm_size, cfg.lstm_layers,
+                                       class_factors=cfg.class_factors)
 
     def forward(self, tokens, sample_prob=0.0, generator=None, use_mean=False, word_dropout=0.0):
         return ModelOutput(self.core(tokens, None, None, sample_prob, generator, word_dropout=word_dropout))

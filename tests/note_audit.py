@@ -79,6 +79,7 @@ class Audit:
     lost_by_listener: tuple[int, ...] = ()  # with several listeners: the notes each missed (told, not judged)
     steps_by_listener: tuple[int, ...] = ()  # and the complete steps each heard (0: it heard no take)
     misses: tuple[str, ...] = ()  # each lost and extra note in words, where it was due or came: what a failure shows
+    judged_steps: float = 0.0  # the span judged, in steps from Start: up to where the listeners' whole takes reached
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
                  tuple(len(_count(wanted, h.heard, h.until, tolerance)[2]) if h.steps else 0 for h in hearings)
                  if several else (),
                  tuple(h.steps for h in hearings) if several else (),
-                 _told(lost, extras, joined, step_ms))
+                 _told(lost, extras, joined, step_ms), round(until, 2))
 
 
 def _told(lost: list[tuple[Key, float]], extras: list[tuple[Key, float]], heard: dict[Key, list[float]],

@@ -196,6 +196,7 @@ def test_past_the_shorter_of_two_whole_takes_one_listener_s_late_note_is_not_jud
     late_tail = {**ON_TIME, 12.5: [[0x99, 38, 90]]}  # its process thread ran 60 ms late there
     audit = audit_listeners([take(late_tail, 14), take(notes, 13, start_ns=0)], expect)
     assert (audit.steps, audit.lost, audit.extra) == (13, 0, 0), audit.misses
+    assert 11 < audit.judged_steps < 12  # judged up to the shorter take's 12 complete steps, less the tolerance
     # where both whole takes reached, the same late note is judged
     audit = audit_listeners([take(late_tail, 14), take(late_tail, 14, start_ns=0)], expect)
     assert (audit.lost, audit.extra) == (1, 1), audit.misses

@@ -64,7 +64,8 @@ class SoakReport:
     threads_max: int = 0
     notes_received: int = 0
     audits: int = 0
-    audit_steps: int = 0
+    audit_steps: int = 0  # the takes' complete steps (the longest listener's)
+    audit_judged_steps: float = 0.0  # of them, the steps the audits judged (where the listeners' whole takes reached)
     notes_expected: int = 0  # in the audits
     notes_lost: int = 0
     notes_extra: int = 0
@@ -486,6 +487,7 @@ def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
         return
     report.audits += 1
     report.audit_steps += result.steps
+    report.audit_judged_steps = round(report.audit_judged_steps + result.judged_steps, 2)
     report.notes_expected += result.expected
     report.notes_lost += result.lost
     report.notes_extra += result.extra

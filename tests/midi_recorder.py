@@ -6,11 +6,11 @@ Each line: {"t_ns": arrival (perf_counter_ns, CLOCK_MONOTONIC), "jack_s": rtmidi
 It stops after --seconds or on SIGTERM, and always writes what it got.
 
 No Python callback: rtmidi would run it in JACK's process thread, where waiting for the interpreter lock made
-the client miss cycles and lose their messages (seen: one hi-hat in a test of note order). rtmidi queues in C
-with each message's JACK time since the one before; a loop empties the queue every millisecond. Arrival times
-are those JACK times, placed on perf_counter by the message that was picked up soonest after it arrived: the
-loop only ever sees a message after it came, so the smallest (pick-up time - JACK time) is the offset, within
-about a poll.
+the client miss cycles and lose their messages (seen: one hi-hat in a test of note order). rtmidi queues in C,
+with each message's time since the one before (JACK's clock, stamped in its process thread); a loop empties the
+queue every millisecond. Arrival times are those JACK times, placed on perf_counter by the message that was
+picked up soonest after it arrived: the loop only ever sees a message after it came, so the smallest (pick-up
+time - JACK time) is the offset, within about a poll.
 """
 
 import argparse

@@ -14,5 +14,12 @@ def test_arrivals_keep_jack_s_spacing_and_take_the_offset_from_the_soonest_pick_
     assert all(t <= p for t, p in zip(times, picked))  # never after it was seen
 
 
+def test_messages_far_apart_are_placed_by_their_own_pick_up_not_by_jack_s_drifting_time():
+    # JACK's time says 2 s between them; the wall clock says 2.1 s (a loaded dummy driver fell behind)
+    got = [(1_000_000, 0.0, [0x99, 36, 100]), (2_101_000_000, 2.0, [0x99, 36, 100])]
+    times = arrivals(got)
+    assert times == [1_000_000, 2_101_000_000]
+
+
 def test_no_messages_no_times():
     assert arrivals([]) == []

@@ -63,7 +63,7 @@ def main() -> int:
     drain(midi_in, got)
     midi_in.close_port()
     with open(args.out, "w") as fh:
-        for t_ns, delta, msg in zip(arrivals(got), (d for _, d, _ in got), (m for _, _, m in got)):
+        for t_ns, (_, delta, msg) in zip(arrivals(got), got):
             fh.write(json.dumps({"t_ns": t_ns, "jack_s": delta, "msg": msg}) + "\n")
     return 0
 

@@ -11,11 +11,12 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from drummachine.groove.vocabulary import NUM_CLASSES, NUM_TOKENS, STEPS_PER_BAR
+from drummachine.groove.vocabulary import NUM_CLASSES, NUM_TOKENS, STEPS_PER_BAR, tokens_to_rows
 
 START = NUM_TOKENS  # the 'previous token' before the first step (and before each bar's first step)
 LN2 = math.log(2.0)
@@ -103,11 +104,9 @@ LSTMState = tuple[torch.Tensor, torch.Tensor]
 
 
 def token_bits() -> torch.Tensor:
-    """(513, 9): which classes each token plays (bit c of the token), and none for START."""
-    tokens = torch.arange(NUM_TOKENS + 1)
-    bits = ((tokens[:, None] >> torch.arange(NUM_CLASSES)) & 1).float()
-    bits[START] = 0.0
-    return bits
+    """(513, 9): which classes each token plays (the vocabulary's rows), and none for START."""
+    rows = torch.from_numpy(tokens_to_rows(np.arange(NUM_TOKENS))).float()
+    return torch.cat([rows, torch.zeros(1, NUM_CLASSES)])  # START is the row after the last token
 
 
 class TokenClasses(nn.Module):

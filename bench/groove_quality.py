@@ -1,8 +1,15 @@
 """Do the model's grooves sound like real drummers'? Samples, rebuilds' neighbours and morphs, measured
-musically beside real held-out grooves (the test split), with 95% intervals.
+musically beside real held-out grooves (the test split, or validation to choose a setting without looking at
+test), with 95% intervals.
 
-    python bench/groove_quality.py [--model assets/model] [--data data/gmd] [--samples 200]
-                                   [--temperatures 0 0.5 0.8 1] [--morphs 40] [--json OUT.json]
+    python bench/groove_quality.py [--model assets/model] [--data data/gmd] [--split test|valid] [--samples 200]
+                                   [--first-seed 0] [--temperatures 0 0.5 0.8 1] [--morphs 40] [--json OUT.json]
+
+Samples use seeds first-seed .. first-seed + samples - 1: other seeds give another draw of the same model. With
+--draws K, K draws of --samples each (the next seeds) are summed up per temperature: how many figures each draw
+matched (mean and spread over draws), each figure's mean over draws and in how many draws it matched, and each
+feature's mean overlap area. One draw's count moves by about a figure from seed to seed, so two models' or two
+priors' samples are compared over draws. --morphs 0 skips the morphs.
 
 Per temperature: every figure of trainer.grooves (hits per bar, backbeat, bar-to-bar distance at lags
 1/2/4/8, repeat share, distinct bars, class rates) for samples beside the real held-out windows (real:
@@ -66,6 +73,31 @@ def morph_rows(engine: Engine, real_tokens: np.ndarray, count: int, steps: int, 
             "path_over_direct_le_1_5_share": float((ratios <= 1.5).mean())}
 
 
+def over_draws(engine: Engine, real: np.ndarray, real_files: np.ndarray, temperature: float, first_seed: int,
+               samples: int, draws: int) -> dict:
+    """The held-out figures and feature overlaps of `draws` draws of `samples` samples (consecutive seeds)."""
+    per_draw = []
+    for d in range(draws):
+        seeds = range(first_seed + d * samples, first_seed + (d + 1) * samples)
+        hits = np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in seeds])
+        rows = sample_figure_rows(real, real_files, hits)
+        per_draw.append({"matched": int(sum(v["matches"] for v in rows.values())),
+                         "figures": {k: (v["samples"].value, bool(v["matches"])) for k, v in rows.items()},
+                         "overlap": {n: feature_agreement(f(real), f(hits))["overlap"] for n, f in FEATURES.items()},
+                         "real": {k: v["real"].to_dict() for k, v in rows.items()}})
+    matched = [d["matched"] for d in per_draw]
+    return {"draws": draws, "samples": samples, "matched": matched, "matched_mean": float(np.mean(matched)),
+            "matched_sd": float(np.std(matched, ddof=1)) if draws > 1 else 0.0,
+            "figures": {k: {"real": per_draw[0]["real"][k],
+                            "mean": float(np.mean([d["figures"][k][0] for d in per_draw])),
+                            "sd": float(np.std([d["figures"][k][0] for d in per_draw], ddof=1)) if draws > 1 else 0.0,
+                            "draws_matched": int(sum(d["figures"][k][1] for d in per_draw))}
+                        for k in per_draw[0]["figures"]},
+            "overlap": {n: {"mean": float(np.mean([d["overlap"][n] for d in per_draw])),
+                            "sd": float(np.std([d["overlap"][n] for d in per_draw], ddof=1)) if draws > 1 else 0.0}
+                        for n in FEATURES}}
+
+
 def fmt(e: Estimate) -> str:
     return f"{e.value:7.3f} [{e.low:.3f}, {e.high:.3f}]"
 
@@ -74,24 +106,34 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--data", type=Path, default=Path("data/gmd"))
+    ap.add_argument("--split", choices=("test", "valid"), default="test",
+                    help="the held-out grooves to compare with (valid: for choices; test: for the record)")
     ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--first-seed", type=int, default=0, help="the first sampling seed")
+    ap.add_argument("--draws", type=int, default=1,
+                    help="draws of --samples each (the next seeds) to sum up per temperature (default 1: none)")
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.5, 0.8, 1.0])
     ap.add_argument("--morphs", type=int, default=40)
     ap.add_argument("--morph-steps", type=int, default=8)
     ap.add_argument("--json", type=Path, help="write every figure here")
     args = ap.parse_args()
+    if args.draws < 1 or args.samples < 2:
+        ap.error(f"--draws is at least 1 and --samples at least 2, not {args.draws} and {args.samples}")
 
     engine = Engine(args.model)
-    test = load_windows(args.data, engine.bars, "test")
-    real, real_files = grooves_of(test.tokens.astype(np.int64)), test.file_index
+    held_out = load_windows(args.data, engine.bars, args.split)
+    real, real_files = grooves_of(held_out.tokens.astype(np.int64)), held_out.file_index
     train = load_windows(args.data, engine.bars, "train")
     train_grooves, train_files = grooves_of(train.tokens.astype(np.int64)), train.file_index
     train_bars = train_grooves.reshape(-1, 16, 9)
-    out = {"model": str(args.model), "real_windows": len(real), "real_files": int(len(np.unique(real_files))),
+    out = {"model": str(args.model), "split": args.split, "first_seed": args.first_seed, "real_windows": len(real),
+           "real_files": int(len(np.unique(real_files))),
            "real": {"diversity": diversity(real), "copying": copying(real[:200], train_bars)}, "temperatures": {}}
-    print(f"model {args.model}; real: {len(real)} held-out 16-bar windows from {out['real_files']} files")
+    print(f"model {args.model}; real: {len(real)} held-out 16-bar windows ({args.split} split) from "
+          f"{out['real_files']} files; sampling seeds {args.first_seed}..{args.first_seed + args.samples - 1}")
     for t in args.temperatures:
-        samples = np.stack([engine.sample(None, t, seed).pattern.hits for seed in range(args.samples)])
+        samples = np.stack([engine.sample(None, t, seed).pattern.hits
+                            for seed in range(args.first_seed, args.first_seed + args.samples)])
         rows = sample_figure_rows(real, real_files, samples)
         rows_train = sample_figure_rows(train_grooves, train_files, samples)
         agreement = {name: feature_agreement(f(real), f(samples)) for name, f in FEATURES.items()}
@@ -117,8 +159,23 @@ def main() -> None:
         print("| feature | KL | overlap area |\n|---|---|---|")
         for name, a in agreement.items():
             print(f"| {name} | {a['kl']:.3f} | {a['overlap']:.3f} |")
-    for t, planned in ((0.0, False), (0.8, False), (0.0, True)):
-        m = morph_rows(engine, test.tokens.astype(np.int64), args.morphs, args.morph_steps, t, planned)
+        if args.draws > 1:
+            o["over_draws"] = summary = over_draws(engine, real, real_files, t, args.first_seed, args.samples,
+                                                   args.draws)
+            print(f"\nover {args.draws} draws of {args.samples} (seeds {args.first_seed}.."
+                  f"{args.first_seed + args.draws * args.samples - 1}): {summary['matched_mean']:.1f} "
+                  f"(sd {summary['matched_sd']:.1f}) of {o['of']} figures matched; per draw "
+                  + " ".join(str(m) for m in summary["matched"]))
+            print("| figure | real held-out | samples: mean over draws (sd) | draws matched |\n|---|---|---|---|")
+            for name, v in summary["figures"].items():
+                r = v["real"]
+                print(f"| {name} | {r['value']:.4f} [{r['low']:.4f}, {r['high']:.4f}] | {v['mean']:.4f} "
+                      f"({v['sd']:.4f}) | {v['draws_matched']} of {args.draws} |")
+            print("| feature | overlap area: mean over draws (sd) |\n|---|---|")
+            for name, v in summary["overlap"].items():
+                print(f"| {name} | {v['mean']:.3f} ({v['sd']:.3f}) |")
+    for t, planned in ((0.0, False), (0.8, False), (0.0, True)) if args.morphs > 0 else ():
+        m = morph_rows(engine, held_out.tokens.astype(np.int64), args.morphs, args.morph_steps, t, planned)
         out.setdefault("morphs", []).append(m)
         print(f"\nmorphs ({m['kind']}; {m['morphs']} of {m['steps']} steps): largest step share mean "
               f"{m['largest_step_share_mean']:.2f} (max {m['largest_step_share_max']:.2f}; {m['steady_share']:.0%} of "

@@ -11,8 +11,10 @@ setting on the grid, samples are measured beside the real validation windows wit
 trainer/grooves.py (hits per bar, backbeat, bar-to-bar distance at lags 1, 2, 4, 8, repeated and distinct
 bars: inside the real interval; class rates: within 25% of the real rate), and the setting whose samples match
 the most figures (ties: the smallest summed relative gap of the lag distances and of the diversity between
-grooves) is written. The section scales are tried after the grid, at its best temperature, coherence and groove
-spread, with its best bar scale and that scale's neighbours. The test split is never looked at.
+grooves) is written. One draw's count moves by about a figure from seed to seed, so the grid's leaders (within
+--finalist-margin of its best count) are compared again by their mean over --draws draws of other seeds. The
+section scales are tried after the grid, at its winner's temperature, coherence and groove spread, with its bar
+scale and that scale's neighbours, over the same draws. The test split is never looked at.
 
 The bar coherence (drummachine/model/uniforms.py) couples the random numbers each bar's steps are drawn with:
 at a temperature that keeps the rare instruments, independent draws vary every bar; coupled draws vary the bars
@@ -43,13 +45,15 @@ SECTION_SCALES = (None, 0.3, 0.5, 0.8)  # None: the section change is one of the
 COHERENCES = (0.0, 0.9, 0.95, 0.98)
 
 
-def sample_figures(engine, real, real_files, samples: int, temperature: float) -> dict:
-    """figure -> (real estimate, sample mean, matches) for every figure, and the diversity of both."""
+def sample_figures(engine, real, real_files, samples: int, temperature: float, first_seed: int = 0) -> dict:
+    """figure -> (real estimate, sample mean, matches) for every figure, and the diversity of both, for the
+    samples drawn with seeds first_seed .. first_seed + samples - 1."""
     from trainer.groove_report import sample_figure_rows
     from trainer.grooves import diversity
     from trainer.intervals import Estimate
 
-    hits = np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in range(samples)])
+    hits = np.stack([engine.sample(None, temperature, seed).pattern.hits
+                     for seed in range(first_seed, first_seed + samples)])
     out = {name: (row["real"], row["samples"].value, row["matches"])
            for name, row in sample_figure_rows(real, real_files, hits).items()}
     d = diversity(real)
@@ -61,6 +65,12 @@ def score(figures: dict) -> tuple[int, float]:
     gaps = [abs(s - r.value) / r.value for name, (r, s, _) in figures.items()
             if name.startswith("lag") or name == "diversity"]
     return sum(ok for _, _, ok in figures.values()), -sum(gaps)
+
+
+def mean_score(draws: list[dict]) -> tuple[float, float]:
+    """`score` averaged over draws of other seeds: the mean count of figures matched, then the mean gap."""
+    scores = [score(f) for f in draws]
+    return float(np.mean([c for c, _ in scores])), float(np.mean([g for _, g in scores]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,11 +91,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="a scale of its own for how a window's second half differs from its first (default: none, "
                          "the section change is scaled with the bars' variations)")
     ap.add_argument("--coherence", type=float, default=0.0, help="how much bars share their sampling draws (0-1)")
+    ap.add_argument("--why", default="",
+                    help="without --tune: how this prior was chosen, for the card (e.g. the comparison it won)")
     ap.add_argument("--tune", action="store_true",
                     help="pick both scales, the temperature and the bar coherence on the validation grooves")
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.8, 1.0],
                     help="the temperatures tried with --tune (the best is recorded as the model's own)")
     ap.add_argument("--samples", type=int, default=100)
+    ap.add_argument("--draws", type=int, default=4,
+                    help="with --tune: the draws (of --samples each, other seeds) the finalists and the section scales "
+                         "are compared over")
+    ap.add_argument("--finalist-margin", type=float, default=1.0,
+                    help="with --tune: grid settings within this many figures of the best one-draw count are finalists")
     ap.add_argument("--coherences", type=float, nargs="+", default=list(COHERENCES), help="tried with --tune")
     ap.add_argument("--groove-scales", type=float, nargs="+", default=list(GROOVE_SCALES), help="tried with --tune")
     ap.add_argument("--bar-scales", type=float, nargs="+", default=list(BAR_SCALES), help="tried with --tune")
@@ -94,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                          + ")")
     ap.add_argument("--codes-cache", type=Path, help="keep the training codes here (and read them from here)")
     args = ap.parse_args(argv)
+    if args.draws < 1 or args.finalist_margin < 0:
+        flag, value = ("--draws", args.draws) if args.draws < 1 else ("--finalist-margin", args.finalist_margin)
+        print(f"error: {flag} is at least {1 if flag == '--draws' else 0}, not {value:g}", file=sys.stderr)
+        return 2
     for flag, values in (("--coherence", [args.coherence]), ("--coherences", args.coherences)):
         if not all(0.0 <= c <= 1.0 for c in values):
             print(f"error: {flag} is between 0 and 1, not {' '.join(f'{c:g}' for c in values)}", file=sys.stderr)
@@ -134,32 +155,49 @@ def main(argv: list[str] | None = None) -> int:
 
     chosen, temperature = (args.groove_scale, args.bar_scale, args.coherence, args.section_scale), None
     if args.tune:
-        best = None
+        draws_of: dict = {}  # (t, setting) -> the figures of each draw measured so far
 
-        def trial(t: float, coherence: float, gs: float, bs: float, ss: Optional[float]) -> dict:
-            nonlocal best
-            use(gs, bs, coherence, ss)
-            figures = sample_figures(engine, real, files, args.samples, t)
-            s = score(figures)
-            lags = " ".join(f"{figures[f'lag {k} distance'][1]:5.2f}" for k in (1, 2, 4, 8))
+        def trial(t: float, coherence: float, gs: float, bs: float, ss: Optional[float], draws: int) -> tuple:
+            """The setting's score over `draws` draws of `args.samples` samples (other seeds each draw)."""
+            key = (t, (gs, bs, coherence, ss))
+            done = draws_of.setdefault(key, [])
+            if len(done) < draws:
+                use(gs, bs, coherence, ss)
+                done += [sample_figures(engine, real, files, args.samples, t, first_seed=d * args.samples)
+                         for d in range(len(done), draws)]
+            s, figures = mean_score(done[:draws]), done[draws - 1]
+
+            def value(name: str) -> float:  # the samples' figure, averaged over the draws
+                return float(np.mean([f[name][1] for f in done[:draws]]))
+
+            lags = " ".join(f"{value(f'lag {k} distance'):5.2f}" for k in (1, 2, 4, 8))
+            counts = "" if draws == 1 else f" over {draws} draws ({' '.join(str(score(f)[0]) for f in done[:draws])})"
             print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f} sections {_section(ss)}: "
-                  f"{s[0]}/{len(figures) - 1} match, lag 1/2/4/8 {lags}, repeats {figures['repeat share'][1]:.3f}, "
-                  f"diversity {figures['diversity'][1]:.2f}", flush=True)
-            if best is None or s > best[0]:
-                best = (s, (gs, bs, coherence, ss), t)
-            return figures
+                  f"{s[0]:g}/{len(figures) - 1} match{counts}, lag 1/2/4/8 {lags}, "
+                  f"repeats {value('repeat share'):.3f}, diversity {value('diversity'):.2f}", flush=True)
+            return s, key, figures
 
-        # first the grid with the section change among the bars' variations, then, at the best temperature,
-        # coherence and groove spread, each section scale with the best bar scale and its neighbours on the grid
-        for t in args.temperatures:
-            for coherence in args.coherences if t > 0 else (0.0,):  # greedy decoding reads no random numbers
-                for gs, bs in itertools.product(args.groove_scales, bar_scales):
-                    figures = trial(t, coherence, gs, bs, None)
-        (gs, bs, coherence, _), t = best[1], best[2]
+        # First the grid, one draw a setting, with the section change among the bars' variations. One draw's count
+        # is noisy (it moves by about one figure from draw to draw), so every setting within --finalist-margin of
+        # the best count is measured again over --draws draws, and the best mean goes on. Then, at its temperature,
+        # coherence and groove spread, each section scale with its bar scale and that scale's neighbours on the
+        # grid, over the same draws.
+        grid = [trial(t, coherence, gs, bs, None, 1)
+                for t in args.temperatures
+                for coherence in (args.coherences if t > 0 else (0.0,))  # greedy decoding reads no random numbers
+                for gs, bs in itertools.product(args.groove_scales, bar_scales)]
+        top = max(s[0] for s, _, _ in grid)
+        finalists = [(t, setting) for s, (t, setting), _ in grid if s[0] >= top - args.finalist_margin]
+        if args.draws > 1:
+            print(f"{len(finalists)} settings within {args.finalist_margin:g} of the best count ({top:g}), "
+                  f"each over {args.draws} draws:", flush=True)
+        best = max((trial(t, setting[2], setting[0], setting[1], None, args.draws) for t, setting in finalists),
+                   key=lambda r: r[0])
+        t, (gs, bs, coherence, _) = best[1]
         i = bar_scales.index(bs)
         for bs, ss in itertools.product(bar_scales[max(0, i - 1):i + 2], section_scales[1:]):
-            figures = trial(t, coherence, gs, bs, ss)
-        _, chosen, temperature = best
+            best = max(best, trial(t, coherence, gs, bs, ss, args.draws), key=lambda r: r[0])
+        _, (temperature, chosen), figures = best
         real_figures = {k: v[0].value for k, v in figures.items()}  # the validation grooves': alike in every trial
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
     mean, chol = use(*chosen)
@@ -180,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                                    f"{engine.bars // 2}) x{chosen[3]:g}")
                                 + f", bar coherence {chosen[2]:g}"
                                 + (f", tuned on the validation grooves with T={temperature:g}" if args.tune else "")
-                                + ")")
+                                + ")" + (f"; {args.why.strip()}" if args.why.strip() and not args.tune else ""))
         if isinstance(info.get("files"), dict):  # the card adds these sizes up
             info["files"][fmt.LATENT_PRIOR] = (args.model / fmt.LATENT_PRIOR).stat().st_size
         info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "sections": chosen[3],

@@ -53,10 +53,12 @@ def test_the_tuned_coherence_and_temperature_are_written_where_the_engine_reads_
     folder = tmp_path / "model"
     shutil.copytree(tiny_per_bar_model, folder)
     assert prior_main(["--model", str(folder), "--data", str(dataset), "--bar-scale", "0.2",
-                       "--coherence", "0.9"]) == 0
+                       "--coherence", "0.9", "--why", "chosen over ten draws on validation"]) == 0
     assert Engine(folder).model.bar_coherence == pytest.approx(0.9)
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["bar_coherence"] == pytest.approx(0.9) and "bar coherence 0.9" in info["latent_prior"]
+    assert info["latent_prior"].endswith("bar coherence 0.9); chosen over ten draws on validation")
+    assert "chosen over ten draws on validation" in (folder / fmt.CARD).read_text()
 
 
 def test_a_coherence_outside_0_to_1_is_refused_in_one_sentence(tiny_per_bar_model, dataset, capsys):
@@ -89,3 +91,26 @@ def test_a_negative_scale_is_refused_in_one_sentence(tiny_per_bar_model, dataset
     assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--tune",
                        "--bar-scales", "0.2", "-1"]) == 2
     assert "--bar-scales is a spread's scale, at least 0, not 0.2 -1" in capsys.readouterr().err
+
+
+def test_the_grids_leaders_are_compared_again_over_draws_of_other_seeds(tiny_per_bar_model, dataset, tmp_path,
+                                                                         capsys):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--tune", "--samples", "3",
+                       "--temperatures", "1", "--coherences", "0.9", "--groove-scales", "1", "--bar-scales", "0.2",
+                       "0.1", "--section-scales", "0.5", "--draws", "2", "--finalist-margin", "17"]) == 0
+    out = capsys.readouterr().out
+    assert "2 settings within 17 of the best count" in out
+    again = [line for line in out.splitlines() if " over 2 draws (" in line]
+    assert len(again) == 2 + 2  # both grid settings, then the winner's bar scale and its neighbour with sections
+    for line in again:  # the mean shown is the mean of the two draws' counts
+        mean = float(line.split(": ")[1].split("/")[0])
+        counts = [int(c) for c in line.split(" draws (")[1].split(")")[0].split()]
+        assert len(counts) == 2 and mean == pytest.approx(sum(counts) / 2)
+    assert json.loads((folder / fmt.INFO).read_text())["prior_scales"]["tuned"]
+
+
+def test_draws_below_one_are_refused_in_one_sentence(tiny_per_bar_model, dataset, capsys):
+    assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--tune", "--draws", "0"]) == 2
+    assert "--draws is at least 1, not 0" in capsys.readouterr().err

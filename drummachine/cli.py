@@ -257,8 +257,9 @@ def _play_source(args: argparse.Namespace) -> tuple["BarSource", str]:
 
     seed = new_seed() if args.seed is None else args.seed
     feel = FeelSettings(args.feel, args.feel_seed) if args.feel and engine.model.feel is not None else None
-    source = GrooveSource(engine, engine.random_latent(seed), args.bars, args.temperature, seed, feel=feel,
-                          bpm=args.bpm)
+    repeats = engine.repeat_sources(seed, args.temperature, args.bars)
+    source = GrooveSource(engine, engine.with_repeats(engine.random_latent(seed), repeats), args.bars, args.temperature,
+                          seed, feel=feel, bpm=args.bpm, repeats=repeats)
     return source, f"{plural(args.bars, 'bar')}, seed {seed}, temperature {args.temperature}"
 
 

@@ -12,9 +12,14 @@ trainer/grooves.py (hits per bar, backbeat, bar-to-bar distance at lags 1, 2, 4,
 bars: inside the real interval; class rates: within 25% of the real rate), and the setting whose samples match
 the most figures (ties: the smallest summed relative gap of the lag distances and of the diversity between
 grooves) is written. One draw's count moves by about a figure from seed to seed, so the grid's leaders (within
---finalist-margin of its best count) are compared again by their mean over --draws draws of other seeds. The
+--finalist-margin of its best count) are compared again by their mean over --draws further draws of other seeds. The
 section scales are tried after the grid, at its winner's temperature, coherence and groove spread, with its bar
 scale and that scale's neighbours, over the same draws. The test split is never looked at.
+
+Then (unless --no-repeats) the chance that a sampled bar copies an earlier one, at each lag: drummers repeat bars
+note for note (4% of training bars equal the bar before, 12% some earlier bar), a Gaussian's bars almost never do.
+The chances are the training windows' rates less the rates the chosen Gaussian's own samples repeat at
+(drummachine/model/repeats.py); the settings above are tuned without them.
 
 The bar coherence (drummachine/model/uniforms.py) couples the random numbers each bar's steps are drawn with:
 at a temperature that keeps the rare instruments, independent draws vary every bar; coupled draws vary the bars
@@ -33,10 +38,11 @@ import itertools
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
+from drummachine import limits
 from drummachine.model import format as fmt
 
 GROOVE_SCALES = (1.0, 0.8)
@@ -67,6 +73,26 @@ def score(figures: dict) -> tuple[int, float]:
     return sum(ok for _, _, ok in figures.values()), -sum(gaps)
 
 
+REPEAT_TEMPERATURES = (0.0, 0.5, 0.8, 1.0, 1.5)  # the app's range is 0-2: beyond 1.5 the chances stay 1.5's
+
+
+def fit_repeat_rates(engine, train_tokens: np.ndarray, samples: int,
+                     temperatures: Sequence[float] = REPEAT_TEMPERATURES) -> np.ndarray:
+    """(temperatures, bars) the chance that a sampled bar copies the bar `lag` before (drummachine/model/
+    repeats.py) at each temperature: the training windows' rate of each lag, less the rate at which `samples`
+    grooves of the Gaussian alone (the engine's prior) decoded at that temperature already repeat by chance, so
+    that samples repeat bars about as often as the drummers did."""
+    from drummachine.model.repeats import lag_rates
+    from trainer.groove_report import grooves_of
+
+    drummers = lag_rates(grooves_of(train_tokens.astype(np.int64)))
+    rows = []
+    for t in temperatures:
+        hits = np.stack([engine.sample(None, t, seed).pattern.hits for seed in range(samples)])
+        rows.append(np.clip(drummers - lag_rates(hits), 0.0, None))
+    return np.stack(rows)
+
+
 def mean_score(draws: list[dict]) -> tuple[float, float]:
     """`score` averaged over draws of other seeds: the mean count of figures matched, then the mean gap."""
     scores = [score(f) for f in draws]
@@ -75,6 +101,8 @@ def mean_score(draws: list[dict]) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     from drummachine.model.engine import Engine
+    from drummachine.model.folder import ModelError
+    from drummachine.model.repeats import rates_at
     from export.knobs import cached_training_codes
     from export.onnx_export import gaussian_of_codes, halves
     from trainer.dataset import load_windows
@@ -91,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="a scale of its own for how a window's second half differs from its first (default: none, "
                          "the section change is scaled with the bars' variations)")
     ap.add_argument("--coherence", type=float, default=0.0, help="how much bars share their sampling draws (0-1)")
+    ap.add_argument("--no-repeats", dest="repeats", action="store_false",
+                    help="leave out the chance that a sampled bar copies an earlier bar (the training drummers' rates)")
     ap.add_argument("--why", default="",
                     help="without --tune: how this prior was chosen, for the card (e.g. the comparison it won)")
     ap.add_argument("--tune", action="store_true",
@@ -143,14 +173,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.section_scale is not None:
                 raise ValueError(f"{args.model}: --section-scale: {exc}") from exc
             section_scales = [None]
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     real, files = grooves_of(valid.tokens.astype(np.int64)), valid.file_index
 
     def use(gs: float, bs: float, coherence: float, ss: Optional[float]):
         mean, chol = gaussian_of_codes(codes, engine.bars, gs, bs, section_scale=ss)
-        engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol, bar_coherence=coherence)
+        engine.model = dataclasses.replace(engine.model, prior_mean=mean, prior_chol=chol, bar_coherence=coherence,
+                                           repeat_rates=None)  # the Gaussian alone: repeats are fitted after
         return mean, chol
 
     chosen, temperature = (args.groove_scale, args.bar_scale, args.coherence, args.section_scale), None
@@ -158,20 +189,24 @@ def main(argv: list[str] | None = None) -> int:
         draws_of: dict = {}  # (t, setting) -> the figures of each draw measured so far
 
         def trial(t: float, coherence: float, gs: float, bs: float, ss: Optional[float], draws: int) -> tuple:
-            """The setting's score over `draws` draws of `args.samples` samples (other seeds each draw)."""
+            """The setting's score over `draws` draws of `args.samples` samples (other seeds each draw): the grid's
+            one draw, or, to compare leaders, `draws` draws after it (the draw that made a leader is left out, so
+            that leaders and section scales are compared on draws none of them was chosen by)."""
             key = (t, (gs, bs, coherence, ss))
             done = draws_of.setdefault(key, [])
-            if len(done) < draws:
+            wanted = range(1) if draws == 1 else range(1, draws + 1)
+            if len(done) < wanted[-1] + 1:
                 use(gs, bs, coherence, ss)
                 done += [sample_figures(engine, real, files, args.samples, t, first_seed=d * args.samples)
-                         for d in range(len(done), draws)]
-            s, figures = mean_score(done[:draws]), done[draws - 1]
+                         for d in range(len(done), wanted[-1] + 1)]
+            chosen_draws = [done[d] for d in wanted]
+            s, figures = mean_score(chosen_draws), chosen_draws[-1]
 
             def value(name: str) -> float:  # the samples' figure, averaged over the draws
-                return float(np.mean([f[name][1] for f in done[:draws]]))
+                return float(np.mean([f[name][1] for f in chosen_draws]))
 
             lags = " ".join(f"{value(f'lag {k} distance'):5.2f}" for k in (1, 2, 4, 8))
-            counts = "" if draws == 1 else f" over {draws} draws ({' '.join(str(score(f)[0]) for f in done[:draws])})"
+            counts = "" if draws == 1 else f" over {draws} draws ({' '.join(str(score(f)[0]) for f in chosen_draws)})"
             print(f"T {t:g} coherence {coherence:g} groove {gs:4.2f} bars {bs:4.2f} sections {_section(ss)}: "
                   f"{s[0]:g}/{len(figures) - 1} match{counts}, lag 1/2/4/8 {lags}, "
                   f"repeats {value('repeat share'):.3f}, diversity {value('diversity'):.2f}", flush=True)
@@ -201,7 +236,15 @@ def main(argv: list[str] | None = None) -> int:
         real_figures = {k: v[0].value for k, v in figures.items()}  # the validation grooves': alike in every trial
         print("validation grooves: " + ", ".join(f"{k} {v:.3f}" for k, v in real_figures.items()))
     mean, chol = use(*chosen)
-    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float64(chosen[2]))
+    repeats = {}
+    if args.repeats:
+        rates = fit_repeat_rates(engine, load_windows(args.data, engine.bars, "train").tokens, args.samples)
+        repeats = {"repeat_rates": rates, "repeat_temperatures": np.array(REPEAT_TEMPERATURES)}
+        for t, row in zip(REPEAT_TEMPERATURES, rates):
+            print(f"repeat chances at T={t:g} (a bar copies the bar 1, 2, 3, 4 ... before): "
+                  + " ".join(f"{r:.4f}" for r in row[1:9]) + f" ...; {row.sum():.3f} in all", flush=True)
+        at = temperature if temperature is not None else limits.TEMPERATURE.default
+    np.savez(args.model / fmt.LATENT_PRIOR, mean=mean, chol=chol, bar_coherence=np.float64(chosen[2]), **repeats)
     info_path = args.model / fmt.INFO
     if info_path.is_file():
         from export.model_card import refresh_card
@@ -218,11 +261,16 @@ def main(argv: list[str] | None = None) -> int:
                                    f"{engine.bars // 2}) x{chosen[3]:g}")
                                 + f", bar coherence {chosen[2]:g}"
                                 + (f", tuned on the validation grooves with T={temperature:g}" if args.tune else "")
+                                + ("" if not repeats else
+                                   "; a sampled bar copies an earlier bar with chance "
+                                   f"{rates_at(rates, np.array(REPEAT_TEMPERATURES), at).sum():.3f} at T={at:g}, at "
+                                   "the lags the training drummers repeat bars at, less the Gaussian's own repeats "
+                                   "at each temperature")
                                 + ")" + (f"; {args.why.strip()}" if args.why.strip() and not args.tune else ""))
         if isinstance(info.get("files"), dict):  # the card adds these sizes up
             info["files"][fmt.LATENT_PRIOR] = (args.model / fmt.LATENT_PRIOR).stat().st_size
         info["prior_scales"] = {"groove": chosen[0], "bars": chosen[1], "sections": chosen[3],
-                                "bar_coherence": chosen[2],
+                                "bar_coherence": chosen[2], "repeats": bool(repeats),
                                 "tuned": bool(args.tune), "temperature": temperature}
         info_path.write_text(json.dumps(info, indent=1))
         refresh_card(args.model)

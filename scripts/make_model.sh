@@ -22,9 +22,11 @@ $py -m export.feel_export --checkpoint checkpoints/feel --out "$out" --evaluatio
 $py -m export.knobs --model "$out" --data "$DATA"
 if $py -c "import json,sys; sys.exit(0 if json.load(open('$out/model.json'))['model_config'].get('bar_latent') else 1)"; then
   # a code per bar: the prior's groove, bar and section spreads tuned on the validation grooves at the app's
-  # temperature, 400 samples a setting, the leaders over 4 draws (at 100, many settings tied and noise chose)
+  # temperature, 400 samples a setting, the leaders over 4 draws (at 100, many settings tied and noise chose),
+  # then the chances that a bar repeats an earlier one (the training drummers' rates)
   if [ -n "${PRIOR:-}" ]; then
-    $py -m export.prior --model "$out" --data "$DATA" $PRIOR --why "${PRIOR_WHY:-}" --codes-cache "$out.codes.npz"
+    $py -m export.prior --model "$out" --data "$DATA" $PRIOR --why "${PRIOR_WHY:-}" --samples 400 \
+      --codes-cache "$out.codes.npz"
   else
     $py -m export.prior --model "$out" --data "$DATA" --tune --samples 400 --codes-cache "$out.codes.npz"
   fi

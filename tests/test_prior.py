@@ -57,7 +57,7 @@ def test_the_tuned_coherence_and_temperature_are_written_where_the_engine_reads_
     assert Engine(folder).model.bar_coherence == pytest.approx(0.9)
     info = json.loads((folder / fmt.INFO).read_text())
     assert info["prior_scales"]["bar_coherence"] == pytest.approx(0.9) and "bar coherence 0.9" in info["latent_prior"]
-    assert info["latent_prior"].endswith("bar coherence 0.9); chosen over ten draws on validation")
+    assert info["latent_prior"].endswith("; chosen over ten draws on validation")
     assert "chosen over ten draws on validation" in (folder / fmt.CARD).read_text()
 
 
@@ -114,3 +114,28 @@ def test_the_grids_leaders_are_compared_again_over_draws_of_other_seeds(tiny_per
 def test_draws_below_one_are_refused_in_one_sentence(tiny_per_bar_model, dataset, capsys):
     assert prior_main(["--model", str(tiny_per_bar_model), "--data", str(dataset), "--tune", "--draws", "0"]) == 2
     assert "--draws is at least 1, not 0" in capsys.readouterr().err
+
+
+def test_the_chances_that_bars_repeat_are_fitted_from_the_training_grooves_unless_asked_not_to(
+        tiny_per_bar_model, dataset, tmp_path, capsys):
+    from drummachine.model.repeats import lag_rates
+    from trainer.dataset import load_windows
+    from trainer.groove_report import grooves_of
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--bar-scale", "0.2", "--samples", "20"]) == 0
+    assert "repeat chances at T=0.5 (a bar copies the bar 1, 2, 3, 4 ... before):" in capsys.readouterr().out
+    prior = np.load(folder / fmt.LATENT_PRIOR)
+    rates, temperatures = prior["repeat_rates"], prior["repeat_temperatures"]
+    drummers = lag_rates(grooves_of(load_windows(dataset, 16, "train").tokens.astype(np.int64)))
+    assert rates.shape == (len(temperatures), 16) and temperatures.tolist() == [0.0, 0.5, 0.8, 1.0, 1.5]
+    assert np.all(rates[:, 0] == 0) and np.all(rates <= drummers + 1e-12) and rates.sum() > 0
+    assert np.array_equal(Engine(folder).model.repeat_rates, rates)
+    info = json.loads((folder / fmt.INFO).read_text())
+    assert info["prior_scales"]["repeats"] and "a sampled bar copies an earlier bar with chance" in info["latent_prior"]
+    assert "copies an earlier bar" in (folder / fmt.CARD).read_text()
+    assert prior_main(["--model", str(folder), "--data", str(dataset), "--bar-scale", "0.2", "--no-repeats"]) == 0
+    assert "repeat_rates" not in np.load(folder / fmt.LATENT_PRIOR).files and Engine(folder).model.repeat_rates is None
+    assert "repeat_temperatures" not in np.load(folder / fmt.LATENT_PRIOR).files
+    assert not json.loads((folder / fmt.INFO).read_text())["prior_scales"]["repeats"]

@@ -24,12 +24,16 @@ class Take:
     label: str = ""
     knobs: tuple[tuple[str, float], ...] = ()  # the knob positions its code was moved by (name, position)
     fill_every: int = 0  # its code holds a fill in the last bar of every this many (0: none; model/fills.py)
+    repeats: tuple[int, ...] = ()  # a sampled take's bars that play an earlier bar again: each bar's source bar
+    # (its own index when none; empty when no bar repeats; model/repeats.py), kept so knobs and fills keep them
 
     def __post_init__(self) -> None:
         if self.z is not None and not isinstance(self.z, tuple):
             object.__setattr__(self, "z", code_tuple(self.z))
         if isinstance(self.knobs, dict):
             object.__setattr__(self, "knobs", knob_tuple(self.knobs))
+        if not isinstance(self.repeats, tuple):
+            object.__setattr__(self, "repeats", tuple(int(s) for s in (() if self.repeats is None else self.repeats)))
 
     @property
     def code(self) -> Optional[np.ndarray]:

@@ -38,12 +38,14 @@ class GrooveSource:
     lock: Optional[Lock] = None
     feel: Optional[FeelSettings] = None
     bpm: float = 120.0
+    repeats: Optional[tuple[int, ...]] = None  # the bar each bar plays again (Engine.repeat_sources), or None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _decoded(self, b: int) -> Pattern:
         if b not in self._cache:
             self._cache[b] = self.engine.decode_bar(self.z, b, self.temperature, self.seed, self.lock,
-                                                    previous=self._cache.get(b - 1) if b else None)
+                                                    previous=self._cache.get(b - 1) if b else None,
+                                                    repeats=self.repeats)
         return self._cache[b]
 
     def bar(self, index: int) -> Pattern:

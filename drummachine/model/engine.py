@@ -1,20 +1,22 @@
 """The generation engine: sample, decode bar by bar, encode, interpolate, vary and lock, on onnxruntime.
 
-Deterministic: a seed fixes the latent code and, per bar, the uniforms the sampler reads, so the same seed
-gives the same pattern whether the bars are asked for one at a time or all together.
+Deterministic: a seed fixes the latent code (with the temperature, which bars repeat an earlier one, for a prior
+with repeat chances) and, per bar, the uniforms the sampler reads, so the same seed gives the same pattern whether
+the bars are asked for one at a time or all together.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
 from drummachine import limits
 from drummachine.model import format as fmt
 from drummachine.model.latent import interpolation_points, slerp
+from drummachine.model.repeats import copy_sources, rates_at, with_copies
 from drummachine.model.uniforms import bar_uniforms
 from drummachine.model.folder import ModelFiles, open_model
 from drummachine.groove.morph import MorphPlan, loop_to, plan_morph
@@ -103,9 +105,31 @@ class Engine:
 
     # --- latent codes -------------------------------------------------------------------------------------
     def random_latent(self, seed: int) -> np.ndarray:
-        """A code drawn from the model's latent prior (see model_format.LATENT_PRIOR)."""
+        """A code drawn from the Gaussian of the model's latent prior (see model_format.LATENT_PRIOR); `sample`
+        also lets some bars repeat an earlier one (`repeat_sources`)."""
         eps = np.random.default_rng([seed, 0]).standard_normal(self.latent).astype(np.float32)
         return self.model.prior_mean + self.model.prior_chol @ eps
+
+    @property
+    def bar_latent(self) -> int:
+        """The numbers of code per bar (0: one code for the whole groove)."""
+        return int(self.model.config.get("bar_latent", 0) or 0)
+
+    def repeat_sources(self, seed: int, temperature: float, bars: Optional[int] = None) -> Optional[tuple[int, ...]]:
+        """For the first `bars` bars (default all) of the groove drawn with `seed` at `temperature`, the bar each
+        plays again (its own index when none), as the prior's repeat chances have it (model/repeats.py); None when
+        no bar repeats or the prior has no chances."""
+        if self.model.repeat_rates is None or not self.bar_latent:
+            return None
+        rates = rates_at(self.model.repeat_rates, self.model.repeat_temperatures, temperature)
+        sources = copy_sources(seed, rates)[:self._check_bars(bars)]
+        return None if np.array_equal(sources, np.arange(len(sources))) else tuple(int(s) for s in sources)
+
+    def with_repeats(self, z: np.ndarray, repeats: Optional[Sequence[int]]) -> np.ndarray:
+        """The code with each bar that repeats an earlier one holding that bar's code (as it is: no repeats)."""
+        if repeats is None or len(repeats) == 0 or not self.bar_latent:
+            return np.asarray(z, np.float32).reshape(-1)
+        return with_copies(z, np.asarray(repeats), self.bar_latent)
 
     def encode(self, pattern: Pattern) -> np.ndarray:
         """The code (mu) of a pattern; shorter patterns are looped to the model's length, longer ones cut."""
@@ -131,17 +155,19 @@ class Engine:
         temperature: float = 1.0,
         seed: int = 0,
         lock: Optional[Lock] = None,
+        repeats: Optional[Sequence[int]] = None,
     ) -> Iterator[Pattern]:
         """One-bar patterns, decoded when asked for: a player can ask for bar n+1 while bar n plays."""
         bars = self._check_bars(bars)
         inputs = self._bar_inputs(z)
         previous = None
         for bar in range(bars):
-            previous = self._decode(inputs, [bar], temperature, seed, lock, previous)[0]
+            previous = self._decode(inputs, [bar], temperature, seed, lock, previous, repeats)[0]
             yield previous
 
     def decode_bar(self, z: np.ndarray, bar: int, temperature: float = 1.0, seed: int = 0,
-                   lock: Optional[Lock] = None, previous: Optional[Pattern] = None) -> Pattern:
+                   lock: Optional[Lock] = None, previous: Optional[Pattern] = None,
+                   repeats: Optional[Sequence[int]] = None) -> Pattern:
         """Bar `bar` alone (as in `decode`): what a player's bar source asks for while the previous bar plays.
 
         A model that reads the bar before (`reads_previous_bar`) plays on from `previous` (the bar that sounded
@@ -149,9 +175,9 @@ class Engine:
         self._check_bars(bar + 1)
         inputs = self._bar_inputs(z)
         if not self.reads_previous_bar or previous is not None or bar == 0:
-            return self._decode(inputs, [bar], temperature, seed, lock, previous)[0]
+            return self._decode(inputs, [bar], temperature, seed, lock, previous, repeats)[0]
         for b in range(bar + 1):
-            previous = self._decode(inputs, [b], temperature, seed, lock, previous)[0]
+            previous = self._decode(inputs, [b], temperature, seed, lock, previous, repeats)[0]
         return previous
 
     @property
@@ -166,15 +192,17 @@ class Engine:
         return bars
 
     def _decode(self, inputs, bar_ids: list[int], temperature: float, seed: int, lock: Optional[Lock],
-                previous: Optional[Pattern] = None) -> list[Pattern]:
+                previous: Optional[Pattern] = None, repeats: Optional[Sequence[int]] = None) -> list[Pattern]:
         """Bars `bar_ids` of every code whose conductor outputs are `inputs`: one pattern per code.
 
         The uniforms of bar b come from (seed, b) (coupled across bars by the model's bar coherence, see
-        model/uniforms.py) and its lock bias from bar b, whatever else is decoded alongside, so bar by bar and all
-        at once agree."""
+        model/uniforms.py), or from (seed, repeats[b]) for a bar that repeats an earlier one (so that it plays
+        that very bar, model/repeats.py), and its lock bias from bar b, whatever else is decoded alongside, so bar
+        by bar and all at once agree."""
         emb, h0, c0 = inputs
         n, u = emb.shape[0], len(bar_ids)
-        uniforms = np.broadcast_to(bar_uniforms(seed, bar_ids, self.model.bar_coherence), (n, u, STEPS_PER_BAR))
+        ids = [int(repeats[b]) if repeats is not None and b < len(repeats) else b for b in bar_ids]
+        uniforms = np.broadcast_to(bar_uniforms(seed, ids, self.model.bar_coherence), (n, u, STEPS_PER_BAR))
         if lock and lock.classes:
             bias = np.broadcast_to(np.stack([lock.bias(b) for b in bar_ids]), (n, u, STEPS_PER_BAR, NUM_TOKENS))
         else:
@@ -201,15 +229,16 @@ class Engine:
         return out
 
     def decode(self, z: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,
-               lock: Optional[Lock] = None) -> Pattern:
-        """All bars at once; equal to joining `decode_bars`."""
-        return self.decode_many(np.asarray(z).reshape(1, self.latent), bars, temperature, seed, lock)[0]
+               lock: Optional[Lock] = None, repeats: Optional[Sequence[int]] = None) -> Pattern:
+        """All bars at once; equal to joining `decode_bars`. `repeats`: the bar each bar plays again (a sampled
+        take's, Take.repeats), whose random draws it decodes with."""
+        return self.decode_many(np.asarray(z).reshape(1, self.latent), bars, temperature, seed, lock, repeats)[0]
 
     def decode_many(self, zs: np.ndarray, bars: Optional[int] = None, temperature: float = 1.0, seed: int = 0,
-                    lock: Optional[Lock] = None) -> list[Pattern]:
+                    lock: Optional[Lock] = None, repeats: Optional[Sequence[int]] = None) -> list[Pattern]:
         """Several codes in one conductor call and batched bar-decoder calls; each equals its own `decode`."""
         bars = self._check_bars(bars)
-        return self._decode(self._bar_inputs(zs), list(range(bars)), temperature, seed, lock)
+        return self._decode(self._bar_inputs(zs), list(range(bars)), temperature, seed, lock, None, repeats)
 
     # --- what the musician asks for -------------------------------------------------------------------------
     def sample(self, bars: Optional[int] = None, temperature: float = 1.0, seed: Optional[int] = None,
@@ -218,10 +247,12 @@ class Engine:
         `knobs` (name -> position, see model/knobs.py) when the model has them, with a fill in the last bar of
         every `fill_every` (see model/fills.py; 0: none)."""
         seed = new_seed() if seed is None else int(seed)
-        z = self.with_fills(self.random_latent(seed) + self.knob_offset(knobs), fill_every,
-                            bars=self._check_bars(bars))
-        return Take(self.decode(z, bars, temperature, seed, lock), code_tuple(z), seed, temperature, "sample",
-                    knob_tuple(knobs or {}), fill_every)
+        repeats = self.repeat_sources(seed, temperature, self._check_bars(bars))
+        # knob vectors differ a little from bar to bar: the copies are made after them, the fills after those
+        z = self.with_repeats(self.random_latent(seed) + self.knob_offset(knobs), repeats)
+        z = self.with_fills(z, fill_every, bars=self._check_bars(bars))
+        return Take(self.decode(z, bars, temperature, seed, lock, repeats), code_tuple(z), seed, temperature,
+                    "sample", knob_tuple(knobs or {}), fill_every, repeats or ())
 
     def knob_offset(self, knobs: Optional[dict[str, float]]) -> np.ndarray:
         """How far knobs at these positions move a code (zero without knobs)."""

@@ -15,6 +15,7 @@ from drummachine.model import format as fmt
 from drummachine.model.feel import Feel
 from drummachine.model.fills import Fills
 from drummachine.model.knobs import Knobs
+from drummachine.model.repeats import check_rates
 
 MODEL_ENV = "DRUMMACHINE_MODEL"
 MODEL_PACKAGE = "drummachine_model"  # the bundled model as the wheel installs it (pyproject: package-dir)
@@ -54,6 +55,8 @@ class ModelFiles:
     fills: Optional["Fills"] = None  # fill and landing directions of a bar's code; None for a folder without them
     bar_coherence: float = 0.0  # how much a groove's bars share their sampling draws (model/uniforms.py)
     temperature: Optional[float] = None  # the sampling temperature tuned with the prior (model.json); None: untuned
+    repeat_rates: Optional[np.ndarray] = None  # (temperatures, bars) chance a bar copies the bar `lag` before
+    repeat_temperatures: Optional[np.ndarray] = None  # the temperatures those rows were fitted at (repeats.py)
 
     @property
     def name(self) -> str:
@@ -81,12 +84,14 @@ def choose_providers(available: Sequence[str], prefer_gpu: bool = True) -> list[
     return chosen + ["CPUExecutionProvider"]
 
 
-def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Mean, Cholesky factor and bar coherence (0 for a prior written before it existed)."""
+def _read_prior(path: Path, latent: int, bars: int) -> tuple:
+    """Mean, Cholesky factor, bar coherence (0 for a prior written before it existed) and the chances that a bar
+    copies an earlier one with the temperatures they were fitted at (None, None for a prior without them)."""
     if not path.is_file():
         raise ModelError(f"{path} is missing: a model folder holds the latent prior beside its graphs")
     try:
-        arrays = fmt.read_arrays(path, ("mean", "chol"), "latent prior", optional=("bar_coherence",))
+        arrays = fmt.read_arrays(path, ("mean", "chol"), "latent prior", optional=("bar_coherence", "repeat_rates",
+                                                                                 "repeat_temperatures"))
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
     mean, chol = arrays["mean"].astype(np.float32), arrays["chol"].astype(np.float32)
@@ -95,7 +100,17 @@ def _read_prior(path: Path, latent: int) -> tuple[np.ndarray, np.ndarray, float]
     coherence = np.asarray(arrays.get("bar_coherence", 0.0), np.float64).reshape(-1)
     if coherence.size != 1 or not 0.0 <= coherence[0] <= 1.0:  # the comparison also refuses nan
         raise ModelError(f"{path} has a bar coherence of {coherence.tolist()}; it must be one number from 0 to 1")
-    return mean, chol, float(coherence[0])
+    rates, temperatures = arrays.get("repeat_rates"), arrays.get("repeat_temperatures")
+    if rates is not None or temperatures is not None:
+        try:
+            rates = np.asarray(rates if rates is not None else [], np.float64)
+            temperatures = np.asarray(temperatures if temperatures is not None else [], np.float64)
+        except (TypeError, ValueError):
+            raise ModelError(f"{path} holds repeat chances that are not numbers") from None
+        problem = check_rates(rates, temperatures, bars)
+        if problem:
+            raise ModelError(f"{path} {problem}")
+    return mean, chol, float(coherence[0]), rates, temperatures
 
 
 def _read_tuned_temperature(path: Path) -> Optional[float]:
@@ -154,7 +169,8 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     if config.get("model") != "hier":
         raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
     provider = sessions[fmt.BAR_DECODER].get_providers()[0]
-    mean, chol, coherence = _read_prior(folder / fmt.LATENT_PRIOR, int(config["latent"]))
+    mean, chol, coherence, repeat_rates, repeat_temperatures = _read_prior(
+        folder / fmt.LATENT_PRIOR, int(config["latent"]), int(config["bars"]))
     try:
         feel = Feel.open(folder, options, providers)
         knobs = Knobs.open(folder, int(config["latent"]))
@@ -163,4 +179,4 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
         raise ModelError(str(exc)) from exc
     return ModelFiles(folder, sessions, mean, chol, config, json.loads(meta.get(fmt.KEY_TRAINING, "{}")),
                       json.loads(meta.get(fmt.KEY_EVALUATION, "{}")), provider, feel, knobs, fills, coherence,
-                      _read_tuned_temperature(folder / fmt.INFO))
+                      _read_tuned_temperature(folder / fmt.INFO), repeat_rates, repeat_temperatures)

@@ -24,6 +24,8 @@ GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
 LATENT_PRIOR = "latent_prior.npz"
 # Optional in it, tuned with the prior (export/prior.py): "bar_coherence", how much the bars of a groove share the
 # random numbers their steps are sampled with (model/uniforms.py; 0 when absent).
+# Also optional (export/prior.py; model/repeats.py): "repeat_rates" (temperatures x bars), the chance that a sampled
+# bar plays the bar `lag` before it again, at each of "repeat_temperatures" (rising); none when absent.
 # The feel model (optional: a folder without it plays rule velocities on the grid): velocity and timing for
 # given hits, and the Gaussian its codes are drawn from for a feel seed.
 FEEL = "feel.onnx"

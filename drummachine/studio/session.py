@@ -24,6 +24,7 @@ from drummachine.studio.session_repair import Repairs, kind
 from drummachine.config_folder import config_dir
 from drummachine.groove.vocabulary import NUM_CLASSES
 from drummachine.model.fills import FILL_EVERY
+from drummachine.model.repeats import check_sources
 
 SESSION_FILE = "session.json"
 SESSION_VERSION = 1
@@ -125,7 +126,7 @@ class Session:
         if bars == self.pattern.bars:
             return
         idx = np.arange(bars) % self.pattern.bars
-        self.commit(replace(self.take, pattern=Pattern(self.pattern.velocities[idx]), label="length"))
+        self.commit(replace(self.take, pattern=Pattern(self.pattern.velocities[idx]), label="length", repeats=()))
 
     def undo(self) -> bool:
         return self._step(self.undo_stack, self.redo_stack)
@@ -301,7 +302,8 @@ def take_to_json(t: Optional[Take]) -> Optional[dict]:
     if t is None:
         return None
     return {"pattern": _pattern_json(t.pattern), "z": list(t.z) if t.z is not None else None, "seed": t.seed,
-            "temperature": t.temperature, "label": t.label, "knobs": dict(t.knobs), "fill_every": t.fill_every}
+            "temperature": t.temperature, "label": t.label, "knobs": dict(t.knobs), "fill_every": t.fill_every,
+            "repeats": list(t.repeats)}
 
 
 def take_from_json(d: object, name: str, r: Repairs) -> Optional[Take]:
@@ -319,7 +321,20 @@ def take_from_json(d: object, name: str, r: Repairs) -> Optional[Take]:
     return Take(pattern, r.code(f"{name}'s code", d.get("z")), r.seed(f"{name}'s seed", d.get("seed")),
                 temperature, r.text(f"{name}'s label", d.get("label", ""), ""),
                 knob_tuple(_knobs_from(d.get("knobs", {}), r)),
-                _fill_every_from(f"{name}'s fill_every", d.get("fill_every", 0), r))
+                _fill_every_from(f"{name}'s fill_every", d.get("fill_every", 0), r),
+                _repeats_from(f"{name}'s repeats", d.get("repeats", []), pattern.bars, r))
+
+
+def _repeats_from(name: str, value: object, bars: int, r: Repairs) -> tuple[int, ...]:
+    """Which bars of a sampled take play an earlier bar again (model/repeats.py); none when damaged."""
+    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        problem = check_sources(value, len(value))
+        if not problem:
+            return tuple(value[:bars])  # a groove made shorter keeps the plan of the bars it has
+    else:
+        problem = "is not a list of bar numbers"
+    r.note(f"{name} {problem}: no bar repeats another")
+    return ()
 
 
 def _takes_from(items: object, name: str, r: Repairs) -> list[Take]:

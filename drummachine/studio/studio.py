@@ -405,15 +405,16 @@ class Studio:
         bars = min(take.pattern.bars, engine.bars)
 
         def work() -> Take:
+            repeats = take.repeats if decoded else ()  # a sampled take's bars that repeat go on repeating
             if decoded:
                 base = take.code - engine.knob_offset(dict(take.knobs)) - self._fills_of(take, bars)
                 temp = take.temperature
             else:
                 base, temp = engine.encode(take.pattern), min(temperature, VARIATION_MAX_TEMPERATURE)
             temp = temperature if temp is None else temp
-            z = base + engine.knob_offset(knobs) + engine.fill_offset(every, bars=bars)
-            pattern = engine.decode(z, bars, temp, seed, lock)
-            return Take(pattern, z, seed, temp, label, knobs, every)
+            z = engine.with_repeats(base + engine.knob_offset(knobs), repeats) + engine.fill_offset(every, bars=bars)
+            pattern = engine.decode(z, bars, temp, seed, lock, repeats)
+            return Take(pattern, z, seed, temp, label, knobs, every, repeats)
 
         self.make_take(what, work)
 

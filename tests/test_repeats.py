@@ -232,3 +232,25 @@ def test_the_chances_follow_the_temperature_the_groove_is_sampled_at(tiny_per_ba
     assert engine.sample(None, 0.0, 2).repeats == () and engine.repeat_sources(2, 0.0) is None
     hot = engine.sample(None, 1.2, 2)
     assert sum(s != b for b, s in enumerate(hot.repeats)) > 8 and hot.repeats == engine.repeat_sources(2, 1.2)
+
+
+def test_a_variation_of_a_sampled_groove_keeps_its_copy_plan(tiny_per_bar_model, tmp_path):
+    folder = _with_repeats(tiny_per_bar_model, tmp_path / "m", _lag1(0.6))
+    np.savez(folder / fmt.FILLS, fill=np.full(4, 3.0, np.float32), landing=np.full(4, -3.0, np.float32))
+    studio = _studio(folder, tmp_path)
+    try:
+        assert studio.set_fill_every(4)
+        studio.generate(seed=9)
+        sampled = studio.session.take
+        assert sampled.repeats and studio.variation()
+        varied = studio.session.take
+        assert varied.label == "variation" and varied.repeats == sampled.repeats and varied.fill_every == 4
+        z, hits = varied.code.reshape(16, -1), varied.pattern.hits
+        fills = studio.engine.fill_offset(4).reshape(16, -1)
+        for b, s in enumerate(varied.repeats):  # a copy holds its source's varied code, the fill offsets aside
+            assert np.allclose(z[b] - fills[b], z[s] - fills[s], atol=1e-5)
+            if not fills[b].any() and not fills[s].any():
+                assert np.array_equal(hits[b], hits[s])
+        assert not np.array_equal(varied.code, sampled.code)
+    finally:
+        studio.close()

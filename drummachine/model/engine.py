@@ -302,14 +302,18 @@ class Engine:
 
     def variations(self, pattern: Pattern, amount: float = 0.5, n: int = 4, temperature: float = 0.0,
                    seed: Optional[int] = None, lock: Optional[Lock] = None,
-                   code: Optional[np.ndarray] = None) -> list[Take]:
+                   code: Optional[np.ndarray] = None, repeats: Sequence[int] = (),
+                   fills: Optional[np.ndarray] = None) -> list[Take]:
         """`n` grooves near a pattern: its code (`code` when the caller has the one it was decoded from, else its
-        encoding) plus `amount` times noise shaped like the data's codes."""
+        encoding) plus `amount` times noise shaped like the data's codes. A sampled groove's copy plan
+        (`repeats`, Take.repeats) is kept: its copies take their source's varied code again, before the `fills`
+        offset its code held (given without it in `code`) goes back on."""
         seed = new_seed() if seed is None else int(seed)
         mu = self.encode(pattern) if code is None else np.asarray(code, np.float32).reshape(self.latent)
         noise = np.random.default_rng([seed, 2]).standard_normal((n, self.latent)).astype(np.float32)
         noise = noise @ self.model.prior_chol.T
         bars = min(pattern.bars, self.bars)
-        codes = mu + amount * noise
-        return [Take(self.decode(codes[i], bars, temperature, seed + i, lock), code_tuple(codes[i]), seed + i,
-                     temperature, "variation") for i in range(n)]
+        after = np.zeros(self.latent, np.float32) if fills is None else np.asarray(fills, np.float32)
+        codes = [self.with_repeats(mu + amount * noise[i], repeats) + after for i in range(n)]
+        return [Take(self.decode(codes[i], bars, temperature, seed + i, lock, repeats), code_tuple(codes[i]),
+                     seed + i, temperature, "variation", repeats=tuple(repeats)) for i in range(n)]

@@ -284,9 +284,12 @@ class Studio:
         decoded = take.label in DECODED and take.z is not None
 
         def work() -> Take:
-            made = engine.variations(take.pattern, amount, 1, temperature, seed, lock,
-                                     take.code if decoded else None)[0]
-            return replace(made, knobs=take.knobs, fill_every=take.fill_every) if decoded else made
+            if not decoded:
+                return engine.variations(take.pattern, amount, 1, temperature, seed, lock)[0]
+            fills = self._fills_of(take, min(take.pattern.bars, engine.bars))  # back on after the copy plan
+            made = engine.variations(take.pattern, amount, 1, temperature, seed, lock, take.code - fills,
+                                     take.repeats, fills)[0]
+            return replace(made, knobs=take.knobs, fill_every=take.fill_every)
 
         self.make_take("generating", work)
         return True

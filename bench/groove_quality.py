@@ -74,28 +74,31 @@ def morph_rows(engine: Engine, real_tokens: np.ndarray, count: int, steps: int, 
 
 
 def over_draws(engine: Engine, real: np.ndarray, real_files: np.ndarray, temperature: float, first_seed: int,
-               samples: int, draws: int) -> dict:
-    """The held-out figures and feature overlaps of `draws` draws of `samples` samples (consecutive seeds)."""
-    per_draw = []
+               first: np.ndarray, draws: int) -> dict:
+    """The held-out figures and feature overlaps of `draws` draws of as many samples as `first`, the first draw's
+    (drawn with seeds from first_seed; the next draws with the seeds after)."""
+    samples, per_draw = len(first), []
+
+    def sd(values: list) -> float:  # spread over draws (0 for one draw)
+        return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
     for d in range(draws):
         seeds = range(first_seed + d * samples, first_seed + (d + 1) * samples)
-        hits = np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in seeds])
+        hits = first if d == 0 else np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in seeds])
         rows = sample_figure_rows(real, real_files, hits)
         per_draw.append({"matched": int(sum(v["matches"] for v in rows.values())),
                          "figures": {k: (v["samples"].value, bool(v["matches"])) for k, v in rows.items()},
                          "overlap": {n: feature_agreement(f(real), f(hits))["overlap"] for n, f in FEATURES.items()},
                          "real": {k: v["real"].to_dict() for k, v in rows.items()}})
     matched = [d["matched"] for d in per_draw]
+    figures = {k: [d["figures"][k] for d in per_draw] for k in per_draw[0]["figures"]}
+    overlaps = {n: [d["overlap"][n] for d in per_draw] for n in FEATURES}
     return {"draws": draws, "samples": samples, "matched": matched, "matched_mean": float(np.mean(matched)),
-            "matched_sd": float(np.std(matched, ddof=1)) if draws > 1 else 0.0,
-            "figures": {k: {"real": per_draw[0]["real"][k],
-                            "mean": float(np.mean([d["figures"][k][0] for d in per_draw])),
-                            "sd": float(np.std([d["figures"][k][0] for d in per_draw], ddof=1)) if draws > 1 else 0.0,
-                            "draws_matched": int(sum(d["figures"][k][1] for d in per_draw))}
-                        for k in per_draw[0]["figures"]},
-            "overlap": {n: {"mean": float(np.mean([d["overlap"][n] for d in per_draw])),
-                            "sd": float(np.std([d["overlap"][n] for d in per_draw], ddof=1)) if draws > 1 else 0.0}
-                        for n in FEATURES}}
+            "matched_sd": sd(matched),
+            "figures": {k: {"real": per_draw[0]["real"][k], "mean": float(np.mean([v for v, _ in f])),
+                            "sd": sd([v for v, _ in f]), "draws_matched": int(sum(m for _, m in f))}
+                        for k, f in figures.items()},
+            "overlap": {n: {"mean": float(np.mean(o)), "sd": sd(o)} for n, o in overlaps.items()}}
 
 
 def fmt(e: Estimate) -> str:
@@ -160,8 +163,7 @@ def main() -> None:
         for name, a in agreement.items():
             print(f"| {name} | {a['kl']:.3f} | {a['overlap']:.3f} |")
         if args.draws > 1:
-            o["over_draws"] = summary = over_draws(engine, real, real_files, t, args.first_seed, args.samples,
-                                                   args.draws)
+            o["over_draws"] = summary = over_draws(engine, real, real_files, t, args.first_seed, samples, args.draws)
             print(f"\nover {args.draws} draws of {args.samples} (seeds {args.first_seed}.."
                   f"{args.first_seed + args.draws * args.samples - 1}): {summary['matched_mean']:.1f} "
                   f"(sd {summary['matched_sd']:.1f}) of {o['of']} figures matched; per draw "

@@ -73,7 +73,7 @@ def bar_codes(engine, bars: np.ndarray) -> np.ndarray:
 
 def fill_directions(engine, windows, midi_root: Path, limit: int = 40_000, progress=print) -> dict:
     """fill, landing (bar_latent,) and how many bars each came from."""
-    if not int(engine.model.config.get("bar_latent", 0)):
+    if not engine.bar_latent:
         raise ValueError(f"the model in {engine.model.folder} has one code for all its bars: fills need a code per bar")
     kinds = np.asarray(windows.file_kind)[windows.file_index] if windows.file_kind is not None else None
     beat = windows.velocities > 0 if kinds is None else windows.velocities[kinds == "beat"] > 0

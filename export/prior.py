@@ -141,10 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                          + ")")
     ap.add_argument("--codes-cache", type=Path, help="keep the training codes here (and read them from here)")
     args = ap.parse_args(argv)
-    if args.draws < 1 or args.finalist_margin < 0:
-        flag, value = ("--draws", args.draws) if args.draws < 1 else ("--finalist-margin", args.finalist_margin)
-        print(f"error: {flag} is at least {1 if flag == '--draws' else 0}, not {value:g}", file=sys.stderr)
-        return 2
+    for flag, value, least in (("--draws", args.draws, 1), ("--finalist-margin", args.finalist_margin, 0)):
+        if value < least:
+            print(f"error: {flag} is at least {least}, not {value:g}", file=sys.stderr)
+            return 2
     for flag, values in (("--coherence", [args.coherence]), ("--coherences", args.coherences)):
         if not all(0.0 <= c <= 1.0 for c in values):
             print(f"error: {flag} is between 0 and 1, not {' '.join(f'{c:g}' for c in values)}", file=sys.stderr)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     bar_scales = sorted(set(args.bar_scales), reverse=True)  # neighbours on the grid are the next wider and narrower
     try:
         engine = Engine(args.model)
-        if not engine.model.config.get("bar_latent"):
+        if not engine.bar_latent:
             raise ValueError(f"{args.model} has one code for all its bars: its prior is fitted at export")
         codes = cached_training_codes(engine, lambda: load_windows(args.data, engine.bars, "train").tokens,
                                       args.codes_cache)

@@ -246,11 +246,11 @@ class Engine:
         """A new groove from the latent prior, decoded at `temperature` (0 = greedy), its code moved by the
         `knobs` (name -> position, see model/knobs.py) when the model has them, with a fill in the last bar of
         every `fill_every` (see model/fills.py; 0: none)."""
-        seed = new_seed() if seed is None else int(seed)
-        repeats = self.repeat_sources(seed, temperature, self._check_bars(bars))
+        seed, bars = new_seed() if seed is None else int(seed), self._check_bars(bars)
+        repeats = self.repeat_sources(seed, temperature, bars)
         # knob vectors differ a little from bar to bar: the copies are made after them, the fills after those
         z = self.with_repeats(self.random_latent(seed) + self.knob_offset(knobs), repeats)
-        z = self.with_fills(z, fill_every, bars=self._check_bars(bars))
+        z = self.with_fills(z, fill_every, bars=bars)
         return Take(self.decode(z, bars, temperature, seed, lock, repeats), code_tuple(z), seed, temperature,
                     "sample", knob_tuple(knobs or {}), fill_every, repeats or ())
 

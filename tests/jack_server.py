@@ -48,10 +48,18 @@ def reclaim_dead_server_slots(registry: Path = REGISTRY) -> int:
         return 0
 
 
+XRUN_WORDS = ("XRun", "was not finished")  # jackd's lines for a cycle it missed (its driver woke late, or a
+#                                            client's process callback had not finished: "client = NAME")
+
+
 class JackServer:
+    """One jackd. Its error lines are kept with the time.monotonic_ns() each arrived (`log`), so a test can ask
+    which cycles the server missed, and whose fault it named (`xruns`)."""
+
     def __init__(self, name: str, period: int = 256, rate: int = 48000):
         self.name, self.period, self.rate = name, period, rate
         self.proc = None
+        self.log: list[tuple[int, str]] = []
 
     def start(self, clean: bool = True) -> "JackServer":
         if clean:  # stale files of a killed server with this name would stop a new one
@@ -61,14 +69,24 @@ class JackServer:
         for mode in scheduling_modes():
             self.proc = subprocess.Popen(
                 ["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
             )
+            threading.Thread(target=self._keep_log, args=(self.proc.stderr,), daemon=True).start()
             done = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "5"], capture_output=True, text=True)
             if done.returncode == 0 and "available" in done.stdout and self.proc.poll() is None:
                 self.realtime = mode[0] == "-R"
                 return self
             self.stop()
         raise RuntimeError(f"jackd {self.name} did not start: {done.stdout} {done.stderr}")
+
+    def _keep_log(self, stream) -> None:
+        for line in stream:
+            self.log.append((time.monotonic_ns(), line.rstrip("\n")))
+
+    def xruns(self, since_ns: int = 0, until_ns: int | None = None) -> list[tuple[int, str]]:
+        """The server's lines about missed cycles that arrived in [since_ns, until_ns] (time.monotonic_ns)."""
+        return [(t, line) for t, line in list(self.log) if t >= since_ns and (until_ns is None or t <= until_ns)
+                and any(w in line for w in XRUN_WORDS)]
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

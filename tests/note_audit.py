@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -31,6 +31,12 @@ TOLERANCE_MS = 40.0  # a note this far from its place still counts: scheduling a
 Key = tuple[int, int, int]  # status, key, velocity
 WHOLE = 0.9  # a listener that heard this share of the longest take's steps heard it whole: the audit ends with it
 UNCHECKED_TAIL = 1.0  # steps at the longest take's end left unjudged at most (where only one listener reached)
+# A JACK server that missed a cycle (an xrun: its driver woke late, or a client's process callback had not
+# finished, named in its line) drops the MIDI of that cycle for every listener. Its line arrives after the
+# cycle, a cycle or two for the server to notice and the reader's own wake-up to stamp it (tens of ms on a
+# loaded machine), so a note lost from this long before a line up to a little after it was lost in that xrun.
+XRUN_BEFORE_MS = 60.0
+XRUN_AFTER_MS = 10.0
 
 
 def is_note_on(msg: list[int]) -> bool:
@@ -80,6 +86,8 @@ class Audit:
     steps_by_listener: tuple[int, ...] = ()  # and the complete steps each heard (0: it heard no take)
     misses: tuple[str, ...] = ()  # each lost and extra note in words, where it was due or came: what a failure shows
     judged_steps: float = 0.0  # the span judged, in steps from Start: up to where the listeners' whole takes reached
+    lost_in_xruns: int = 0  # notes no listener heard, due where the server said it missed a cycle (not in `lost`)
+    xruns: tuple[float, ...] = ()  # where the server's xrun lines came, in steps from Start
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,13 @@ class _Hearing:
     steps: int
     until: float
     heard: dict
+    ticks: tuple[int, ...] = ()  # the take's clock ticks (arrival ns) and their numbers from Start
+    numbers: tuple[int, ...] = ()
+    tick_ns: float = 0.0
+
+    def place(self, t_ns: int) -> float:
+        """Where a moment of this listener's clock is in the take, in steps from Start."""
+        return _places([t_ns], list(self.ticks), list(self.numbers), self.tick_ns)[0]
 
 
 def _take_span(messages: list[list[int]]) -> tuple[int, int]:
@@ -183,7 +198,8 @@ def _hear(messages: list[list[int]], times_ns: list[int], expect: Expectation, t
     for place, (_, key) in zip(_places([t for t, _ in notes], ticks, numbers, expect.tick_ns), notes):
         heard[key].append(place)
     steps = numbers[-1] // CLOCKS_PER_STEP
-    return _Hearing(steps, steps - tolerance, {k: sorted(v) for k, v in heard.items()})
+    return _Hearing(steps, steps - tolerance, {k: sorted(v) for k, v in heard.items()}, tuple(ticks),
+                    tuple(numbers), expect.tick_ns)
 
 
 def _best_hearing(messages: list[list[int]], times_ns: list[int], expect: Expectation, tolerance: float
@@ -241,7 +257,7 @@ def audit_take(messages: list[list[int]], times_ns: list[int], expect: Expectati
 
 
 def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expectation,
-                    tolerance_ms: float = TOLERANCE_MS) -> Audit:
+                    tolerance_ms: float = TOLERANCE_MS, xruns_ns: Sequence[int] = ()) -> Audit:
     """The same take heard by listeners of different makes, each (messages, arrival times) on its own clock.
 
     A listener's JACK client can miss a cycle under load and lose what arrived in it (seen: a note-on in about
@@ -250,7 +266,11 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     them, up to the end of the shortest whole take (`WHOLE`; at most `UNCHECKED_TAIL` short of the longest): a
     note is lost only if no listener heard it at its place. A note the app sent to a wrong place reaches every
     listener, so an extra note counts only if every listener whose take reached its place heard it there (one
-    listener's misplaced note is its own clock's)."""
+    listener's misplaced note is its own clock's).
+
+    `xruns_ns`: when the JACK server's lines about missed cycles came, on the first listener's clock. A note no
+    listener heard, due from `XRUN_BEFORE_MS` before such a line to `XRUN_AFTER_MS` after it, went in a cycle
+    the server dropped: it counts in `lost_in_xruns`, not in `lost`."""
     tolerance = _tolerance(expect, tolerance_ms)
     hearings = [_best_hearing(m, t, expect, tolerance) for m, t in takes]
     present = [h for h in hearings if h.steps > 0]
@@ -277,12 +297,18 @@ def audit_listeners(takes: list[tuple[list[list[int]], list[int]]], expect: Expe
     expected, received, lost, extras, worst = _count(wanted, joined, until, tolerance)
     extras = [(key, place) for key, place in extras if everyone_heard(key, place)]
     step_ms = expect.tick_ns * CLOCKS_PER_STEP / 1e6
+    xruns = tuple(hearings[0].place(t) for t in xruns_ns) if hearings[0].steps else ()
+    in_xrun = [(key, place) for key, place in lost
+               if any(x - XRUN_BEFORE_MS / step_ms <= place <= x + XRUN_AFTER_MS / step_ms for x in xruns)]
+    lost = [note for note in lost if note not in in_xrun]
     several = len(takes) > 1
     return Audit(steps, expected, received, len(lost), len(extras), round(worst * step_ms, 2),
                  tuple(len(_count(wanted, h.heard, h.until, tolerance)[2]) if h.steps else 0 for h in hearings)
                  if several else (),
                  tuple(h.steps for h in hearings) if several else (),
-                 _told(lost, extras, joined, step_ms), round(until, 2))
+                 _told(lost, extras, joined, step_ms) + tuple(
+                     f"lost in an xrun {list(key)} due at step {place:.2f}" for key, place in in_xrun),
+                 round(until, 2), len(in_xrun), tuple(round(x, 2) for x in xruns))
 
 
 def _told(lost: list[tuple[Key, float]], extras: list[tuple[Key, float]], heard: dict[Key, list[float]],

@@ -142,6 +142,13 @@ class Tap:
         self.read()
         return self._playing
 
+    def first_arrival_ns(self) -> Optional[int]:
+        """When the tap's clock began (its first message arrived), on time.monotonic_ns()'s clock: the tightest
+        of the tap's pairs of a reading taken after a batch and the batch's last arrival (midi_tap.py)."""
+        pairs = [line.split() for line in Path(f"{self.path}.clock").read_text().splitlines()]
+        gaps = [int(mono) - int(t) for mono, t in pairs if mono.isdigit() and t.lstrip("-").isdigit()]
+        return min(gaps) if gaps else None
+
     def connections(self) -> dict[str, list[str]]:
         """Every JACK port of the server and the ports it is connected to."""
         listing = subprocess.run(["jack_lsp", "-c"], env=self.env, capture_output=True, text=True).stdout

@@ -181,6 +181,25 @@ def test_a_note_every_listener_missed_is_lost():
     assert (audit.lost, audit.lost_by_listener) == (1, (1, 1))
 
 
+def test_a_note_every_listener_missed_in_a_cycle_the_server_dropped_is_told_apart():
+    start = 5_000_000_000
+    missed = _without(*take(ON_TIME, 10, start_ns=start), [0x99, 38, 90])  # step 4's snare, on both listeners
+    other = _without(*take(ON_TIME, 10, start_ns=0), [0x99, 38, 90])
+    line_at = start + round(4 * STEP_NS) + 20_000_000  # the server's line came 20 ms after the dropped cycle
+    audit = audit_listeners([missed, other], KICK_SNARE, xruns_ns=[line_at])
+    assert (audit.lost, audit.lost_in_xruns, audit.extra) == (0, 1, 0)
+    assert audit.xruns == (4.16,) and audit.misses == ("lost in an xrun [153, 38, 90] due at step 4.00",)
+
+
+@pytest.mark.parametrize("after_ms", [-20.0, 70.0])
+def test_an_xrun_excuses_no_note_due_after_it_or_long_before_it(after_ms):
+    start = 5_000_000_000
+    missed = _without(*take(ON_TIME, 10, start_ns=start), [0x99, 38, 90])
+    line_at = start + round(4 * STEP_NS + after_ms * 1e6)
+    audit = audit_listeners([missed, missed], KICK_SNARE, xruns_ns=[line_at])
+    assert (audit.lost, audit.lost_in_xruns) == (1, 0)
+
+
 def test_a_note_only_the_longer_listener_could_judge_counts_by_it():
     short = take(ON_TIME, 6)  # its take ends before the kick of step 8
     long_without_kick = _without(*take(ON_TIME, 10), [0x99, 36, 100])  # the kick of step 0 gone

@@ -17,7 +17,8 @@ from netns import NetNamespace, link_unavailable
 pytestmark = pytest.mark.skipif(link_unavailable() is not None, reason=link_unavailable() or "")
 
 STUDIO = '''
-import json, sys, time, tempfile
+import faulthandler, json, sys, time, tempfile
+faulthandler.enable()
 from pathlib import Path
 from drummachine.audio.sounding_player import SilentOutput
 from drummachine.live.player import Player
@@ -48,6 +49,15 @@ s.close()
 '''
 
 
+def answer(studio: subprocess.Popen) -> dict:
+    """The studio process's next JSON line; if it ended instead, fail with what it printed on stderr."""
+    line = studio.stdout.readline()
+    if not line.strip():
+        studio.wait(5)
+        pytest.fail(f"the studio process ended (exit {studio.poll()}) without answering: {studio.stderr.read()}")
+    return json.loads(line)
+
+
 def test_the_studios_link_switch_shares_tempo_both_ways_with_a_peer():
     with NetNamespace() as ns:
         peer = PeerProcess(ns, "raw", 120.0)
@@ -55,16 +65,16 @@ def test_the_studios_link_switch_shares_tempo_both_ways_with_a_peer():
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           cwd=Path(__file__).resolve().parent.parent)
         try:
-            assert json.loads(studio.stdout.readline())["peers"] == 1
-            assert json.loads(studio.stdout.readline()) == {"set": 100}
+            assert answer(studio)["peers"] == 1
+            assert answer(studio) == {"set": 100}
             assert peer(op="wait", what="bpm", value=100.0, timeout_s=5)["ok"], "the peer never took the studio's tempo"
             peer(op="tempo", bpm=133.0)
             studio.stdin.write("\n")
             studio.stdin.flush()
-            seen = json.loads(studio.stdout.readline())
+            seen = answer(studio)
             assert seen["bpm"] == pytest.approx(133.0, abs=0.01) and seen["session_bpm"] == 133.0
             assert seen["clock"] == "link" and "Link: 1 peer" in seen["status"]
-            back = json.loads(studio.stdout.readline())
+            back = answer(studio)
             assert back["clock"] == "internal" and "Link" not in back["status"]
             assert studio.wait(20) == 0, studio.stderr.read()
         finally:

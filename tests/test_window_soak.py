@@ -49,10 +49,13 @@ def test_no_threads_pile_up(soak):
 
 def test_every_note_of_every_audit_arrives(soak):
     """Heard by two listeners of different makes (a note one of them missed under load was still sent), each of
-    which heard nearly all of every take."""
+    which heard nearly all of every take. A note no listener heard, due in a cycle the JACK server said it
+    dropped (its xrun lines: tests/note_audit.py), is told apart; a few such are the loaded machine's, more would
+    be ours to find."""
     assert soak.audits >= 4 and soak.notes_expected > 0, json.dumps(soak.to_json())
     assert soak.audits_a_listener_cut == 0, json.dumps(soak.to_json())
     assert (soak.notes_lost, soak.notes_extra) == (0, 0), json.dumps(soak.to_json())
+    assert soak.notes_lost_in_xruns <= max(3, soak.notes_expected // 50), json.dumps(soak.to_json())
 
 
 def test_no_note_sounds_while_stopped(soak):

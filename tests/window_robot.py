@@ -74,6 +74,9 @@ class SoakReport:
     notes_lost_by_listener: list = field(default_factory=lambda: [0, 0])  # the tap's and the dump's own misses
     audit_steps_by_listener: list = field(default_factory=lambda: [0, 0])  # the steps each of them heard
     audits_a_listener_cut: int = 0  # audits in which a listener heard under 90% of the take's complete steps
+    notes_lost_in_xruns: int = 0  # in the audits: lost where the JACK server said it missed a cycle (note_audit)
+    audit_xruns: list = field(default_factory=list)  # the server's xrun lines during the audits' takes (first 20)
+    server_xruns: int = 0  # the server's xrun lines over the whole soak
     notes_after_stop: int = 0
     dialogs_closed: int = 0
     incidents: list = field(default_factory=list)  # what a musician would have noticed (see Robot.incident)
@@ -105,8 +108,10 @@ class Robot:
     """Seeded random actions on the window: clicks anywhere, buttons, keys, drags on the grid and the morph."""
 
     def __init__(self, app: App, tap: Tap, layout: dict[str, list[int]], seed: int,
-                 evidence_dir: Optional[Path] = None):
+                 evidence_dir: Optional[Path] = None, server: Optional[JackServer] = None):
         self.app, self.tap, self.layout, self.evidence_dir = app, tap, layout, evidence_dir
+        self.server = server  # its xrun lines place the notes of a cycle it dropped (note_audit.py)
+        self.xrun_lines: list[str] = []  # those that came during the audits' takes
         self.rng = random.Random(seed)
         self.actions: Counter = Counter()
         self.dialogs_closed = 0
@@ -368,6 +373,7 @@ class Robot:
         expect, session = self.app.expectation(), self.app.session()
         self.tap.connect()
         first, first_dumped = len(self.tap.read()), len(self.tap.dump.read())
+        began_ns = time.monotonic_ns()
         if not self.press_play_until(True):
             return None
         time.sleep(play_s)
@@ -375,13 +381,18 @@ class Robot:
             return None
         self.wait(lambda: take_ended([m for _, m in self.tap.dump.read()[first_dumped:]]), 2)  # the dump's lag
         timed, dumped = self.tap.read()[first:], self.tap.dump.read()[first_dumped:]
+        time.sleep(0.2)  # the server's lines about the take's last cycles
+        xruns = self.server.xruns(began_ns) if self.server is not None else []
+        origin = self.tap.first_arrival_ns()
+        self.xrun_lines += [f"{(t - began_ns) / 1e6:.0f} ms after Play was pressed: {line}" for t, line in xruns]
         result = audit_listeners([([m for _, m in timed], [t for t, _ in timed]),
-                                  ([m for _, m in dumped], [t for t, _ in dumped])], expect)
+                                  ([m for _, m in dumped], [t for t, _ in dumped])], expect,
+                                 xruns_ns=[t - origin for t, _ in xruns] if origin is not None else [])
         if (result.lost or result.extra or any(result.lost_by_listener)) and self.evidence_dir is not None:
             self.evidence_dir.mkdir(parents=True, exist_ok=True)
             path = self.evidence_dir / f"audit-{time.strftime('%H%M%S')}.json"
             path.write_text(json.dumps({"audit": asdict(result), "session": session, "midi": timed,
-                                        "dumped": dumped}))
+                                        "dumped": dumped, "xruns": xruns, "tap_origin_ns": origin}))
         return result
 
 
@@ -403,7 +414,7 @@ def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[
             if app.window_size() != tuple(layout["window"][2:]):
                 raise RuntimeError(f"the window is {app.window_size()}, the layout was taken at {layout['window'][2:]}")
             tap.connect()
-            robot = Robot(app, tap, layout, config.seed, config.evidence_dir)
+            robot = Robot(app, tap, layout, config.seed, config.evidence_dir, jack)
             _run_robot(config, report, app, tap, robot, progress)
         except RuntimeError as exc:
             report.error = str(exc)
@@ -417,6 +428,7 @@ def run_soak(config: SoakConfig, layout: dict[str, list[int]], folder: Optional[
                 timed = tap.timed
                 report.notes_received = sum(1 for _, m in timed if is_note_on(m))
                 report.notes_after_stop = notes_after_stop([m for _, m in timed])
+            report.server_xruns = len(jack.xruns())
             jack.stop()
     return report
 
@@ -497,6 +509,8 @@ def _audit(robot: Robot, report: SoakReport, config: SoakConfig) -> None:
     report.audit_steps_by_listener = [a + b for a, b in zip(report.audit_steps_by_listener,
                                                             result.steps_by_listener)]
     report.audits_a_listener_cut += min(result.steps_by_listener) < WHOLE * result.steps
+    report.notes_lost_in_xruns += result.lost_in_xruns
+    report.audit_xruns = robot.xrun_lines[:20]
 
 
 def control_layout(python: Path = Path(sys.executable)) -> dict[str, list[int]]:

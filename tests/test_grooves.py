@@ -90,3 +90,15 @@ def test_feature_agreement_is_high_for_the_same_distribution_and_low_for_a_colla
     collapsed = g.feature_agreement(real, np.full(2000, 10.0) + rng.normal(0, 0.01, 2000))
     assert same["overlap"] > 0.9 and same["kl"] < 0.05
     assert collapsed["overlap"] < 0.3
+
+
+def test_distance_to_others_compares_grooves_of_other_files_only():
+    a, b = np.zeros((2, 16, 9), bool), np.zeros((2, 16, 9), bool)
+    b[:, :4, 0] = True  # b differs from a in 4 cells a bar
+    hits = np.stack([a, a, b])
+    # the two a's are one file's windows: each is compared with b alone, and b with the a's
+    assert g.distance_to_others(hits, np.array([0, 0, 1])).tolist() == [4.0, 4.0, 4.0]
+    # as three independent grooves, an a is as far from the other a (0) as from b (4) on average
+    assert g.distance_to_others(hits, np.arange(3), others=2).tolist() == [2.0, 2.0, 4.0]
+    # a groove with no other file beside it has no distance
+    assert np.isnan(g.distance_to_others(hits[:2], np.array([0, 0]))).all()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drummachine.groove.vocabulary import CLASS_NAMES, STEPS_PER_BAR, tokens_to_rows
-from trainer.grooves import f1_from_counts, hit_counts
+from trainer.grooves import distance_to_others, f1_from_counts, hit_counts
 from trainer.grooves import FIGURES as GROOVE_FIGURES
 from trainer.intervals import Estimate, difference_estimate, drummer_of, file_bootstrap, mean_estimate, ratio_estimate
 
@@ -139,7 +139,9 @@ CLASS_RATE_TOLERANCE = 0.25  # a sample class rate 'matches' within 25% of the r
 def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray) -> dict:
     """figure -> real estimate (files resampled), sample estimate (samples resampled), and whether the sample
     figure matches the real one: inside its interval, or for a class rate within 25% of it. What
-    bench/groove_quality.py reports and export/prior.py tunes the prior on."""
+    bench/groove_quality.py reports and export/prior.py tunes the prior on. Beside the per-groove figures,
+    diversity: how far apart two independent grooves of a set are (`distance_to_others`; real grooves of one
+    file are not independent), so that samples narrower or wider than the drummers' count as off."""
     rows = {}
     sample_ids = np.arange(len(samples))
     for name, f in GROOVE_FIGURES.items():
@@ -149,6 +151,9 @@ def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.nda
         else:
             ok = r.low <= s.value <= r.high
         rows[name] = {"real": r, "samples": s, "matches": bool(ok)}
+    r = mean_estimate(distance_to_others(real, real_files), real_files)
+    s = mean_estimate(distance_to_others(samples, sample_ids), sample_ids)
+    rows["diversity"] = {"real": r, "samples": s, "matches": bool(r.low <= s.value <= r.high)}
     return rows
 
 

@@ -171,6 +171,22 @@ def diversity(hits: np.ndarray, pairs: int = 2000, seed: int = 0) -> float:
     return float((g[a] != g[b]).sum(axis=(1, 2, 3)).mean() / g.shape[1])
 
 
+def distance_to_others(hits: np.ndarray, groups: np.ndarray, others: int = 50, seed: int = 0) -> np.ndarray:
+    """(N,) each groove's mean cells per bar that differ from `others` random grooves of other groups: per groove,
+    so that a set's diversity gets an interval by resampling files. Grooves of one group (windows of one
+    performance, which overlap) are never compared: two independent grooves are."""
+    g = as_grooves(hits)
+    groups = np.asarray(groups)
+    rng = np.random.default_rng(seed)
+    out = np.full(len(g), np.nan)
+    for i in range(len(g)):
+        pool = np.flatnonzero(groups != groups[i])
+        if len(pool):
+            pick = rng.choice(pool, size=min(others, len(pool)), replace=False)
+            out[i] = (g[pick] != g[i]).sum(axis=(1, 2, 3)).mean() / g.shape[1]
+    return out
+
+
 def morph_smoothness(path: np.ndarray) -> dict:
     """How steadily a morph moves: path (K, bars, 16, 9) from A to B.
 

@@ -104,3 +104,39 @@ def test_a_turned_hit_is_played_with_bs_timing():
     b = Pattern(v, o)
     plan = plan_morph(a, b, np.zeros((0, 1, 16, 9), bool))
     assert plan.at(0.0).offsets is None and plan.at(1.0) == b
+
+
+def test_a_morph_between_two_loops_is_a_loop_at_every_step():
+    one_a = Pattern.empty(1).with_hit(0, 0, 0, 120).with_hit(0, 4, 1, 100).with_hit(0, 2, 2, 60)
+    one_b = Pattern.empty(1).with_hit(0, 0, 0, 110).with_hit(0, 6, 0, 90).with_hit(0, 12, 1, 100).with_hit(0, 10, 2, 70)
+    a, b = loop_to(one_a, 4), loop_to(one_b, 4)
+    rng = np.random.default_rng(0)
+    guide = rng.random((5, 4, 16, 9)) < 0.5  # a guide that disagrees from bar to bar
+    plan = plan_morph(a, b, guide, seed=3)
+    path = plan.steps(9)
+    assert path[0] == a and path[-1] == b
+    for p in path:
+        assert all(np.array_equal(p.velocities[i], p.velocities[0]) for i in range(4))
+    m = morph_smoothness(np.stack([q.hits for q in path]))
+    assert m["path_over_direct"] == 1.0 and m["largest_step_share"] <= 0.25
+
+
+def test_only_bars_both_ends_repeat_turn_together():
+    a = loop_to(Pattern.empty(1).with_hit(0, 0, 0, 120), 3)
+    b = a.with_hit(0, 8, 0, 100).with_hit(1, 8, 0, 100).with_hit(2, 9, 0, 100)  # bar 3 of B is its own
+    plan = plan_morph(a, b, np.stack([a.hits, b.hits]), seed=1)
+    assert plan.ends is not None and sorted(np.diff(np.concatenate([[0], plan.ends]))) == [1, 2]
+    for t in np.linspace(0, 1, 7):
+        p = plan.at(t)
+        assert np.array_equal(p.velocities[0], p.velocities[1])  # bars 1 and 2 stay one bar
+
+
+def test_a_hit_both_play_glides_to_b_s_velocity_and_timing():
+    a = Pattern(Pattern.empty(1).with_hit(0, 0, 0, 120).velocities, np.zeros((1, 16, 9), np.float32))
+    off = np.zeros((1, 16, 9), np.float32)
+    off[0, 0, 0] = -0.2
+    b = Pattern(Pattern.empty(1).with_hit(0, 0, 0, 80).with_hit(0, 8, 1, 90).velocities, off)
+    plan = plan_morph(a, b, np.stack([a.hits, b.hits]))
+    assert plan.at(0) == a and plan.at(1) == b
+    half = plan.at(0.5)
+    assert half.velocities[0, 0, 0] == 100 and half.offsets[0, 0, 0] == pytest.approx(-0.1)

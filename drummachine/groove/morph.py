@@ -9,11 +9,16 @@ turn from A's value to B's in the order the model's own latent path suggests (a 
 grooves take B's way early on turns early), an even share of them per unit of position. Cells where A and
 B agree never move. So the path is monotone (its length is the direct distance) and each step carries the
 same share of the change. Pure numpy: the engine supplies the decoded path.
+
+A bar that plays an earlier bar again in both A and B (a loop looped to 16 bars, a groove and its variation
+that keep one copy plan) plays it again all the way: its cells turn together with the same cells of the first
+such bar, so a morph between two loops is a loop at every step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -35,21 +40,32 @@ class MorphPlan:
     a: Pattern
     b: Pattern
     order: np.ndarray  # flat cell indices into (bars, 16, 9) where a and b differ, first to turn first
+    # where each group of cells that turn together ends in `order` (cumulative; None: every cell on its own)
+    ends: Optional[np.ndarray] = None
 
     @property
     def bars(self) -> int:
         return self.a.bars
 
     def at(self, position: float) -> Pattern:
-        """The groove at `position` in [0, 1]: A at 0, B at 1, round(position * changes) cells turned."""
+        """The groove at `position` in [0, 1]: A at 0, B at 1, round(position * changes) cells turned. A hit
+        both play glides from A's velocity and timing to B's, in proportion."""
         position = min(max(float(position), 0.0), 1.0)
-        turned = self.order[: int(round(position * len(self.order)))]
-        v = self.a.velocities.reshape(-1).copy()
-        v[turned] = self.b.velocities.reshape(-1)[turned]
+        count = int(round(position * len(self.order)))
+        if self.ends is not None and count:  # a group turns whole: its cells are one bar's and its copies'
+            count = int(self.ends[np.searchsorted(self.ends, count)])
+        turned = self.order[:count]
+        va, vb = self.a.velocities.reshape(-1), self.b.velocities.reshape(-1)
+        both = (va > 0) & (vb > 0)
+        v = va.copy()
+        v[both] = np.rint(va[both] + (vb[both].astype(np.float64) - va[both]) * position).astype(v.dtype)
+        v[turned] = vb[turned]
         offsets = None
         if self.a.offsets is not None or self.b.offsets is not None:  # a turned hit is played as B plays it
-            offsets = self.a.timing.reshape(-1).copy()
-            offsets[turned] = self.b.timing.reshape(-1)[turned]
+            ta, tb = self.a.timing.reshape(-1), self.b.timing.reshape(-1)
+            offsets = ta.copy()
+            offsets[both] = ta[both] + (tb[both] - ta[both]) * np.float32(position)
+            offsets[turned] = tb[turned]
             offsets = offsets.reshape(self.a.velocities.shape)
         return Pattern(v.reshape(self.a.velocities.shape), offsets)
 
@@ -60,10 +76,20 @@ class MorphPlan:
         return [self.at(t) for t in np.linspace(0.0, 1.0, count)]
 
 
+def shared_repeats(a: Pattern, b: Pattern) -> np.ndarray:
+    """(bars,) for each bar the first bar that A and B both play exactly as it (hits, velocities and timing):
+    its own index when there is none before it."""
+    bars = [(a.velocities[i].tobytes(), a.timing[i].tobytes(), b.velocities[i].tobytes(), b.timing[i].tobytes())
+            for i in range(a.bars)]
+    first: dict = {}
+    return np.array([first.setdefault(bar, i) for i, bar in enumerate(bars)], dtype=np.int64)
+
+
 def plan_morph(a: Pattern, b: Pattern, guide: np.ndarray, seed: int = 0) -> MorphPlan:
     """The order of change from A to B taken from `guide`: hits (K, bars, 16, 9) decoded at K positions from
     A's code to B's. A differing cell turns earlier the more of the guide already has it B's way; ties are
-    broken by a seeded shuffle, so equal cells spread over the bars instead of filling bar 1 first."""
+    broken by a seeded shuffle, so equal cells spread over the bars instead of filling bar 1 first. A bar that
+    both play as an earlier bar (`shared_repeats`) turns each cell with that bar's, at their mean rank."""
     if a.bars != b.bars:
         raise ValueError(f"A has {a.bars} bars and B {b.bars}: loop them to one length first")
     guide = np.asarray(guide, dtype=bool)
@@ -73,5 +99,16 @@ def plan_morph(a: Pattern, b: Pattern, guide: np.ndarray, seed: int = 0) -> Morp
     differ = np.flatnonzero(a_hits != b_hits)
     b_like = (guide.reshape(len(guide), -1)[:, differ] == b_hits[differ]).mean(axis=0) if len(guide) else np.zeros(len(differ))
     tie = np.random.default_rng([seed, 3]).permutation(len(differ))
-    order = differ[np.lexsort((tie, -b_like))]
-    return MorphPlan(a, b, order)
+    cells = a.hits[0].size
+    source = shared_repeats(a, b)[differ // cells] * cells + differ % cells  # the cell each one turns with
+    if np.array_equal(source, differ):
+        return MorphPlan(a, b, differ[np.lexsort((tie, -b_like))])
+    groups, member_of = np.unique(source, return_inverse=True)
+    group_b_like = np.bincount(member_of, b_like) / np.bincount(member_of)
+    group_tie = np.bincount(member_of, tie) / np.bincount(member_of)
+    group_order = np.lexsort((group_tie, -group_b_like))
+    rank = np.empty(len(groups), np.int64)
+    rank[group_order] = np.arange(len(groups))
+    order = differ[np.lexsort((differ, rank[member_of]))]  # each group's cells together, in group order
+    ends = np.cumsum(np.bincount(member_of)[group_order])
+    return MorphPlan(a, b, order, ends)

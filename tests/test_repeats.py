@@ -2,6 +2,7 @@
 copies a seed draws, and an engine whose prior carries them playing the very same bar again."""
 
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from drummachine.model import format as fmt
 from drummachine.model.engine import Engine
 from drummachine.model.folder import ModelError
 from drummachine.model.repeats import (
-    check_rates, check_sources, copy_sources, lag_rates, nearest_equal_lags, rates_at, with_copies,
+    check_rates, check_sources, copy_sources, lag_rates, nearest_equal_lags, rates_at, shared_sources, with_copies,
 )
 from export.knobs import write_knobs
 
@@ -252,5 +253,39 @@ def test_a_variation_of_a_sampled_groove_keeps_its_copy_plan(tiny_per_bar_model,
             if not fills[b].any() and not fills[s].any():
                 assert np.array_equal(hits[b], hits[s])
         assert not np.array_equal(varied.code, sampled.code)
+    finally:
+        studio.close()
+
+
+def test_a_mix_repeats_the_bars_every_one_of_its_grooves_repeats():
+    assert shared_sources([(0, 0, 2, 3), (0, 0, 2, 2)], 4) == (0, 0, 2, 3)  # bar 2 copies bar 1 in both
+    assert shared_sources([(0, 0, 2, 3), (0, 1, 2, 3)], 4) == ()  # one of them plays bar 2 itself
+    assert shared_sources([(0, 0), (0, 0)], 4) == (0, 0, 2, 3)  # shorter plans: later bars play themselves
+    assert shared_sources([(0, 0), ()], 2) == () and shared_sources([], 3) == ()
+
+
+def test_the_pad_mixing_variations_of_one_sampled_groove_plays_its_copies(tiny_per_bar_model, tmp_path):
+    folder = _with_repeats(tiny_per_bar_model, tmp_path / "m", _lag1(0.6))
+    studio = _studio(folder, tmp_path)
+    try:
+        studio.generate(seed=9)
+        plan = studio.session.take.repeats
+        assert plan
+        studio.pad.fill_corner(0, "current")
+        for corner in (1, 2, 3):
+            assert studio.variation()
+            studio.pad.fill_corner(corner, "current")
+        assert studio.pad.repeats(16) == plan
+        studio.pad.move(0.3, 0.6)
+        source = studio.pad.sounding()[1]()
+        bars = [source.bar(i).hits[0] for i in range(16)]
+        assert all(np.array_equal(bars[b], bars[s]) for b, s in enumerate(plan))
+        assert studio.pad.keep()
+        kept = studio.session.take
+        assert kept.label == "pad" and kept.repeats == plan
+        assert all(np.array_equal(kept.pattern.hits[b], kept.pattern.hits[s]) for b, s in enumerate(plan))
+        # a corner that repeats nothing (a groove from a file, an edit): the mix repeats nothing either
+        studio.pad.set_corner(3, replace(studio.pad.corners[3], repeats=()))
+        assert studio.pad.repeats(16) == ()
     finally:
         studio.close()

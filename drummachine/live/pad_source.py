@@ -38,6 +38,7 @@ class PadSource:
     feel: Optional[FeelSettings] = None
     bpm: float = 120.0
     corner_patterns: Optional[tuple[Pattern, ...]] = None  # on a corner itself, its own groove plays (as it sounds)
+    repeats: tuple[int, ...] = ()  # the bars every corner plays again (model/repeats.py shared_sources): they do here
     _made: dict = field(default_factory=dict, repr=False)  # index -> bar as decoded (before feel)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -53,7 +54,8 @@ class PadSource:
         return self.positions[(index - self.start) % len(self.positions)]
 
     def code(self, index: int) -> np.ndarray:
-        return mix(self.corners, *self.position(index), how=self.how, frame=self.frame)
+        return self.engine.with_repeats(mix(self.corners, *self.position(index), how=self.how, frame=self.frame),
+                                        self.repeats)
 
     def bar(self, index: int) -> Pattern:
         """Bar `index`: on a corner, that corner's own groove; elsewhere decoded from the mixed code, a model that
@@ -66,7 +68,7 @@ class PadSource:
         with self._guard:
             before = self._made.get(index - 1)
         made = self.engine.decode_bar(self.code(index), index % self.bars, self.temperature, self.seed,
-                                      previous=before if index % self.bars else None)
+                                      previous=before if index % self.bars else None, repeats=self.repeats or None)
         with self._guard:
             self._made[index] = made
             for old in [k for k in self._made if k < index - KEPT_BARS]:

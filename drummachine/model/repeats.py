@@ -96,3 +96,15 @@ def check_sources(sources: Sequence[int], bars: int) -> str:
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or not 0 <= s <= b or sources[s] != s:
             return "names a source bar that is not an earlier bar playing itself"
     return ""
+
+
+def shared_sources(plans: Sequence[Sequence[int]], bars: int) -> tuple[int, ...]:
+    """The copy plan of a groove mixed from grooves with these plans (the pad's corners): a bar plays an earlier
+    bar again where every plan says so, naming the same bar; () when no bar does. A plan shorter than `bars` (or
+    none) has every later bar play itself."""
+    def source(plan: Sequence[int], b: int) -> int:
+        return int(plan[b]) if b < len(plan) else b
+
+    out = tuple(source(plans[0], b) if plans and all(source(p, b) == source(plans[0], b) for p in plans) else b
+                for b in range(bars))
+    return out if any(s != b for b, s in enumerate(out)) else ()

@@ -27,6 +27,7 @@ from drummachine.groove.pad import (CORNER_NAMES, CORNERS, MIXES, PadPath, PathR
 from drummachine.groove.pattern import Pattern
 from drummachine.groove.take import Take
 from drummachine.live.pad_source import PadSource
+from drummachine.model.repeats import shared_sources
 from drummachine.studio.session import take_from_json, take_to_json
 from drummachine.studio.session_repair import Repairs
 from drummachine.studio.take_source import take_from
@@ -179,10 +180,13 @@ class PadController:
         if not self.ready():
             self.studio.say("fill the pad's four corners first")
             return False
-        studio, z = self.studio, self.code()
+        studio = self.studio
         engine, temperature, seed = studio.engine, studio.session.settings.temperature, self.seed
         bars = min(studio.pattern.bars, engine.bars)
-        studio.make_take("decoding", lambda: Take(engine.decode(z, bars, temperature, seed), z, seed, temperature, "pad"))
+        repeats = self.repeats(bars)
+        z = engine.with_repeats(self.code(), repeats)
+        studio.make_take("decoding", lambda: Take(engine.decode(z, bars, temperature, seed, repeats=repeats or None),
+                                                  z, seed, temperature, "pad", repeats=repeats))
         return True
 
     # --- the path ---------------------------------------------------------------------------------------------
@@ -236,6 +240,11 @@ class PadController:
     def _codes(self) -> np.ndarray:
         return np.stack([c.code for c in self.corners])
 
+    def repeats(self, bars: int) -> tuple[int, ...]:
+        """The bars every corner plays again (a sampled groove's copies, kept by its variations): mixed, they
+        go on playing them (model/repeats.py shared_sources)."""
+        return shared_sources([c.repeats for c in self.corners], bars)
+
     def _frame(self) -> PriorFrame:
         """The model's prior frame, made once (inverting its factor is the costly part)."""
         model = self.studio.engine.model
@@ -256,14 +265,15 @@ class PadController:
         studio, st = self.studio, self.studio.session.settings
         feel = studio.feel_settings() if studio.has_feel and st.feel_amount else None
         bars = self.bars()
-        made_of = (tuple(c.z for c in self.corners), tuple(c.pattern for c in self.corners), bars, st.temperature,
+        made_of = (tuple(c.z for c in self.corners), tuple(c.pattern for c in self.corners),
+                   tuple(c.repeats for c in self.corners), bars, st.temperature,
                    self.seed, self.how, feel, st.bpm)
         positions, start = self.positions(), self._path_start if self.playing_path else 0
 
         def fresh() -> PadSource:
             return PadSource(studio.engine, self._codes(), positions, start, bars, st.temperature, self.seed,
                              self.how, self._frame(), feel, st.bpm,
-                             tuple(studio.performed(c.pattern) for c in self.corners))
+                             tuple(studio.performed(c.pattern) for c in self.corners), self.repeats(bars))
 
         def make() -> PadSource:
             if self._made is None or self._made[0] != made_of:

@@ -36,7 +36,7 @@ from drummachine.model.engine import Engine  # noqa: E402
 from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
 from drummachine.groove.pattern import Pattern  # noqa: E402
 from trainer.dataset import load_windows  # noqa: E402
-from trainer.groove_report import grooves_of, sample_figure_rows  # noqa: E402
+from trainer.groove_report import diversity_estimate, grooves_of, sample_figure_rows  # noqa: E402
 from trainer.grooves import (  # noqa: E402
     FEATURES, diversity, feature_agreement, hamming_to_nearest, morph_smoothness,
 )
@@ -74,7 +74,7 @@ def morph_rows(engine: Engine, real_tokens: np.ndarray, count: int, steps: int, 
 
 
 def over_draws(engine: Engine, real: np.ndarray, real_files: np.ndarray, temperature: float, first_seed: int,
-               first: np.ndarray, draws: int) -> dict:
+               first: np.ndarray, draws: int, real_diversity: Estimate) -> dict:
     """The held-out figures and feature overlaps of `draws` draws of as many samples as `first`, the first draw's
     (drawn with seeds from first_seed; the next draws with the seeds after)."""
     samples, per_draw = len(first), []
@@ -85,7 +85,7 @@ def over_draws(engine: Engine, real: np.ndarray, real_files: np.ndarray, tempera
     for d in range(draws):
         seeds = range(first_seed + d * samples, first_seed + (d + 1) * samples)
         hits = first if d == 0 else np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in seeds])
-        rows = sample_figure_rows(real, real_files, hits)
+        rows = sample_figure_rows(real, real_files, hits, real_diversity)
         per_draw.append({"matched": int(sum(v["matches"] for v in rows.values())),
                          "figures": {k: (v["samples"].value, bool(v["matches"])) for k, v in rows.items()},
                          "overlap": {n: feature_agreement(f(real), f(hits))["overlap"] for n, f in FEATURES.items()},
@@ -129,6 +129,7 @@ def main() -> None:
     train = load_windows(args.data, engine.bars, "train")
     train_grooves, train_files = grooves_of(train.tokens.astype(np.int64)), train.file_index
     train_bars = train_grooves.reshape(-1, 16, 9)
+    real_diversity, train_diversity = diversity_estimate(real, real_files), diversity_estimate(train_grooves, train_files)
     out = {"model": str(args.model), "split": args.split, "first_seed": args.first_seed, "real_windows": len(real),
            "real_files": int(len(np.unique(real_files))),
            "real": {"diversity": diversity(real), "copying": copying(real[:200], train_bars)}, "temperatures": {}}
@@ -137,8 +138,8 @@ def main() -> None:
     for t in args.temperatures:
         samples = np.stack([engine.sample(None, t, seed).pattern.hits
                             for seed in range(args.first_seed, args.first_seed + args.samples)])
-        rows = sample_figure_rows(real, real_files, samples)
-        rows_train = sample_figure_rows(train_grooves, train_files, samples)
+        rows = sample_figure_rows(real, real_files, samples, real_diversity)
+        rows_train = sample_figure_rows(train_grooves, train_files, samples, train_diversity)
         agreement = {name: feature_agreement(f(real), f(samples)) for name, f in FEATURES.items()}
         out["temperatures"][f"{t:g}"] = {
             "figures": {k: {"real": v["real"].to_dict(), "samples": v["samples"].to_dict(), "matches": v["matches"]}
@@ -163,7 +164,8 @@ def main() -> None:
         for name, a in agreement.items():
             print(f"| {name} | {a['kl']:.3f} | {a['overlap']:.3f} |")
         if args.draws > 1:
-            o["over_draws"] = summary = over_draws(engine, real, real_files, t, args.first_seed, samples, args.draws)
+            o["over_draws"] = summary = over_draws(engine, real, real_files, t, args.first_seed, samples, args.draws,
+                                                   real_diversity)
             print(f"\nover {args.draws} draws of {args.samples} (seeds {args.first_seed}.."
                   f"{args.first_seed + args.draws * args.samples - 1}): {summary['matched_mean']:.1f} "
                   f"(sd {summary['matched_sd']:.1f}) of {o['of']} figures matched; per draw "

@@ -51,20 +51,22 @@ SECTION_SCALES = (None, 0.3, 0.5, 0.8)  # None: the section change is one of the
 COHERENCES = (0.0, 0.9, 0.95, 0.98)
 
 
-def sample_figures(engine, real, real_files, samples: int, temperature: float, first_seed: int = 0) -> dict:
-    """figure -> (real estimate, sample mean, matches) for every figure (diversity between grooves among them),
-    for the samples drawn with seeds first_seed .. first_seed + samples - 1."""
+def sample_figures(engine, real, real_files, samples: int, temperature: float, first_seed: int = 0,
+                   real_diversity=None) -> dict:
+    """figure -> (real estimate, sample mean, matches) for every figure (diversity between grooves among them,
+    the real grooves' `real_diversity` when given), for the samples drawn with seeds first_seed .. first_seed +
+    samples - 1."""
     from trainer.groove_report import sample_figure_rows
 
     hits = np.stack([engine.sample(None, temperature, seed).pattern.hits
                      for seed in range(first_seed, first_seed + samples)])
     return {name: (row["real"], row["samples"].value, row["matches"])
-            for name, row in sample_figure_rows(real, real_files, hits).items()}
+            for name, row in sample_figure_rows(real, real_files, hits, real_diversity).items()}
 
 
 def score(figures: dict) -> tuple[int, float]:
     gaps = [abs(s - r.value) / r.value for name, (r, s, _) in figures.items()
-            if name.startswith("lag") or name == "diversity"]
+            if (name.startswith("lag") or name == "diversity") and np.isfinite(s) and r.value > 0]
     return sum(ok for _, _, ok in figures.values()), -sum(gaps)
 
 
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from export.knobs import cached_training_codes
     from export.onnx_export import gaussian_of_codes, halves
     from trainer.dataset import load_windows
-    from trainer.groove_report import grooves_of
+    from trainer.groove_report import diversity_estimate, grooves_of
 
     ap = argparse.ArgumentParser(prog="python -m export.prior", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -172,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     real, files = grooves_of(valid.tokens.astype(np.int64)), valid.file_index
+    real_diversity = diversity_estimate(real, files) if args.tune else None  # the same for every setting
 
     def use(gs: float, bs: float, coherence: float, ss: Optional[float]):
         mean, chol = gaussian_of_codes(codes, engine.bars, gs, bs, section_scale=ss)
@@ -192,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             wanted = range(1) if draws == 1 else range(1, draws + 1)
             if len(done) < wanted[-1] + 1:
                 use(gs, bs, coherence, ss)
-                done += [sample_figures(engine, real, files, args.samples, t, first_seed=d * args.samples)
+                done += [sample_figures(engine, real, files, args.samples, t, first_seed=d * args.samples,
+                                        real_diversity=real_diversity)
                          for d in range(len(done), wanted[-1] + 1)]
             chosen_draws = [done[d] for d in wanted]
             s, figures = mean_score(chosen_draws), chosen_draws[-1]

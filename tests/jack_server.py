@@ -69,7 +69,7 @@ class JackServer:
         for mode in scheduling_modes():
             self.proc = subprocess.Popen(
                 ["jackd", *mode, "-n", self.name, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True,
             )
             threading.Thread(target=self._keep_log, args=(self.proc.stderr,), daemon=True).start()
             done = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "5"], capture_output=True, text=True)

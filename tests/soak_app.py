@@ -146,7 +146,8 @@ class Tap:
         """When the tap's clock began (its first message arrived), on time.monotonic_ns()'s clock: the tightest
         of the tap's pairs of a reading taken after a batch and the batch's last arrival (midi_tap.py)."""
         pairs = [line.split() for line in Path(f"{self.path}.clock").read_text().splitlines()]
-        gaps = [int(mono) - int(t) for mono, t in pairs if mono.isdigit() and t.lstrip("-").isdigit()]
+        gaps = [int(p[0]) - int(p[1]) for p in pairs  # a line still being written is left out
+                if len(p) == 2 and p[0].isdigit() and p[1].lstrip("-").isdigit()]
         return min(gaps) if gaps else None
 
     def connections(self) -> dict[str, list[str]]:

@@ -102,3 +102,12 @@ def test_distance_to_others_compares_grooves_of_other_files_only():
     assert g.distance_to_others(hits, np.arange(3), others=2).tolist() == [2.0, 2.0, 4.0]
     # a groove with no other file beside it has no distance
     assert np.isnan(g.distance_to_others(hits[:2], np.array([0, 0]))).all()
+
+
+def test_diversity_resamples_whole_files_and_never_pairs_two_windows_of_one():
+    a, b = np.zeros((2, 16, 9), bool), np.zeros((2, 16, 9), bool)
+    b[:, :4, 0] = True
+    hits = np.stack([a, a, a, b, b])  # two files: three windows of a, two of b
+    spread = g.diversity_resampled(hits, np.array([0, 0, 0, 1, 1]), resamples=50)
+    drawn = spread[~np.isnan(spread)]  # a resample of one file twice has no pair of two files: NaN
+    assert len(drawn) > 10 and np.all(drawn == 4.0)

@@ -140,3 +140,23 @@ def test_a_hit_both_play_glides_to_b_s_velocity_and_timing():
     assert plan.at(0) == a and plan.at(1) == b
     half = plan.at(0.5)
     assert half.velocities[0, 0, 0] == 100 and half.offsets[0, 0, 0] == pytest.approx(-0.1)
+
+
+def test_the_glide_ends_on_b_s_timing_exactly():
+    rng = np.random.default_rng(4)
+    hits = Pattern.empty(2).with_hit(0, 0, 0, 100).with_hit(1, 3, 2, 60).velocities
+    a = Pattern(hits, rng.uniform(-0.5, 0.5, hits.shape).astype(np.float32))
+    b = Pattern(hits, rng.uniform(-0.5, 0.5, hits.shape).astype(np.float32))
+    plan = plan_morph(a, b, np.stack([a.hits, b.hits]))
+    assert plan.at(1) == b and plan.steps(9)[-1] == b and plan.at(0) == a
+
+
+def test_copied_bars_turn_together_when_feel_gives_them_their_own_velocities():
+    rng = np.random.default_rng(5)
+    a = loop_to(Pattern.empty(1).with_hit(0, 0, 0, 100).with_hit(0, 4, 1, 90), 4)
+    b = loop_to(Pattern.empty(1).with_hit(0, 2, 0, 100).with_hit(0, 12, 1, 90), 4)
+    felt = [Pattern(np.where(p.velocities > 0, rng.integers(40, 127, p.velocities.shape), 0).astype(np.uint8),
+                    rng.uniform(-0.3, 0.3, p.velocities.shape).astype(np.float32)) for p in (a, b)]
+    plan = plan_morph(*felt, np.stack([a.hits, b.hits]), seed=2)
+    for p in plan.steps(9):
+        assert all(np.array_equal(p.hits[i], p.hits[0]) for i in range(4))

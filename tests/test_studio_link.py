@@ -52,9 +52,13 @@ s.close()
 def answer(studio: subprocess.Popen) -> dict:
     """The studio process's next JSON line; if it ended instead, fail with what it printed on stderr."""
     line = studio.stdout.readline()
-    if not line.strip():
-        studio.wait(5)
-        pytest.fail(f"the studio process ended (exit {studio.poll()}) without answering: {studio.stderr.read()}")
+    if not line:  # end of file: the process closed its output
+        try:
+            _, err = studio.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            studio.kill()
+            _, err = studio.communicate()
+        pytest.fail(f"the studio process ended (exit {studio.poll()}) without answering: {err}")
     return json.loads(line)
 
 

@@ -8,11 +8,12 @@ one bar of the same window scores, with an interval from resampling the held-out
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
 from drummachine.groove.vocabulary import CLASS_NAMES, STEPS_PER_BAR, tokens_to_rows
-from trainer.grooves import distance_to_others, f1_from_counts, hit_counts
+from trainer.grooves import distance_to_others, diversity_resampled, f1_from_counts, hit_counts
 from trainer.grooves import FIGURES as GROOVE_FIGURES
 from trainer.intervals import Estimate, difference_estimate, drummer_of, file_bootstrap, mean_estimate, ratio_estimate
 
@@ -136,12 +137,15 @@ def build_report(name: str, tokens: np.ndarray, file_index: np.ndarray, files: l
 CLASS_RATE_TOLERANCE = 0.25  # a sample class rate 'matches' within 25% of the real one
 
 
-def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray) -> dict:
+def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray,
+                       real_diversity: Optional[Estimate] = None) -> dict:
     """figure -> real estimate (files resampled), sample estimate (samples resampled), and whether the sample
     figure matches the real one: inside its interval, or for a class rate within 25% of it. What
     bench/groove_quality.py reports and export/prior.py tunes the prior on. Beside the per-groove figures,
-    diversity: how far apart two independent grooves of a set are (`distance_to_others`; real grooves of one
-    file are not independent), so that samples narrower or wider than the drummers' count as off."""
+    diversity: how far apart two independent grooves of a set are (`diversity_estimate`; real grooves of one
+    file are not independent), so that samples narrower or wider than the drummers' count as off. The real
+    grooves' diversity takes seconds: a caller comparing many sample sets with one real set passes it in
+    (`real_diversity`)."""
     rows = {}
     sample_ids = np.arange(len(samples))
     for name, f in GROOVE_FIGURES.items():
@@ -151,10 +155,21 @@ def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.nda
         else:
             ok = r.low <= s.value <= r.high
         rows[name] = {"real": r, "samples": s, "matches": bool(ok)}
-    r = mean_estimate(distance_to_others(real, real_files), real_files)
-    s = mean_estimate(distance_to_others(samples, sample_ids), sample_ids)
+    r = real_diversity if real_diversity is not None else diversity_estimate(real, real_files)
+    s = diversity_estimate(samples, sample_ids)
     rows["diversity"] = {"real": r, "samples": s, "matches": bool(r.low <= s.value <= r.high)}
     return rows
+
+
+def diversity_estimate(hits: np.ndarray, files: np.ndarray) -> Estimate:
+    """How far apart two independent grooves of a set are (`distance_to_others`), with the interval of sets whose
+    files are resampled and whose pairs are drawn again (`diversity_resampled`). NaN when no two files differ."""
+    value = float(np.nanmean(distance_to_others(hits, files))) if len(np.unique(files)) > 1 else float("nan")
+    spread = diversity_resampled(hits, files)
+    if np.isnan(value) or np.isnan(spread).all():
+        return Estimate(value, value, value)
+    low, high = np.nanpercentile(spread, [2.5, 97.5])
+    return Estimate(value, float(low), float(high))
 
 
 def paired_differences(tokens: np.ndarray, file_index: np.ndarray, a: dict, b: dict) -> dict[str, Estimate]:

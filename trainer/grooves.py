@@ -172,9 +172,9 @@ def diversity(hits: np.ndarray, pairs: int = 2000, seed: int = 0) -> float:
 
 
 def distance_to_others(hits: np.ndarray, groups: np.ndarray, others: int = 50, seed: int = 0) -> np.ndarray:
-    """(N,) each groove's mean cells per bar that differ from `others` random grooves of other groups: per groove,
-    so that a set's diversity gets an interval by resampling files. Grooves of one group (windows of one
-    performance, which overlap) are never compared: two independent grooves are."""
+    """(N,) each groove's mean cells per bar that differ from `others` random grooves of other groups. Grooves of
+    one group (windows of one performance, which overlap) are never compared: two independent grooves are. NaN
+    for a groove with no other group beside it."""
     g = as_grooves(hits)
     groups = np.asarray(groups)
     rng = np.random.default_rng(seed)
@@ -184,6 +184,28 @@ def distance_to_others(hits: np.ndarray, groups: np.ndarray, others: int = 50, s
         if len(pool):
             pick = rng.choice(pool, size=min(others, len(pool)), replace=False)
             out[i] = (g[pick] != g[i]).sum(axis=(1, 2, 3)).mean() / g.shape[1]
+    return out
+
+
+def diversity_resampled(hits: np.ndarray, groups: np.ndarray, resamples: int = 200, others: int = 10,
+                        seed: int = 0) -> np.ndarray:
+    """(resamples,) the diversity of sets drawn by resampling whole groups (files) with replacement, the pairs
+    drawn afresh inside each (`others` a groove, never two grooves of one original group). Diversity is a mean
+    over pairs: resampling each groove's own mean distance would leave the other groove of every pair fixed,
+    and its interval came out about half as wide as this one (validation: 1.8 against 3.3 cells a bar)."""
+    g = as_grooves(hits).reshape(len(hits), -1)
+    groups = np.asarray(groups)
+    ids = np.unique(groups)
+    members = [np.flatnonzero(groups == i) for i in ids]
+    rng = np.random.default_rng([seed, 5])
+    out = np.full(resamples, np.nan)
+    for r in range(resamples):
+        rows = np.concatenate([members[k] for k in rng.integers(len(ids), size=len(ids))])
+        i = np.repeat(rows, others)
+        j = rows[rng.integers(len(rows), size=len(i))]
+        keep = groups[i] != groups[j]
+        if keep.any():
+            out[r] = (g[i[keep]] != g[j[keep]]).sum(axis=1).mean() / as_grooves(hits).shape[1]
     return out
 
 

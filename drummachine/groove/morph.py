@@ -63,8 +63,8 @@ class MorphPlan:
         offsets = None
         if self.a.offsets is not None or self.b.offsets is not None:  # a turned hit is played as B plays it
             ta, tb = self.a.timing.reshape(-1), self.b.timing.reshape(-1)
-            offsets = ta.copy()
-            offsets[both] = ta[both] + (tb[both] - ta[both]) * np.float32(position)
+            offsets = ta.copy()  # the glide in float64: at 1 it gives B's float32 offset back exactly
+            offsets[both] = ta[both] + (tb[both].astype(np.float64) - ta[both]) * position
             offsets[turned] = tb[turned]
             offsets = offsets.reshape(self.a.velocities.shape)
         return Pattern(v.reshape(self.a.velocities.shape), offsets)
@@ -77,10 +77,10 @@ class MorphPlan:
 
 
 def shared_repeats(a: Pattern, b: Pattern) -> np.ndarray:
-    """(bars,) for each bar the first bar that A and B both play exactly as it (hits, velocities and timing):
-    its own index when there is none before it."""
-    bars = [(a.velocities[i].tobytes(), a.timing[i].tobytes(), b.velocities[i].tobytes(), b.timing[i].tobytes())
-            for i in range(a.bars)]
+    """(bars,) for each bar the first bar whose hits A and B both play in it again: its own index when there is
+    none before it. Hits, not velocities and timing: feel plays a copied bar with velocities and timing of its
+    own (they depend on the bar before), and it is still the same bar."""
+    bars = [(a.hits[i].tobytes(), b.hits[i].tobytes()) for i in range(a.bars)]
     first: dict = {}
     return np.array([first.setdefault(bar, i) for i, bar in enumerate(bars)], dtype=np.int64)
 
@@ -105,7 +105,7 @@ def plan_morph(a: Pattern, b: Pattern, guide: np.ndarray, seed: int = 0) -> Morp
         return MorphPlan(a, b, differ[np.lexsort((tie, -b_like))])
     groups, member_of = np.unique(source, return_inverse=True)
     group_b_like = np.bincount(member_of, b_like) / np.bincount(member_of)
-    group_tie = np.bincount(member_of, tie) / np.bincount(member_of)
+    group_tie = np.random.default_rng([seed, 4]).permutation(len(groups))
     group_order = np.lexsort((group_tie, -group_b_like))
     rank = np.empty(len(groups), np.int64)
     rank[group_order] = np.arange(len(groups))

@@ -578,7 +578,7 @@ class Studio:
         if a is None or b is None:
             a, b = self.session.slot_a.pattern, self.session.slot_b.pattern
         a, b = self.performed(a), self.performed(b)  # the ends as they sound, so the morph keeps their feel
-        key = (a.velocities.tobytes(), a.bars, b.velocities.tobytes(), b.bars)
+        key = (a.velocities.tobytes(), a.timing.tobytes(), a.bars, b.velocities.tobytes(), b.timing.tobytes(), b.bars)
         if self._morph_plan is None or self._morph_plan[0] != key:
             self._morph_plan = (key, self.engine.plan_morph(a, b))
         return self._morph_plan[1]

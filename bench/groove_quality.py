@@ -32,13 +32,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from drummachine.model.code_fit import FitSettings  # noqa: E402
 from drummachine.model.engine import Engine  # noqa: E402
 from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
 from drummachine.groove.pattern import Pattern  # noqa: E402
 from trainer.dataset import load_windows  # noqa: E402
-from trainer.groove_report import diversity_estimate, grooves_of, sample_figure_rows  # noqa: E402
+from trainer.groove_report import diversity_estimate, grooves_of, sample_figure_rows, sample_grooves  # noqa: E402
 from trainer.grooves import (  # noqa: E402
-    FEATURES, diversity, feature_agreement, hamming_to_nearest, morph_smoothness,
+    FEATURES, feature_agreement, hamming_to_nearest, morph_smoothness,
 )
 from trainer.intervals import Estimate  # noqa: E402
 
@@ -84,7 +85,7 @@ def over_draws(engine: Engine, real: np.ndarray, real_files: np.ndarray, tempera
 
     for d in range(draws):
         seeds = range(first_seed + d * samples, first_seed + (d + 1) * samples)
-        hits = first if d == 0 else np.stack([engine.sample(None, temperature, seed).pattern.hits for seed in seeds])
+        hits = first if d == 0 else sample_grooves(engine, temperature, seeds)
         rows = sample_figure_rows(real, real_files, hits, real_diversity)
         per_draw.append({"matched": int(sum(v["matches"] for v in rows.values())),
                          "figures": {k: (v["samples"].value, bool(v["matches"])) for k, v in rows.items()},
@@ -118,12 +119,15 @@ def main() -> None:
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.5, 0.8, 1.0])
     ap.add_argument("--morphs", type=int, default=40)
     ap.add_argument("--morph-steps", type=int, default=8)
+    ap.add_argument("--fit-steps", type=int, default=FitSettings().steps,
+                    help="steps that fit a morph end's code to its groove, as the app does (0: the encoder's code)")
     ap.add_argument("--json", type=Path, help="write every figure here")
     args = ap.parse_args()
-    if args.draws < 1 or args.samples < 2:
-        ap.error(f"--draws is at least 1 and --samples at least 2, not {args.draws} and {args.samples}")
+    if args.draws < 1 or args.samples < 2 or args.fit_steps < 0:
+        ap.error(f"--draws is at least 1, --samples at least 2 and --fit-steps at least 0, not {args.draws}, "
+                 f"{args.samples} and {args.fit_steps}")
 
-    engine = Engine(args.model)
+    engine = Engine(args.model, fit=FitSettings(steps=args.fit_steps))
     held_out = load_windows(args.data, engine.bars, args.split)
     real, real_files = grooves_of(held_out.tokens.astype(np.int64)), held_out.file_index
     train = load_windows(args.data, engine.bars, "train")
@@ -132,12 +136,11 @@ def main() -> None:
     real_diversity, train_diversity = diversity_estimate(real, real_files), diversity_estimate(train_grooves, train_files)
     out = {"model": str(args.model), "split": args.split, "first_seed": args.first_seed, "real_windows": len(real),
            "real_files": int(len(np.unique(real_files))),
-           "real": {"diversity": diversity(real), "copying": copying(real[:200], train_bars)}, "temperatures": {}}
+           "real": {"copying": copying(real[:200], train_bars)}, "temperatures": {}}
     print(f"model {args.model}; real: {len(real)} held-out 16-bar windows ({args.split} split) from "
           f"{out['real_files']} files; sampling seeds {args.first_seed}..{args.first_seed + args.samples - 1}")
     for t in args.temperatures:
-        samples = np.stack([engine.sample(None, t, seed).pattern.hits
-                            for seed in range(args.first_seed, args.first_seed + args.samples)])
+        samples = sample_grooves(engine, t, range(args.first_seed, args.first_seed + args.samples))
         rows = sample_figure_rows(real, real_files, samples, real_diversity)
         rows_train = sample_figure_rows(train_grooves, train_files, samples, train_diversity)
         agreement = {name: feature_agreement(f(real), f(samples)) for name, f in FEATURES.items()}
@@ -147,7 +150,7 @@ def main() -> None:
             "matched": int(sum(v["matches"] for v in rows.values())), "of": len(rows),
             "train": {k: {"real": v["real"].to_dict(), "matches": v["matches"]} for k, v in rows_train.items()},
             "matched_train": int(sum(v["matches"] for v in rows_train.values())),
-            "diversity": diversity(samples), "copying": copying(samples, train_bars), "features": agreement,
+            "copying": copying(samples, train_bars), "features": agreement,
         }
         o = out["temperatures"][f"{t:g}"]
         print(f"\n## T = {t:g}: {o['matched']} of {o['of']} figures match the real held-out grooves "
@@ -157,7 +160,6 @@ def main() -> None:
             tr = rows_train[name]
             print(f"| {name} | {fmt(v['real'])} | {fmt(v['samples'])} | {'yes' if v['matches'] else 'no'} | "
                   f"{fmt(tr['real'])} | {'yes' if tr['matches'] else 'no'} |")
-        print(f"diversity (cells per bar between two grooves): samples {o['diversity']:.2f}, real {out['real']['diversity']:.2f}")
         print(f"copying: {o['copying']['verbatim_share']:.1%} of sample bars verbatim in training "
               f"(real held-out: {out['real']['copying']['verbatim_share']:.1%}); nearest {o['copying']['nearest_cells']:.2f} cells")
         print("| feature | KL | overlap area |\n|---|---|---|")

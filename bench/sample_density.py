@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from drummachine.model.engine import Engine  # noqa: E402
 from drummachine.model.folder import DEFAULT_MODEL  # noqa: E402
 from drummachine.groove.vocabulary import CLASS_NAMES, tokens_to_rows  # noqa: E402
+from trainer.groove_report import sample_grooves  # noqa: E402
 
 
 def stats(hits: np.ndarray) -> dict:
@@ -43,7 +44,7 @@ def main() -> None:
     standard = np.random.default_rng(0).standard_normal((args.samples, engine.latent)).astype(np.float32)
     rows["N(0, I) codes, T=0.8"] = stats(np.stack([engine.decode(z, None, 0.8, i).hits for i, z in enumerate(standard)]))
     for t in (0.0, 0.5, 0.8, 1.0):
-        rows[f"fitted prior, T={t:g}"] = stats(np.stack([engine.sample(None, t, i).pattern.hits for i in range(args.samples)]))
+        rows[f"fitted prior, T={t:g}"] = stats(sample_grooves(engine, t, range(args.samples)))
     print(f"{'':<24} {'hits/bar':>9}  " + " ".join(f"{n[:6]:>6}" for n in CLASS_NAMES))
     for name, r in rows.items():
         print(f"{name:<24} {r['hits_per_bar']:>9.2f}  " + " ".join(f"{v:>6.3f}" for v in r["class_rate"].values()))

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from export.onnx_export import export_checkpoint
+from drummachine.model import format as fmt
+from export.onnx_export import add_bar_fit, export_checkpoint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--evaluation", type=Path, help="scores JSON from `python -m trainer evaluate --json`, embedded")
     ap.add_argument("--data", type=Path, help="dataset folder: the latent prior is fitted to its train windows, "
                     "and its test windows join the parity check")
+    ap.add_argument("--add-fit", action="store_true", help="only write the graph that fits a groove's code "
+                    f"({fmt.BAR_FIT}) into --out, a folder exported from this checkpoint before the graph existed")
+    ap.add_argument("--fit-evaluation", nargs=2, action="append", metavar=("SPLIT", "JSON"), default=[],
+                    help="with --add-fit, for the card: `trainer evaluate --model OUT OUT --fit-steps 0 N --json` "
+                         "of a split (repeat for each split)")
     args = ap.parse_args(argv)
+    if args.add_fit:
+        try:
+            evaluations = {split: json.loads(Path(path).read_text()) for split, path in args.fit_evaluation}
+            info = add_bar_fit(args.checkpoint, args.out, evaluations)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {fmt.BAR_FIT} ({info['files'][fmt.BAR_FIT] / 1e6:.1f} MB) to {args.out}; parity: max relative "
+              f"difference {info['parity']['bar_fit_max_rel']:.2e}")
+        return 0
     try:
         evaluation = None
         if args.evaluation:

@@ -7,6 +7,8 @@ an additive logit bias (how locked instruments mask the 512-way softmax).
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -83,3 +85,56 @@ class BarDecodeGraph(nn.Module):
             tokens.append(prev)
             all_logits.append(logits)
         return torch.stack(tokens, 1), torch.stack(all_logits, 1)
+
+
+class BarLikelihood(nn.Module):
+    """A bar's negative log-likelihood under its own code, teacher-forced: code (R, D), tokens (R, 16) -> nll (R,).
+    Only for a model with a code per bar (BarCodes; such a model never reads the bar before)."""
+
+    def __init__(self, model: VAE) -> None:
+        super().__init__()
+        dec = model.decoder
+        assert isinstance(dec, HierarchicalDecoder) and model.cfg.bar_latent
+        self.dense, self.init, self.core = dec.conductor.dense, dec.bar.init, dec.bar.core
+
+    def forward(self, code, tokens):
+        emb = torch.tanh(self.dense(code))
+        logits = self.core(tokens, emb, self.init(emb))
+        return -torch.log_softmax(logits, -1).gather(2, tokens[:, :, None])[:, :, 0].sum(1)
+
+
+def bar_fit_graph(model: VAE, rows: int) -> tuple[torch.fx.GraphModule, tuple]:
+    """The graph of `BarLikelihood` and its gradient with respect to the code, for `rows` bars at a time, as plain
+    tensor operations the ONNX exporter knows (the app has no autograd), and example inputs for it.
+
+    Traced with fixed shapes: one call fits the bars of one groove (drummachine/model/code_fit.py)."""
+    from torch._decomp import core_aten_decompositions
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    likelihood = BarLikelihood(model).eval()
+
+    def nll_and_gradient(code, tokens):
+        code = code.detach().requires_grad_(True)
+        with torch.enable_grad():
+            nll = likelihood(code, tokens)
+            grad, = torch.autograd.grad(nll, code, grad_outputs=torch.ones_like(nll))
+        return nll.detach(), grad
+
+    table = dict(core_aten_decompositions())
+    table[torch.ops.aten._unsafe_view.default] = lambda x, size: x.reshape(size)
+    args = (torch.randn(rows, model.cfg.bar_latent), torch.randint(0, NUM_TOKENS, (rows, STEPS_PER_BAR)))
+    # the gradient is the code's alone (weights that ask for theirs make the traced LSTM write into views), and
+    # oneDNN's fused LSTM has no ONNX form: without it the LSTM traces as matrix products
+    params = list(likelihood.parameters())
+    asked = [p.requires_grad for p in params]
+    try:
+        for p in params:
+            p.requires_grad_(False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the flags' own notice about TF32 on Intel GPUs
+            with torch.backends.mkldnn.flags(enabled=False):
+                graph = make_fx(nll_and_gradient, tracing_mode="real", decomposition_table=table)(*args)
+    finally:
+        for p, a in zip(params, asked):
+            p.requires_grad_(a)
+    return graph, args

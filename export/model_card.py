@@ -123,7 +123,7 @@ def model_card(info: dict) -> str:
         lines.append("Not evaluated at export.")
     if info.get("previous_model"):
         lines += ["", "## Against the previous bundled model"] + [f"- {line}" for line in info["previous_model"]]
-    lines += feel_lines(info.get("feel")) + knob_lines(info.get("knobs")) + fill_lines(info.get("fills"))
+    lines += fit_lines(info) + feel_lines(info.get("feel")) + knob_lines(info.get("knobs")) + fill_lines(info.get("fills"))
     parity = info.get("parity") or {}
     lines += [
         "",
@@ -144,6 +144,28 @@ def model_card(info: dict) -> str:
         "- A small CPU-trained model: see docs/RESULTS.md for how it compares with the targets of the seed paper.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def fit_lines(info: dict) -> list[str]:
+    """The card's section on fitting a groove's code to the groove (bar_fit.onnx), with its held-out figures."""
+    if fmt.BAR_FIT not in (info.get("files") or {}):
+        return []
+    lines = ["", f"## Codes fitted to the groove ({fmt.BAR_FIT})",
+             "The encoder's code for a groove is a one-pass guess. The app fits it to the groove it encodes (a "
+             "pattern brought in, a morph's ends, a pad corner): Adam steps on each bar's likelihood under its own "
+             "code, with the gradient from this graph, held near the encoder's code (drummachine/model/code_fit.py). "
+             f"Graph against torch: relative difference {(info.get('parity') or {}).get('bar_fit_max_rel', float('nan')):.1e}."]
+    fit = info.get("code_fit") or {}
+    est = lambda e: f"{e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}]"  # noqa: E731
+    for split, ev in (fit.get("evaluation") or {}).items():
+        paired = ev.get("paired") or {}
+        acc = ev.get("accuracy") or {}
+        lines += ["", f"On the {split} split ({ev.get('windows')} windows, {ev.get('files')} files; "
+                  f"{fit.get('steps')} steps): the rebuild's figure with the fitted code, and the change from the "
+                  "encoder's code on the same windows (95% intervals by file):", "",
+                  "| figure | fitted | fitted minus the encoder's |", "|---|---|---|"]
+        lines += [f"| {k} | {est(acc[k]) if k in acc else '-'} | {est(v)} |" for k, v in paired.items()]
+    return lines
 
 
 def feel_lines(feel: dict | None) -> list[str]:

@@ -16,7 +16,7 @@ import torch
 
 from drummachine.model import format as fmt
 from export.model_card import model_card
-from export.graphs import BarDecodeGraph, BarStepGraph, ConductorGraph, EncoderGraph
+from export.graphs import bar_fit_graph, BarDecodeGraph, BarStepGraph, ConductorGraph, EncoderGraph
 from trainer.checkpoint import load_model, resolve_checkpoint
 from trainer.models import VAE
 
@@ -60,17 +60,91 @@ def export_graphs(model: VAE, folder: Path) -> None:
         names.append("context")
     _export(BarDecodeGraph(model), args, folder / fmt.BAR_DECODER, names, ["tokens", "logits"],
             {k: {0: "batch"} for k in names + ["tokens", "logits"]})
+    if cfg.bar_latent:
+        export_bar_fit(model, folder)
+
+
+def export_bar_fit(model: VAE, folder: Path) -> None:
+    """Write the graph that fits a groove's code to the groove (fmt.BAR_FIT), for the model's bars at a time."""
+    graph, args = bar_fit_graph(model, model.cfg.bars)
+    with torch.no_grad():  # the traced graph already holds the gradient: the exporter runs it as it stands
+        _export(graph, args, folder / fmt.BAR_FIT, ["code", "tokens"], ["nll", "grad"], {})
 
 
 def embed_metadata(folder: Path, metadata: dict[str, str]) -> None:
-    for name in fmt.GRAPH_FILES:
-        proto = onnx.load(str(folder / name))
-        del proto.metadata_props[:]
-        for key, value in metadata.items():
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = key, value
-        proto.producer_name = "drummachine export"
-        onnx.save(proto, str(folder / name))
+    for name in fmt.graph_files_in(folder):
+        embed_metadata_into(folder / name, metadata)
+
+
+def embed_metadata_into(path: Path, metadata: dict[str, str]) -> None:
+    proto = onnx.load(str(path))
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.producer_name = "drummachine export"
+    onnx.save(proto, str(path))
+
+
+def add_bar_fit(checkpoint: Path, folder: Path, evaluations: Optional[dict] = None) -> dict:
+    """Write the fit graph (fmt.BAR_FIT) into a model folder exported from the same checkpoint before the graph
+    existed: the folder's metadata embedded, parity with torch checked, model.json's files and parity brought up
+    to date, the card written again. `evaluations`: split -> the `trainer evaluate --json` list of this folder
+    scored with its codes fitted and not (`--fit-steps N 0` or `0 N`), for the card. The folder is left as it was
+    when anything fails."""
+    from export.model_card import refresh_card
+    from export.parity import bar_fit_difference
+
+    path = resolve_checkpoint(checkpoint)
+    folder = Path(folder)
+    model, _ = load_model(path)
+    if not model.cfg.bar_latent:
+        raise ValueError(f"{path}: only a model with a code per bar has a fit graph")
+    encoder = onnx.load(str(folder / fmt.ENCODER))
+    metadata = {entry.key: entry.value for entry in encoder.metadata_props}
+    if json.loads(metadata.get(fmt.KEY_CONFIG, "{}")) != model.cfg.to_dict():
+        raise ValueError(f"{folder} was not exported from {path}: their model configs differ")
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        export_bar_fit(model, staging)
+        embed_metadata_into(staging / fmt.BAR_FIT, metadata)
+        rng = np.random.default_rng(0)
+        rel = bar_fit_difference(model, staging, {"random": rng.integers(0, 512, (1, model.cfg.steps))}, rng)
+        if not rel < 1e-4:
+            raise ValueError(f"ONNX parity check of {fmt.BAR_FIT} failed: max relative difference {rel:.2e}")
+        info_path = folder / fmt.INFO
+        info = json.loads(info_path.read_text())
+        info.setdefault("parity", {})["bar_fit_max_rel"] = rel
+        info.setdefault("files", {})[fmt.BAR_FIT] = (staging / fmt.BAR_FIT).stat().st_size
+        if evaluations:
+            info["code_fit"] = fit_evaluation(evaluations)
+        os.replace(staging / fmt.BAR_FIT, folder / fmt.BAR_FIT)
+        info_path.write_text(json.dumps(info, indent=1))
+        refresh_card(folder)
+        return info
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def fit_evaluation(evaluations: dict) -> dict:
+    """What the card shows of a fit's evaluation: for each split, the fitted rebuilds' accuracy and hit F1 and their
+    change from the encoder's codes on the same windows, from `trainer evaluate --json` of one folder scored
+    twice (`--model F F --fit-steps 0 N`: the fitted row second, paired against the first)."""
+    out: dict = {"evaluation": {}}
+    for split, rows in evaluations.items():
+        if len(rows) != 2 or not rows[1].get("fit_steps") or rows[0].get("fit_steps") or not (
+                rows[1].get("report") and rows[1].get("paired_against_first")):
+            raise ValueError(f"the {split} evaluation must score one folder twice, first as the encoder codes it "
+                             "and then fitted (`trainer evaluate --model F F --fit-steps 0 N --data ... --json`)")
+        report = rows[1]["report"]
+        f1 = report["hit_f1"]["free-running"]
+        out["steps"] = rows[1]["fit_steps"]
+        out["evaluation"][split] = {
+            "windows": report["windows"], "files": report["files"],
+            "accuracy": {**{k: report["accuracy"][k] for k in ("teacher-forced", "free-running")},
+                         **{f"F1 {c}": f1[c] for c in ("kick", "snare", "closed hat")}},
+            "paired": rows[1]["paired_against_first"]}
+    return out
 
 
 def fit_latent_prior(model: VAE, train_tokens: Optional[np.ndarray], limit: int = 20_000, ridge: float = 1e-3,
@@ -221,11 +295,11 @@ def export_checkpoint(checkpoint: Path, out: Path, evaluation: Optional[dict] = 
                                  + (" (a groove plus its bars' variations, as a stationary sequence of bar codes)"
                                     if model.cfg.bar_latent else "")
                                  if prior["windows"] else "standard normal (no training data given)"),
-                "files": {n: (staging / n).stat().st_size for n in fmt.GRAPH_FILES + (fmt.LATENT_PRIOR,)},
+                "files": {n: (staging / n).stat().st_size for n in fmt.graph_files_in(staging) + (fmt.LATENT_PRIOR,)},
                 **notes}
         (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
         (staging / fmt.CARD).write_text(model_card(info))
-        for old in (out / n for n in fmt.GRAPH_FILES + (fmt.INFO, fmt.CARD, fmt.LATENT_PRIOR)):
+        for old in (out / n for n in fmt.GRAPH_FILES + fmt.OPTIONAL_GRAPH_FILES + (fmt.INFO, fmt.CARD, fmt.LATENT_PRIOR)):
             old.unlink(missing_ok=True)
         out.mkdir(exist_ok=True)
         for item in staging.iterdir():

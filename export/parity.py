@@ -93,5 +93,31 @@ def check_parity(model: VAE, folder: Path, real_tokens: Optional[np.ndarray] = N
     report["greedy_decodes_identical"] = identical
     report["decoded_bars"] = cfg.bars
     report["max_abs"] = max(worst, decode_diff)
-    report["passed"] = bool(identical and report["max_abs"] < TOLERANCE)
+    fit_ok = True
+    if (folder / fmt.BAR_FIT).is_file():
+        report["bar_fit_max_rel"] = rel = bar_fit_difference(model, folder, inputs, rng)
+        fit_ok = rel < TOLERANCE
+    report["passed"] = bool(identical and report["max_abs"] < TOLERANCE and fit_ok)
     return report
+
+
+def bar_fit_difference(model: VAE, folder: Path, inputs: dict, rng: np.random.Generator) -> float:
+    """The fit graph's NLL and gradient against torch's autograd, relative to their size (an NLL of a bar is tens
+    of nats, its gradient up to about a hundred: float32 rounding alone is 1e-5 of that)."""
+    from export.graphs import BarLikelihood
+
+    cfg = model.cfg
+    fit = _session(folder / fmt.BAR_FIT)
+    likelihood = BarLikelihood(model).eval()
+    worst = 0.0
+    for tokens in inputs.values():
+        bars = np.asarray(tokens[0], np.int64).reshape(cfg.bars, 16)
+        code = rng.standard_normal((cfg.bars, cfg.bar_latent)).astype(np.float32)
+        with torch.enable_grad():
+            z = torch.from_numpy(code).requires_grad_(True)
+            nll_t = likelihood(z, torch.from_numpy(bars))
+            grad_t, = torch.autograd.grad(nll_t.sum(), z)
+        nll_o, grad_o = fit.run(None, {"code": code, "tokens": bars})
+        for a, b in ((nll_t.detach().numpy(), nll_o), (grad_t.numpy(), grad_o)):
+            worst = max(worst, float(np.max(np.abs(a - b) / (1.0 + np.abs(a)))))
+    return worst

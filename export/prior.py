@@ -56,10 +56,9 @@ def sample_figures(engine, real, real_files, samples: int, temperature: float, f
     """figure -> (real estimate, sample mean, matches) for every figure (diversity between grooves among them,
     the real grooves' `real_diversity` when given), for the samples drawn with seeds first_seed .. first_seed +
     samples - 1."""
-    from trainer.groove_report import sample_figure_rows
+    from trainer.groove_report import sample_figure_rows, sample_grooves
 
-    hits = np.stack([engine.sample(None, temperature, seed).pattern.hits
-                     for seed in range(first_seed, first_seed + samples)])
+    hits = sample_grooves(engine, temperature, range(first_seed, first_seed + samples))
     return {name: (row["real"], row["samples"].value, row["matches"])
             for name, row in sample_figure_rows(real, real_files, hits, real_diversity).items()}
 
@@ -80,12 +79,12 @@ def fit_repeat_rates(engine, train_tokens: np.ndarray, samples: int,
     grooves of the Gaussian alone (the engine's prior) decoded at that temperature already repeat by chance, so
     that samples repeat bars about as often as the drummers did."""
     from drummachine.model.repeats import lag_rates
-    from trainer.groove_report import grooves_of
+    from trainer.groove_report import grooves_of, sample_grooves
 
     drummers = lag_rates(grooves_of(train_tokens.astype(np.int64)))
     rows = []
     for t in temperatures:
-        hits = np.stack([engine.sample(None, t, seed).pattern.hits for seed in range(samples)])
+        hits = sample_grooves(engine, t, range(samples))
         rows.append(np.clip(drummers - lag_rates(hits), 0.0, None))
     return np.stack(rows)
 

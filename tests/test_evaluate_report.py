@@ -64,3 +64,38 @@ def test_a_paired_difference_is_the_difference_of_the_two_scores():
     assert d["teacher-forced"].value == pytest.approx(0.5)
     assert d["free-running"].value == pytest.approx(((tokens == tokens).sum() - (bad_tokens == tokens).sum()) / tokens.size)
     assert d["F1 kick"].value > 0 and d["F1 kick"].low > 0
+
+
+def test_a_fit_is_paired_with_the_encoders_codes_and_its_figures_reach_the_card(tiny_per_bar_checkpoint,
+                                                                                 tiny_per_bar_model, data, tmp_path,
+                                                                                 capsys):
+    import shutil
+
+    from drummachine.model import format as fmt
+    from export.__main__ import main as export_main
+
+    out = tmp_path / "fit.json"
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    assert trainer_main(["evaluate", "--model", str(folder), str(folder), "--fit-steps", "0", "3",
+                         "--data", str(data), "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["fit_steps"] for r in rows] == [0, 3] and "codes fitted in 3 steps" in rows[1]["model"]
+    assert set(rows[1]["paired_against_first"]) == {"teacher-forced", "free-running", "F1 kick", "F1 snare",
+                                                    "F1 closed hat"}
+    assert export_main(["--checkpoint", str(tiny_per_bar_checkpoint), "--out", str(folder), "--add-fit",
+                        "--fit-evaluation", "test", str(out)]) == 0
+    card = (folder / fmt.CARD).read_text()
+    assert "## Codes fitted to the groove" in card and "On the test split" in card and "| F1 kick |" in card
+    # one row, or the fit first, is not a paired evaluation of a fit: refused in one sentence, the folder unchanged
+    out.write_text(json.dumps(rows[::-1]))
+    capsys.readouterr()
+    assert export_main(["--checkpoint", str(tiny_per_bar_checkpoint), "--out", str(folder), "--add-fit",
+                        "--fit-evaluation", "test", str(out)]) == 2
+    assert "must score one folder twice" in capsys.readouterr().err and (folder / fmt.CARD).read_text() == card
+
+
+def test_fit_steps_must_be_one_for_all_or_one_per_model(tiny_model, data, capsys):
+    assert trainer_main(["evaluate", "--model", str(tiny_model), str(tiny_model), str(tiny_model),
+                         "--fit-steps", "0", "3", "--data", str(data)]) == 2
+    assert "--fit-steps takes one number" in capsys.readouterr().err

@@ -65,7 +65,7 @@ def test_an_exported_folder_scores_like_its_checkpoint(kind, request):
     model, _ = load_model(checkpoint)
     tokens = np.random.default_rng(0).integers(0, 512, (6, 256))
     a = score(model, tokens, "torch")
-    b, _ = score_onnx(folder, tokens, "onnx")
+    b, _ = score_onnx(folder, tokens, "onnx", fit=None)  # the checkpoint decodes the encoder's code as it is
     assert b.teacher_forced_accuracy == pytest.approx(a.teacher_forced_accuracy)
     assert b.free_running_accuracy == pytest.approx(a.free_running_accuracy)
     assert b.kl_per_sequence == pytest.approx(a.kl_per_sequence, rel=1e-4)

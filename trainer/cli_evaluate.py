@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from drummachine.model import format as fmt
+from drummachine.model.code_fit import FitSettings
 from trainer.checkpoint import CHECKPOINT_NAMES, resolve_checkpoint
 from trainer.cli_dataset import format_skipped
 from trainer.evaluate import evaluation_windows, format_table, rebuild, scores_from_rebuild
@@ -26,6 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--midi", type=Path, help="any folder of MIDI files, all of it test data")
     p.add_argument("--split", default="test", choices=["train", "valid", "test"])
     p.add_argument("--limit", type=int, default=0, help="score only the first N windows (0: all)")
+    p.add_argument("--fit-steps", type=int, nargs="+", default=[FitSettings().steps], metavar="N",
+                   help="for exported model folders: steps that fit each window's code to it before decoding, as the "
+                        "app does (drummachine/model/code_fit.py; 0: the encoder's code as it is); one for every "
+                        "model, or one per --model (the same folder twice with 0 and N pairs the fit with none)")
     p.add_argument("--json", type=Path, help="write the scores here")
     p.add_argument("--report", type=Path, help="also write the groove reports (markdown tables) here")
     p.set_defaults(run=run)
@@ -49,13 +56,20 @@ def run(args: argparse.Namespace) -> int:
             cache[bars] = evaluation_windows(bars, args.data, args.midi, args.split, args.limit, skipped)
         return cache[bars]
 
+    if len(args.fit_steps) not in (1, len(args.model)) or min(args.fit_steps) < 0:
+        print(f"error: --fit-steps takes one number of steps (0 or more) for every model, or one per --model; "
+              f"got {args.fit_steps} for {len(args.model)} models", file=sys.stderr)
+        return 2
+    steps = args.fit_steps * len(args.model) if len(args.fit_steps) == 1 else args.fit_steps
     reports, records = [], []
-    for path in args.model:
+    for path, fit_steps in zip(args.model, steps):
         if is_model_folder(path):  # an exported model, scored with onnxruntime
             bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
             tokens, file_index, files = windows(bars)
-            record, name = rebuild_onnx(path, tokens), f"hier onnx ({path.name})"
-            extras.append({"model_folder": str(path),
+            record = rebuild_onnx(path, tokens, fit=replace(FitSettings(), steps=fit_steps), progress=True)
+            fitted = f", codes fitted in {record['fit_steps']} steps" if record["fit_steps"] else ""
+            name = f"hier onnx ({path.name}{fitted})"
+            extras.append({"model_folder": str(path), "fit_steps": record["fit_steps"],
                            **{k: record["training"].get(k) for k in ("steps", "seconds", "hardware", "parameters")}})
         else:
             model, ckpt = load_model(resolve_checkpoint(path))

@@ -8,7 +8,7 @@ one bar of the same window scores, with an interval from resampling the held-out
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Optional
 
 import numpy as np
 
@@ -47,6 +47,12 @@ BASELINES = {"loop first bar": loop_first_bar, "loop most common bar": loop_most
 def grooves_of(tokens: np.ndarray) -> np.ndarray:
     """Tokens (N, bars*16) -> hits (N, bars, 16, 9)."""
     return tokens_to_rows(tokens).reshape(len(tokens), -1, STEPS_PER_BAR, len(CLASS_NAMES))
+
+
+def sample_grooves(engine, temperature: float, seeds: Iterable[int]) -> np.ndarray:
+    """Hits (N, bars, 16, 9) of the engine's samples from its prior at `temperature`, one per seed: the one way the
+    tune, the repeat fit and the benches draw sample sets, so that a seed means the same groove in each."""
+    return np.stack([engine.sample(None, temperature, int(seed)).pattern.hits for seed in seeds])
 
 
 @dataclass

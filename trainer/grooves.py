@@ -160,17 +160,6 @@ def hamming_to_nearest(query_bars: np.ndarray, reference_bars: np.ndarray, chunk
     return out
 
 
-def diversity(hits: np.ndarray, pairs: int = 2000, seed: int = 0) -> float:
-    """Mean cells that differ between two different grooves of a set (random pairs): how varied a set is."""
-    g = as_grooves(hits)
-    if len(g) < 2:
-        return float("nan")
-    rng = np.random.default_rng(seed)
-    a = rng.integers(len(g), size=pairs)
-    b = (a + rng.integers(1, len(g), size=pairs)) % len(g)
-    return float((g[a] != g[b]).sum(axis=(1, 2, 3)).mean() / g.shape[1])
-
-
 def distance_to_others(hits: np.ndarray, groups: np.ndarray, others: int = 50, seed: int = 0) -> np.ndarray:
     """(N,) each groove's mean cells per bar that differ from `others` random grooves of other groups. Grooves of
     one group (windows of one performance, which overlap) are never compared: two independent grooves are. NaN

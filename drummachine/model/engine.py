@@ -15,6 +15,7 @@ import numpy as np
 
 from drummachine import limits
 from drummachine.model import format as fmt
+from drummachine.model.code_fit import FitSettings, fit_groove
 from drummachine.model.latent import interpolation_points, slerp
 from drummachine.model.repeats import copy_sources, rates_at, with_copies
 from drummachine.model.uniforms import bar_uniforms
@@ -86,13 +87,16 @@ Endpoint = Union[Pattern, np.ndarray]
 
 
 class Engine:
-    def __init__(self, model: Optional[Union[Path, str, ModelFiles]] = None, threads: int = 1, prefer_gpu: bool = True):
+    def __init__(self, model: Optional[Union[Path, str, ModelFiles]] = None, threads: int = 1, prefer_gpu: bool = True,
+                 fit: FitSettings = FitSettings()):
         self.model = model if isinstance(model, ModelFiles) else open_model(model, threads, prefer_gpu)
         cfg = self.model.config
         self.bars = int(cfg["bars"])
         self.latent = int(cfg["latent"])
         s = self.model.sessions
         self._encoder, self._conductor, self._bar = s[fmt.ENCODER], s[fmt.CONDUCTOR], s[fmt.BAR_DECODER]
+        self._fit = s.get(fmt.BAR_FIT)
+        self.fit_settings = fit
 
     @property
     def provider(self) -> str:
@@ -131,14 +135,24 @@ class Engine:
             return np.asarray(z, np.float32).reshape(-1)
         return with_copies(z, np.asarray(repeats), self.bar_latent)
 
-    def encode(self, pattern: Pattern) -> np.ndarray:
-        """The code (mu) of a pattern; shorter patterns are looped to the model's length, longer ones cut."""
+    @property
+    def fits_codes(self) -> bool:
+        """Whether `encode` fits the encoder's code to the pattern (a folder with the fit graph, steps above 0)."""
+        return self._fit is not None and self.fit_settings.steps > 0
+
+    def encode(self, pattern: Pattern, fit: bool = True) -> np.ndarray:
+        """The code of a pattern: the encoder's (mu), fitted to the pattern's own bars when the model can
+        (model/code_fit.py; `fit=False` keeps mu). Shorter patterns are looped to the model's length, longer ones
+        cut."""
         if pattern.bars == 0:
             raise ValueError("cannot encode an empty pattern")
         idx = np.arange(self.bars) % pattern.bars
-        tokens = pattern.velocities[idx] if pattern.bars != self.bars else pattern.velocities
-        mu, _ = self._encoder.run(None, {"tokens": Pattern(tokens).tokens().astype(np.int64)[None]})
-        return mu[0]
+        tokens = Pattern(pattern.velocities[idx] if pattern.bars != self.bars else pattern.velocities).tokens()
+        tokens = tokens.astype(np.int64)[None]
+        mu, sigma = self._encoder.run(None, {"tokens": tokens})
+        if not (fit and self.fits_codes):
+            return mu[0]
+        return fit_groove(self._fit, tokens[0], mu[0], sigma[0], self.fit_settings)
 
     def _code(self, end: Endpoint) -> np.ndarray:
         return self.encode(end) if isinstance(end, Pattern) else np.asarray(end, dtype=np.float32).reshape(self.latent)
@@ -295,7 +309,10 @@ class Engine:
         themselves (looped to `bars`, by default the longer of the two, at most the model's length)."""
         bars = self._check_bars(bars if bars is not None else min(max(a.bars, b.bars), self.bars))
         a, b = loop_to(a, bars), loop_to(b, bars)
-        za, zb = self.encode(a), self.encode(b)
+        # the encoder's codes, not fitted ones: the plan's ends are the grooves themselves and the codes only order
+        # the change between them, and the studio plans a live morph on the window's thread, where a fit's
+        # fraction of a second would stall the window
+        za, zb = self.encode(a, fit=False), self.encode(b, fit=False)
         zs = np.stack([slerp(za, zb, t) for t in interpolation_points(guide_steps)])
         guide = np.stack([p.hits for p in self.decode_many(zs, bars, 0.0)])
         return plan_morph(a, b, guide, seed)

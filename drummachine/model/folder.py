@@ -145,7 +145,7 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     options.log_severity_level = 3
     providers = choose_providers(ort.get_available_providers(), prefer_gpu)
     sessions, metas = {}, {}
-    for name in fmt.GRAPH_FILES:
+    for name in fmt.graph_files_in(folder):
         path = folder / name
         if not path.is_file():
             raise ModelError(f"{path} is missing: a model folder holds {', '.join(fmt.GRAPH_FILES)}")
@@ -161,13 +161,19 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
         if json.loads(meta.get(fmt.KEY_VOCABULARY, "{}")) != json.loads(fmt.vocabulary_json()):
             raise ModelError(f"{path} was trained on another drum vocabulary than this drummachine's 9 classes")
         sessions[name], metas[name] = session, meta
-    configs = {m[fmt.KEY_CONFIG] for m in metas.values()}
-    if len(configs) != 1:
-        raise ModelError(f"the graphs in {folder} come from different models: export them together")
+    others = [name for name, m in metas.items() if m.get(fmt.KEY_CONFIG) != metas[fmt.ENCODER].get(fmt.KEY_CONFIG)]
+    if others:
+        raise ModelError(f"{', '.join(others)} in {folder} come from another model than {fmt.ENCODER}: export "
+                         "the graphs together")
     meta = metas[fmt.ENCODER]
     config = json.loads(meta[fmt.KEY_CONFIG])
     if config.get("model") != "hier":
         raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
+    if fmt.BAR_FIT in sessions:
+        shape = sessions[fmt.BAR_FIT].get_inputs()[0].shape
+        if shape != [int(config["bars"]), int(config.get("bar_latent") or 0)]:
+            raise ModelError(f"{folder / fmt.BAR_FIT} fits codes of shape {shape}; this model's bars have codes of "
+                             f"[{config['bars']}, {config.get('bar_latent') or 0}]: export it again")
     provider = sessions[fmt.BAR_DECODER].get_providers()[0]
     mean, chol, coherence, repeat_rates, repeat_temperatures = _read_prior(
         folder / fmt.LATENT_PRIOR, int(config["latent"]), int(config["bars"]))

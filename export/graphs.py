@@ -111,7 +111,7 @@ def bar_fit_graph(model: VAE, rows: int) -> tuple[torch.fx.GraphModule, tuple]:
     from torch._decomp import core_aten_decompositions
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    likelihood = BarLikelihood(model).eval()
+    likelihood = BarLikelihood(model)  # put in eval mode below, and its modules' modes put back after
 
     def nll_and_gradient(code, tokens):
         code = code.detach().requires_grad_(True)
@@ -127,14 +127,18 @@ def bar_fit_graph(model: VAE, rows: int) -> tuple[torch.fx.GraphModule, tuple]:
     # oneDNN's fused LSTM has no ONNX form: without it the LSTM traces as matrix products
     params = list(likelihood.parameters())
     asked = [p.requires_grad for p in params]
+    modes = [(m, m.training) for m in likelihood.modules()]
     try:
+        likelihood.eval()
         for p in params:
             p.requires_grad_(False)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the flags' own notice about TF32 on Intel GPUs
+            warnings.filterwarnings("ignore", message="TF32 acceleration")  # the flags' notice about Intel GPUs
             with torch.backends.mkldnn.flags(enabled=False):
                 graph = make_fx(nll_and_gradient, tracing_mode="real", decomposition_table=table)(*args)
     finally:
         for p, a in zip(params, asked):
             p.requires_grad_(a)
+        for m, training in modes:
+            m.train(training)
     return graph, args

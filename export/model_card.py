@@ -152,7 +152,7 @@ def fit_lines(info: dict) -> list[str]:
         return []
     lines = ["", f"## Codes fitted to the groove ({fmt.BAR_FIT})",
              "The encoder's code for a groove is a one-pass guess. The app fits it to the groove it encodes (a "
-             "pattern brought in, a morph's ends, a pad corner): Adam steps on each bar's likelihood under its own "
+             "pattern from a file or an edit, a pad corner; a morph's plan keeps the encoder's codes): Adam steps on each bar's likelihood under its own "
              "code, with the gradient from this graph, held near the encoder's code (drummachine/model/code_fit.py). "
              f"Graph against torch: relative difference {(info.get('parity') or {}).get('bar_fit_max_rel', float('nan')):.1e}."]
     fit = info.get("code_fit") or {}

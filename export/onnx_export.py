@@ -90,10 +90,9 @@ def add_bar_fit(checkpoint: Path, folder: Path, evaluations: Optional[dict] = No
     """Write the fit graph (fmt.BAR_FIT) into a model folder exported from the same checkpoint before the graph
     existed: the folder's metadata embedded, parity with torch checked, model.json's files and parity brought up
     to date, the card written again. `evaluations`: split -> the `trainer evaluate --json` list of this folder
-    scored with its codes fitted and not (`--fit-steps N 0` or `0 N`), for the card. The folder is left as it was
-    when anything fails."""
-    from export.model_card import refresh_card
-    from export.parity import bar_fit_difference
+    scored with its codes first as the encoder gives them and then fitted (`--fit-steps 0 N`), for the card. The
+    folder is left as it was when anything is refused."""
+    from export.parity import bar_fit_difference, encoder_difference
 
     path = resolve_checkpoint(checkpoint)
     folder = Path(folder)
@@ -104,6 +103,11 @@ def add_bar_fit(checkpoint: Path, folder: Path, evaluations: Optional[dict] = No
     metadata = {entry.key: entry.value for entry in encoder.metadata_props}
     if json.loads(metadata.get(fmt.KEY_CONFIG, "{}")) != model.cfg.to_dict():
         raise ValueError(f"{folder} was not exported from {path}: their model configs differ")
+    with torch.no_grad():
+        moved = encoder_difference(model, folder)
+    if not moved < 1e-4:  # the same config, other weights (another step or seed of the run)
+        raise ValueError(f"{folder} was not exported from {path}: its encoder gives other codes "
+                         f"(by up to {moved:.2g})")
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         export_bar_fit(model, staging)
@@ -118,9 +122,10 @@ def add_bar_fit(checkpoint: Path, folder: Path, evaluations: Optional[dict] = No
         info.setdefault("files", {})[fmt.BAR_FIT] = (staging / fmt.BAR_FIT).stat().st_size
         if evaluations:
             info["code_fit"] = fit_evaluation(evaluations)
-        os.replace(staging / fmt.BAR_FIT, folder / fmt.BAR_FIT)
-        info_path.write_text(json.dumps(info, indent=1))
-        refresh_card(folder)
+        (staging / fmt.INFO).write_text(json.dumps(info, indent=1))
+        (staging / fmt.CARD).write_text(model_card(info))
+        for name in (fmt.BAR_FIT, fmt.INFO, fmt.CARD):
+            os.replace(staging / name, folder / name)
         return info
     finally:
         shutil.rmtree(staging, ignore_errors=True)

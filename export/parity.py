@@ -108,7 +108,9 @@ def bar_fit_difference(model: VAE, folder: Path, inputs: dict, rng: np.random.Ge
 
     cfg = model.cfg
     fit = _session(folder / fmt.BAR_FIT)
-    likelihood = BarLikelihood(model).eval()
+    likelihood = BarLikelihood(model)
+    modes = [(m, m.training) for m in likelihood.modules()]
+    likelihood.eval()
     worst = 0.0
     for tokens in inputs.values():
         bars = np.asarray(tokens[0], np.int64).reshape(cfg.bars, 16)
@@ -120,4 +122,18 @@ def bar_fit_difference(model: VAE, folder: Path, inputs: dict, rng: np.random.Ge
         nll_o, grad_o = fit.run(None, {"code": code, "tokens": bars})
         for a, b in ((nll_t.detach().numpy(), nll_o), (grad_t.numpy(), grad_o)):
             worst = max(worst, float(np.max(np.abs(a - b) / (1.0 + np.abs(a)))))
+    for m, training in modes:
+        m.train(training)
     return worst
+
+
+def encoder_difference(model: VAE, folder: Path, seed: int = 0) -> float:
+    """The folder's encoder against the model's on random tokens (max |mu difference|): whether the folder was
+    exported from these weights."""
+    tokens = np.random.default_rng(seed).integers(0, 512, (2, model.cfg.steps))
+    was = model.encoder.training
+    model.encoder.eval()
+    mu_t, _ = model.encoder(torch.from_numpy(tokens))
+    model.encoder.train(was)
+    mu_o, _ = _session(folder / fmt.ENCODER).run(None, {"tokens": tokens})
+    return _diff(mu_t, mu_o)

@@ -123,11 +123,62 @@ def test_evaluation_scores_the_fitted_rebuilds_and_pairs_them_with_the_encoders(
     assert not np.array_equal(fitted["codes"], fitted["mu"])
 
 
-def test_a_fit_graph_of_another_model_is_refused_by_name(tiny_per_bar_model, tiny_class_model, tiny_model, tmp_path):
+def test_a_fit_graph_of_another_model_is_refused_by_name(tiny_per_bar_model, tiny_model, tmp_path):
     from drummachine.model.folder import ModelError, open_model
 
     folder = tmp_path / "mixed"
     shutil.copytree(tiny_model, folder)  # one code for the groove: a fit graph of bars cannot be its
     shutil.copy(tiny_per_bar_model / fmt.BAR_FIT, folder / fmt.BAR_FIT)
-    with pytest.raises(ModelError, match="bar_fit.onnx"):
+    with pytest.raises(ModelError, match="bar_fit.onnx in .* come from another model"):
         open_model(folder)
+
+
+def test_a_fit_graph_for_other_bars_is_refused_by_name(tiny_per_bar_checkpoint, tiny_per_bar_model, tmp_path):
+    """The same model's graph traced for 8 rows: its shape, not its metadata, gives it away."""
+    import onnx
+    import torch
+
+    from drummachine.model.folder import ModelError, open_model
+    from export.graphs import bar_fit_graph
+    from export.onnx_export import _export, embed_metadata_into
+    from trainer.checkpoint import load_model
+
+    folder = tmp_path / "eight"
+    shutil.copytree(tiny_per_bar_model, folder)
+    model, _ = load_model(tiny_per_bar_checkpoint)
+    graph, args = bar_fit_graph(model, 8)
+    with torch.no_grad():
+        _export(graph, args, folder / fmt.BAR_FIT, ["code", "tokens"], ["nll", "grad"], {})
+    embed_metadata_into(folder / fmt.BAR_FIT,
+                        {e.key: e.value for e in onnx.load(str(folder / fmt.ENCODER)).metadata_props})
+    with pytest.raises(ModelError, match=r"bar_fit.onnx fits 8 bars of 4 numbers; this model has 16 bars of 4"):
+        open_model(folder)
+
+
+def test_add_fit_refuses_a_folder_of_the_same_config_but_other_weights(tiny_per_bar_model, tmp_path):
+    import torch
+
+    from conftest import _tiny_checkpoint
+    from export.__main__ import main
+    from trainer.checkpoint import load_model, save_checkpoint
+
+    path = _tiny_checkpoint(tmp_path, bar_latent=4)  # the fixture's config and seed: the same weights
+    model, ckpt = load_model(path)
+    with torch.no_grad():
+        model.encoder.mu.bias += 0.1  # another step of the same run
+    save_checkpoint(path, {**ckpt, "model": model.state_dict()})
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_per_bar_model, folder)
+    before = sorted(p.name for p in folder.iterdir())
+    assert main(["--checkpoint", str(path), "--out", str(folder), "--add-fit"]) == 2
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_exporting_the_fit_graph_leaves_the_model_as_it_was(tiny_per_bar_checkpoint, tmp_path):
+    from export.onnx_export import export_bar_fit
+    from trainer.checkpoint import load_model
+
+    model, _ = load_model(tiny_per_bar_checkpoint)
+    model.train()
+    export_bar_fit(model, tmp_path)
+    assert all(m.training for m in model.modules()) and all(p.requires_grad for p in model.parameters())

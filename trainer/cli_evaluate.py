@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
               f"got {args.fit_steps} for {len(args.model)} models", file=sys.stderr)
         return 2
     steps = args.fit_steps * len(args.model) if len(args.fit_steps) == 1 else args.fit_steps
+    folders = [is_model_folder(path) for path in args.model]
+    if any(f and n for f, n in zip(folders, steps)) and not all(folders):
+        print("note: checkpoints are scored with the encoder's codes and model folders with codes fitted to each "
+              "window; give the folders --fit-steps 0 to compare like with like", file=sys.stderr)
     reports, records = [], []
     for path, fit_steps in zip(args.model, steps):
         if is_model_folder(path):  # an exported model, scored with onnxruntime

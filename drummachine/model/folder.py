@@ -170,10 +170,13 @@ def open_model(folder: Optional[Path] = None, threads: int = 1, prefer_gpu: bool
     if config.get("model") != "hier":
         raise ModelError(f"{folder} holds a {config.get('model')!r} model; the app needs the hierarchical VAE")
     if fmt.BAR_FIT in sessions:
-        shape = sessions[fmt.BAR_FIT].get_inputs()[0].shape
-        if shape != [int(config["bars"]), int(config.get("bar_latent") or 0)]:
-            raise ModelError(f"{folder / fmt.BAR_FIT} fits codes of shape {shape}; this model's bars have codes of "
-                             f"[{config['bars']}, {config.get('bar_latent') or 0}]: export it again")
+        shape, bar_latent = sessions[fmt.BAR_FIT].get_inputs()[0].shape, int(config.get("bar_latent") or 0)
+        if not bar_latent:
+            raise ModelError(f"{folder / fmt.BAR_FIT} does not belong here: this model has one code for the whole "
+                             "groove and takes no fit graph (remove the file)")
+        if shape != [int(config["bars"]), bar_latent]:
+            raise ModelError(f"{folder / fmt.BAR_FIT} fits {shape[0]} bars of {shape[1]} numbers; this model has "
+                             f"{config['bars']} bars of {bar_latent}: export the folder again")
     provider = sessions[fmt.BAR_DECODER].get_providers()[0]
     mean, chol, coherence, repeat_rates, repeat_temperatures = _read_prior(
         folder / fmt.LATENT_PRIOR, int(config["latent"]), int(config["bars"]))

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
-from trainer.models import START, VAE, HierarchicalDecoder
+from trainer.models import START, VAE, BarLikelihood, HierarchicalDecoder
 
 
 class EncoderGraph(nn.Module):
@@ -85,22 +85,6 @@ class BarDecodeGraph(nn.Module):
             tokens.append(prev)
             all_logits.append(logits)
         return torch.stack(tokens, 1), torch.stack(all_logits, 1)
-
-
-class BarLikelihood(nn.Module):
-    """A bar's negative log-likelihood under its own code, teacher-forced: code (R, D), tokens (R, 16) -> nll (R,).
-    Only for a model with a code per bar (BarCodes; such a model never reads the bar before)."""
-
-    def __init__(self, model: VAE) -> None:
-        super().__init__()
-        dec = model.decoder
-        assert isinstance(dec, HierarchicalDecoder) and model.cfg.bar_latent
-        self.dense, self.init, self.core = dec.conductor.dense, dec.bar.init, dec.bar.core
-
-    def forward(self, code, tokens):
-        emb = torch.tanh(self.dense(code))
-        logits = self.core(tokens, emb, self.init(emb))
-        return -torch.log_softmax(logits, -1).gather(2, tokens[:, :, None])[:, :, 0].sum(1)
 
 
 def bar_fit_graph(model: VAE, rows: int) -> tuple[torch.fx.GraphModule, tuple]:

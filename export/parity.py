@@ -12,7 +12,7 @@ import torch
 from drummachine.model import format as fmt
 from drummachine.model.engine import run_bar_decoder
 from trainer.evaluate import greedy_bars
-from trainer.models import VAE
+from trainer.models import VAE, BarLikelihood
 
 TOLERANCE = 1e-4
 
@@ -104,8 +104,6 @@ def check_parity(model: VAE, folder: Path, real_tokens: Optional[np.ndarray] = N
 def bar_fit_difference(model: VAE, folder: Path, inputs: dict, rng: np.random.Generator) -> float:
     """The fit graph's NLL and gradient against torch's autograd, relative to their size (an NLL of a bar is tens
     of nats, its gradient up to about a hundred: float32 rounding alone is 1e-5 of that)."""
-    from export.graphs import BarLikelihood
-
     cfg = model.cfg
     fit = _session(folder / fmt.BAR_FIT)
     likelihood = BarLikelihood(model)

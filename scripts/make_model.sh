@@ -15,7 +15,8 @@ DATA="${DATA:-data/gmd}"; MIDI="${MIDI:-../shared/data/groove-midi}"
 mkdir -p "$(dirname "$out")"
 rm -f "$out.codes.npz"  # the training codes are this model's: a cache from an earlier export would be another's
 scores=$(mktemp --suffix .json)
-$py -m trainer evaluate --model "$run" --data "$DATA" --split test --json "$scores" >/dev/null
+# the card's held-out accuracy is the encoder's code as it is (z = mu); the fit's figures come from measure_model.sh
+$py -m trainer evaluate --model "$run" --fit-steps 0 --data "$DATA" --split test --json "$scores" >/dev/null
 $py -m export --checkpoint "$run" --out "$out" --data "$DATA" --evaluation "$scores"
 rm -f "$scores"
 $py -m export.feel_export --checkpoint checkpoints/feel --out "$out" --evaluation docs/results/feel_eval_mse_test.json

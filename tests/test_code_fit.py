@@ -182,3 +182,30 @@ def test_exporting_the_fit_graph_leaves_the_model_as_it_was(tiny_per_bar_checkpo
     model.train()
     export_bar_fit(model, tmp_path)
     assert all(m.training for m in model.modules()) and all(p.requires_grad for p in model.parameters())
+
+
+def test_a_checkpoint_is_fitted_as_its_exported_folder_is(tiny_per_bar_checkpoint, tiny_per_bar_model):
+    """torch's gradient and the fit graph's take the same steps: the same codes, the same rebuilds."""
+    from trainer.checkpoint import load_model
+    from trainer.evaluate import rebuild
+    from trainer.evaluate_onnx import rebuild_onnx
+
+    tokens = np.random.default_rng(4).integers(0, 512, (3, 256))
+    model, _ = load_model(tiny_per_bar_checkpoint)
+    settings = FitSettings(steps=5)
+    torch_record = rebuild(model, tokens, fit=settings)
+    onnx_record = rebuild_onnx(tiny_per_bar_model, tokens, fit=settings)
+    assert torch_record["fit_steps"] == onnx_record["fit_steps"] == 5
+    assert np.array_equal(torch_record["rebuilt"], onnx_record["rebuilt"])
+    assert np.array_equal(torch_record["teacher_forced_correct"], onnx_record["teacher_forced_correct"])
+    assert not np.array_equal(rebuild(model, tokens)["rebuilt"], torch_record["rebuilt"])  # the fit changed them
+
+
+def test_a_model_with_one_code_for_the_groove_is_scored_with_its_encoders_code(tiny_checkpoint):
+    from trainer.checkpoint import load_model
+    from trainer.evaluate import rebuild
+
+    model, _ = load_model(tiny_checkpoint)
+    tokens = np.random.default_rng(5).integers(0, 512, (2, 256))
+    record = rebuild(model, tokens, fit=FitSettings(steps=5))
+    assert record["fit_steps"] == 0 and np.array_equal(record["rebuilt"], rebuild(model, tokens)["rebuilt"])

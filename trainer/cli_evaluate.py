@@ -30,9 +30,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=["train", "valid", "test"])
     p.add_argument("--limit", type=int, default=0, help="score only the first N windows (0: all)")
     p.add_argument("--fit-steps", type=int, nargs="+", default=[FitSettings().steps], metavar="N",
-                   help="for exported model folders: steps that fit each window's code to it before decoding, as the "
-                        "app does (drummachine/model/code_fit.py; 0: the encoder's code as it is); one for every "
-                        "model, or one per --model (the same folder twice with 0 and N pairs the fit with none)")
+                   help="steps that fit each window's code to it before decoding, as the app does "
+                        "(drummachine/model/code_fit.py; a model with a code per bar; 0: the encoder's code as it "
+                        "is); one for every model, or one per --model (the same model twice with 0 and N pairs the "
+                        "fit with none)")
     p.add_argument("--json", type=Path, help="write the scores here")
     p.add_argument("--report", type=Path, help="also write the groove reports (markdown tables) here")
     p.set_defaults(run=run)
@@ -61,10 +62,6 @@ def run(args: argparse.Namespace) -> int:
               f"got {args.fit_steps} for {len(args.model)} models", file=sys.stderr)
         return 2
     steps = args.fit_steps * len(args.model) if len(args.fit_steps) == 1 else args.fit_steps
-    folders = [is_model_folder(path) for path in args.model]
-    if any(f and n for f, n in zip(folders, steps)) and not all(folders):
-        print("note: checkpoints are scored with the encoder's codes and model folders with codes fitted to each "
-              "window; give the folders --fit-steps 0 to compare like with like", file=sys.stderr)
     reports, records = [], []
     for path, fit_steps in zip(args.model, steps):
         if is_model_folder(path):  # an exported model, scored with onnxruntime
@@ -78,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             model, ckpt = load_model(resolve_checkpoint(path))
             tokens, file_index, files = windows(model.cfg.bars)
-            record, name = rebuild(model, tokens, progress=True), f"{model.cfg.model} ({path.name})"
-            extras.append({"checkpoint": str(path), "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
+            record = rebuild(model, tokens, progress=True, fit=replace(FitSettings(), steps=fit_steps))
+            fitted = f", codes fitted in {record['fit_steps']} steps" if record["fit_steps"] else ""
+            name = f"{model.cfg.model} ({path.name}{fitted})"
+            extras.append({"checkpoint": str(path), "fit_steps": record["fit_steps"], "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
                            "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
         rows.append(scores_from_rebuild(record, tokens, name))
         if file_index is not None:  # held-out windows with their source files: intervals, drummers, baselines

@@ -13,8 +13,9 @@ import torch
 from tqdm import tqdm
 
 from drummachine.groove.vocabulary import STEPS_PER_BAR
+from drummachine.model.code_fit import FitSettings, fit_codes
 from trainer.dataset import find_midi_files, load_windows, read_folder
-from trainer.models import START, VAE, HierarchicalDecoder
+from trainer.models import START, VAE, BarLikelihood, HierarchicalDecoder
 from trainer.windows import stack, windows
 
 ACTIVE_DIM_VARIANCE = 0.01  # a latent dimension is active when Var over the data of its mu exceeds this
@@ -87,14 +88,50 @@ def free_running_decode(model: torch.nn.Module, tokens: torch.Tensor) -> torch.T
     return _greedy(dec.core, mu, dec.init(mu), t, n, tokens.device)[0]
 
 
+def fitted_codes(model: VAE, tokens: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
+                 settings: FitSettings) -> torch.Tensor:
+    """Codes (N, L) of windows `tokens` (N, T) fitted to them as the app's engine fits them
+    (drummachine/model/code_fit.py), with torch's gradient where the engine has its fit graph."""
+    likelihood = BarLikelihood(model)
+    size = model.cfg.bar_latent
+    bars = tokens.reshape(-1, STEPS_PER_BAR)
+
+    def nll_and_gradient(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.enable_grad():
+            z = torch.from_numpy(codes).requires_grad_(True)
+            nll = likelihood(z, bars)
+            grad, = torch.autograd.grad(nll.sum(), z)
+        return nll.detach().numpy(), grad.numpy()
+
+    fitted = fit_codes(nll_and_gradient, mu.reshape(-1, size).numpy(), sigma.reshape(-1, size).numpy(), settings)
+    return torch.from_numpy(fitted).reshape(mu.shape)
+
+
+def can_fit(model: torch.nn.Module) -> bool:
+    """Whether a model's codes can be fitted to a groove: a hierarchical VAE with a code per bar."""
+    return isinstance(model, VAE) and isinstance(model.decoder, HierarchicalDecoder) and bool(model.cfg.bar_latent)
+
+
 @torch.no_grad()
-def rebuild(model: torch.nn.Module, tokens: np.ndarray, batch: int = 256, progress: bool = False) -> dict:
-    """Per window: teacher-forced correct steps, the greedy free-running rebuild (z = mu), and mu, sigma for
-    the VAEs (the same record `evaluate_onnx.rebuild_onnx` gives for an exported model)."""
+def rebuild(model: torch.nn.Module, tokens: np.ndarray, batch: int = 256, progress: bool = False,
+            fit: Optional[FitSettings] = None) -> dict:
+    """Per window: teacher-forced correct steps, the greedy free-running rebuild, and mu, sigma for the VAEs (the
+    same record `evaluate_onnx.rebuild_onnx` gives for an exported model). The code decoded is mu, or with `fit`
+    (steps above 0, a model with a code per bar) mu fitted to the window as the app does."""
     model.eval()
+    fitting = fit is not None and fit.steps > 0 and can_fit(model)
     tf_correct, rebuilt, mus, sigmas = [], [], [], []
     chunks = torch.from_numpy(tokens.astype(np.int64)).split(batch)
     for chunk in tqdm(chunks, desc="rebuilding", unit="batch", disable=not progress, leave=False):
+        if fitting:
+            mu, sigma = model.encoder(chunk)
+            z = fitted_codes(model, chunk, mu, sigma, fit)
+            logits = model.decoder(z, chunk)
+            tf_correct.append((logits.argmax(-1) == chunk).sum(1).numpy())
+            rebuilt.append(greedy_bars(model, z, chunk.shape[1] // STEPS_PER_BAR)[0].numpy())
+            mus.append(mu.numpy())
+            sigmas.append(sigma.numpy())
+            continue
         out = model(chunk, sample_prob=0.0, use_mean=True)
         tf_correct.append((out.logits.argmax(-1) == chunk).sum(1).numpy())
         rebuilt.append(free_running_decode(model, chunk).numpy())
@@ -104,6 +141,7 @@ def rebuild(model: torch.nn.Module, tokens: np.ndarray, batch: int = 256, progre
     cfg = model.cfg
     return {"teacher_forced_correct": np.concatenate(tf_correct), "rebuilt": np.concatenate(rebuilt),
             "mu": np.concatenate(mus) if mus else None, "sigma": np.concatenate(sigmas) if sigmas else None,
+            "fit_steps": fit.steps if fitting else 0,
             "latent": cfg.latent if cfg.model != "lstm" else None, "bars": cfg.bars}
 
 

@@ -364,6 +364,22 @@ class HierarchicalDecoder(nn.Module):
         return logits.view(n, t, NUM_TOKENS)
 
 
+class BarLikelihood(nn.Module):
+    """A bar's negative log-likelihood under its own code, teacher-forced: code (R, D), tokens (R, 16) -> nll (R,).
+    Only for a model with a code per bar (BarCodes; such a model never reads the bar before)."""
+
+    def __init__(self, model: VAE) -> None:
+        super().__init__()
+        dec = model.decoder
+        assert isinstance(dec, HierarchicalDecoder) and model.cfg.bar_latent
+        self.dense, self.init, self.core = dec.conductor.dense, dec.bar.init, dec.bar.core
+
+    def forward(self, code, tokens):
+        emb = torch.tanh(self.dense(code))
+        logits = self.core(tokens, emb, self.init(emb))
+        return -torch.log_softmax(logits, -1).gather(2, tokens[:, :, None])[:, :, 0].sum(1)
+
+
 class LstmBaseline(nn.Module):
     """Seed section 3.1: stacked LSTMs predicting the next token."""
 

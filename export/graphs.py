@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from drummachine.groove.vocabulary import NUM_TOKENS, STEPS_PER_BAR
-from trainer.models import START, VAE, BarLikelihood, HierarchicalDecoder
+from trainer.models import START, VAE, BarLikelihood, HierarchicalDecoder, evaluating
 
 
 class EncoderGraph(nn.Module):
@@ -95,15 +95,7 @@ def bar_fit_graph(model: VAE, rows: int) -> tuple[torch.fx.GraphModule, tuple]:
     from torch._decomp import core_aten_decompositions
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    likelihood = BarLikelihood(model)  # put in eval mode below, and its modules' modes put back after
-
-    def nll_and_gradient(code, tokens):
-        code = code.detach().requires_grad_(True)
-        with torch.enable_grad():
-            nll = likelihood(code, tokens)
-            grad, = torch.autograd.grad(nll, code, grad_outputs=torch.ones_like(nll))
-        return nll.detach(), grad
-
+    likelihood = BarLikelihood(model)
     table = dict(core_aten_decompositions())
     table[torch.ops.aten._unsafe_view.default] = lambda x, size: x.reshape(size)
     args = (torch.randn(rows, model.cfg.bar_latent), torch.randint(0, NUM_TOKENS, (rows, STEPS_PER_BAR)))
@@ -111,18 +103,15 @@ def bar_fit_graph(model: VAE, rows: int) -> tuple[torch.fx.GraphModule, tuple]:
     # oneDNN's fused LSTM has no ONNX form: without it the LSTM traces as matrix products
     params = list(likelihood.parameters())
     asked = [p.requires_grad for p in params]
-    modes = [(m, m.training) for m in likelihood.modules()]
     try:
-        likelihood.eval()
         for p in params:
             p.requires_grad_(False)
-        with warnings.catch_warnings():
+        with evaluating(likelihood), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="TF32 acceleration")  # the flags' notice about Intel GPUs
             with torch.backends.mkldnn.flags(enabled=False):
-                graph = make_fx(nll_and_gradient, tracing_mode="real", decomposition_table=table)(*args)
+                traced = lambda code, tokens: likelihood.with_gradient(code, tokens)  # noqa: E731 (two inputs)
+                graph = make_fx(traced, tracing_mode="real", decomposition_table=table)(*args)
     finally:
         for p, a in zip(params, asked):
             p.requires_grad_(a)
-        for m, training in modes:
-            m.train(training)
     return graph, args

@@ -152,9 +152,10 @@ def fit_lines(info: dict) -> list[str]:
         return []
     lines = ["", f"## Codes fitted to the groove ({fmt.BAR_FIT})",
              "The encoder's code for a groove is a one-pass guess. The app fits it to the groove it encodes (a "
-             "pattern from a file or an edit, a pad corner; a morph's plan keeps the encoder's codes): Adam steps on each bar's likelihood under its own "
-             "code, with the gradient from this graph, held near the encoder's code (drummachine/model/code_fit.py). "
-             f"Graph against torch: relative difference {(info.get('parity') or {}).get('bar_fit_max_rel', float('nan')):.1e}."]
+             "pattern from a file or an edit, a pad corner; a morph's plan keeps the encoder's codes): Adam steps "
+             "on each bar's likelihood under its own code, with the gradient from this graph, held near the "
+             "encoder's code (drummachine/model/code_fit.py). Graph against torch: relative difference "
+             f"{(info.get('parity') or {}).get('bar_fit_max_rel', float('nan')):.1e}."]
     fit = info.get("code_fit") or {}
     est = lambda e: f"{e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}]"  # noqa: E731
     for split, ev in (fit.get("evaluation") or {}).items():

@@ -12,7 +12,7 @@ import torch
 from drummachine.model import format as fmt
 from drummachine.model.engine import run_bar_decoder
 from trainer.evaluate import greedy_bars
-from trainer.models import VAE, BarLikelihood
+from trainer.models import VAE, BarLikelihood, evaluating
 
 TOLERANCE = 1e-4
 
@@ -106,22 +106,15 @@ def bar_fit_difference(model: VAE, folder: Path, inputs: dict, rng: np.random.Ge
     of nats, its gradient up to about a hundred: float32 rounding alone is 1e-5 of that)."""
     cfg = model.cfg
     fit = _session(folder / fmt.BAR_FIT)
-    likelihood = BarLikelihood(model)
-    modes = [(m, m.training) for m in likelihood.modules()]
-    likelihood.eval()
     worst = 0.0
-    for tokens in inputs.values():
-        bars = np.asarray(tokens[0], np.int64).reshape(cfg.bars, 16)
-        code = rng.standard_normal((cfg.bars, cfg.bar_latent)).astype(np.float32)
-        with torch.enable_grad():
-            z = torch.from_numpy(code).requires_grad_(True)
-            nll_t = likelihood(z, torch.from_numpy(bars))
-            grad_t, = torch.autograd.grad(nll_t.sum(), z)
-        nll_o, grad_o = fit.run(None, {"code": code, "tokens": bars})
-        for a, b in ((nll_t.detach().numpy(), nll_o), (grad_t.numpy(), grad_o)):
-            worst = max(worst, float(np.max(np.abs(a - b) / (1.0 + np.abs(a)))))
-    for m, training in modes:
-        m.train(training)
+    with evaluating(BarLikelihood(model)) as likelihood:
+        for tokens in inputs.values():
+            bars = np.asarray(tokens[0], np.int64).reshape(cfg.bars, 16)
+            code = rng.standard_normal((cfg.bars, cfg.bar_latent)).astype(np.float32)
+            nll_t, grad_t = likelihood.with_gradient(torch.from_numpy(code), torch.from_numpy(bars))
+            nll_o, grad_o = fit.run(None, {"code": code, "tokens": bars})
+            for a, b in ((nll_t.numpy(), nll_o), (grad_t.numpy(), grad_o)):
+                worst = max(worst, float(np.max(np.abs(a - b) / (1.0 + np.abs(a)))))
     return worst
 
 
@@ -129,9 +122,7 @@ def encoder_difference(model: VAE, folder: Path, seed: int = 0) -> float:
     """The folder's encoder against the model's on random tokens (max |mu difference|): whether the folder was
     exported from these weights."""
     tokens = np.random.default_rng(seed).integers(0, 512, (2, model.cfg.steps))
-    was = model.encoder.training
-    model.encoder.eval()
-    mu_t, _ = model.encoder(torch.from_numpy(tokens))
-    model.encoder.train(was)
+    with evaluating(model.encoder) as encoder:
+        mu_t, _ = encoder(torch.from_numpy(tokens))
     mu_o, _ = _session(folder / fmt.ENCODER).run(None, {"tokens": tokens})
     return _diff(mu_t, mu_o)

@@ -68,18 +68,18 @@ def run(args: argparse.Namespace) -> int:
             bars = json.loads((path / fmt.INFO).read_text())["model_config"]["bars"] if (path / fmt.INFO).is_file() else 16
             tokens, file_index, files = windows(bars)
             record = rebuild_onnx(path, tokens, fit=replace(FitSettings(), steps=fit_steps), progress=True)
-            fitted = f", codes fitted in {record['fit_steps']} steps" if record["fit_steps"] else ""
-            name = f"hier onnx ({path.name}{fitted})"
+            kind = "hier onnx"
             extras.append({"model_folder": str(path), "fit_steps": record["fit_steps"],
                            **{k: record["training"].get(k) for k in ("steps", "seconds", "hardware", "parameters")}})
         else:
             model, ckpt = load_model(resolve_checkpoint(path))
             tokens, file_index, files = windows(model.cfg.bars)
             record = rebuild(model, tokens, progress=True, fit=replace(FitSettings(), steps=fit_steps))
-            fitted = f", codes fitted in {record['fit_steps']} steps" if record["fit_steps"] else ""
-            name = f"{model.cfg.model} ({path.name}{fitted})"
+            kind = model.cfg.model
             extras.append({"checkpoint": str(path), "fit_steps": record["fit_steps"], "steps": ckpt.get("step"), "seconds": ckpt.get("seconds"),
                            "hardware": ckpt.get("hardware"), "parameters": ckpt.get("parameters")})
+        fitted = f", codes fitted in {record['fit_steps']} steps" if record["fit_steps"] else ""
+        name = f"{kind} ({path.name}{fitted})"
         rows.append(scores_from_rebuild(record, tokens, name))
         if file_index is not None:  # held-out windows with their source files: intervals, drummers, baselines
             reports.append(build_report(name, tokens, file_index, files, record))

@@ -97,11 +97,8 @@ def fitted_codes(model: VAE, tokens: torch.Tensor, mu: torch.Tensor, sigma: torc
     bars = tokens.reshape(-1, STEPS_PER_BAR)
 
     def nll_and_gradient(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with torch.enable_grad():
-            z = torch.from_numpy(codes).requires_grad_(True)
-            nll = likelihood(z, bars)
-            grad, = torch.autograd.grad(nll.sum(), z)
-        return nll.detach().numpy(), grad.numpy()
+        nll, grad = likelihood.with_gradient(torch.from_numpy(codes), bars)
+        return nll.numpy(), grad.numpy()
 
     fitted = fit_codes(nll_and_gradient, mu.reshape(-1, size).numpy(), sigma.reshape(-1, size).numpy(), settings)
     return torch.from_numpy(fitted).reshape(mu.shape)

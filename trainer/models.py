@@ -8,6 +8,7 @@ function the app exports behave the same in all three models.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -378,6 +379,28 @@ class BarLikelihood(nn.Module):
         emb = torch.tanh(self.dense(code))
         logits = self.core(tokens, emb, self.init(emb))
         return -torch.log_softmax(logits, -1).gather(2, tokens[:, :, None])[:, :, 0].sum(1)
+
+    def with_gradient(self, code: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The NLL (R,) and its gradient with respect to the code (R, D), each row's its own (bars share nothing):
+        what the fit follows, in the trainer, in the exported graph and in the parity check alike."""
+        code = code.detach().requires_grad_(True)
+        with torch.enable_grad():
+            nll = self(code, tokens)
+            grad, = torch.autograd.grad(nll, code, grad_outputs=torch.ones_like(nll))
+        return nll.detach(), grad
+
+
+@contextmanager
+def evaluating(module: nn.Module):
+    """`module` in eval mode for the block, each of its submodules' modes put back after (the model a caller
+    handed in is left as it was)."""
+    modes = [(m, m.training) for m in module.modules()]
+    try:
+        module.eval()
+        yield module
+    finally:
+        for m, training in modes:
+            m.train(training)
 
 
 class LstmBaseline(nn.Module):

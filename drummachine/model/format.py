@@ -20,8 +20,8 @@ BAR_DECODER = "bar_decoder.onnx"
 GRAPH_FILES = (ENCODER, CONDUCTOR, BAR_STEP, BAR_DECODER)
 # Optional (a model with a code per bar): a bar's negative log-likelihood under its code, teacher-forced, and its
 # gradient with respect to the code, for `bars` rows at a time (fixed shapes): code (bars, bar_latent), tokens
-# (bars, 16) [, context (bars, 16)] -> nll (bars,), grad (bars, bar_latent). The engine fits a groove's code with it
-# (model/code_fit.py); a folder without it plays the encoder's code as it is.
+# (bars, 16) -> nll (bars,), grad (bars, bar_latent). The engine fits a groove's code with it (model/code_fit.py);
+# a folder without it plays the encoder's code as it is.
 BAR_FIT = "bar_fit.onnx"
 OPTIONAL_GRAPH_FILES = (BAR_FIT,)
 
@@ -29,6 +29,8 @@ OPTIONAL_GRAPH_FILES = (BAR_FIT,)
 def graph_files_in(folder: Path) -> tuple[str, ...]:
     """The graph files a model folder holds: every required one, and each optional one that is there."""
     return GRAPH_FILES + tuple(name for name in OPTIONAL_GRAPH_FILES if (Path(folder) / name).is_file())
+
+
 # The distribution "Generate" draws codes from: a Gaussian (mean, Cholesky factor) fitted to the encoder's codes
 # of the training windows. A VAE whose KL stayed under its free bits is never pulled to N(0, I), and codes
 # drawn from N(0, I) then decode to noise; codes drawn where the data's codes lie decode to grooves.

@@ -158,10 +158,11 @@ def main() -> None:
             row["torch_eager"] = timings(eager[name], runs)
             row["speedup"] = round(row["torch_eager"]["median_ms"] / row["onnxruntime"]["median_ms"], 2)
         rows.append(row)
-        t = row.get("torch_eager", {})
+        t = row.get("torch_eager")
+        torch_cells = (f"{t['median_ms']:>11.2f}ms {t['p99_ms']:>8.2f}ms {row['speedup']:>8.1f}x" if t
+                       else f"{'-':>13} {'-':>10} {'-':>9}")  # no --checkpoint, or no torch twin of this case
         print(f"{name:<44} {row['onnxruntime']['median_ms']:>9.2f}ms {row['onnxruntime']['p99_ms']:>7.2f}ms "
-              f"{t.get('median_ms', float('nan')):>11.2f}ms {t.get('p99_ms', float('nan')):>8.2f}ms "
-              f"{row.get('speedup', float('nan')):>8.1f}x")
+              + torch_cells)
     if args.json:
         print(json.dumps({"model": str(args.model), "provider": engine.provider, "threads": args.threads, "rows": rows}))
 

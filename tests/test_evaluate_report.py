@@ -99,3 +99,39 @@ def test_fit_steps_must_be_one_for_all_or_one_per_model(tiny_model, data, capsys
     assert trainer_main(["evaluate", "--model", str(tiny_model), str(tiny_model), str(tiny_model),
                          "--fit-steps", "0", "3", "--data", str(data)]) == 2
     assert "--fit-steps takes one number" in capsys.readouterr().err
+
+
+def _real_grooves(files: int, per_file: int, seed: int = 0):
+    """Grooves of `files` performances, each a few windows of one busy or sparse pattern with a little noise."""
+    rng = np.random.default_rng(seed)
+    hits, owners = [], []
+    for f in range(files):
+        base = rng.random((1, 16, 9)) < rng.uniform(0.1, 0.3)
+        for _ in range(per_file):
+            noise = rng.random((16, 16, 9)) < 0.03
+            hits.append(np.broadcast_to(base, (16, 16, 9)) ^ noise)
+            owners.append(f)
+    return np.array(hits), np.array(owners)
+
+
+def test_real_grooves_read_as_samples_are_resampled_by_their_files():
+    from trainer.groove_report import sample_figure_rows
+
+    real, files = _real_grooves(12, 5)
+    as_own = sample_figure_rows(real, files, real, sample_files=files)
+    assert all(v["matches"] for v in as_own.values())  # a set matches every figure of its own
+    as_windows = sample_figure_rows(real, files, real)
+    width = lambda e: e.high - e.low  # noqa: E731
+    # windows of one file share its groove: resampled as independent samples their interval is too narrow
+    assert width(as_own["hits per bar"]["samples"]) > width(as_windows["hits per bar"]["samples"])
+    assert as_own["hits per bar"]["samples"].value == as_windows["hits per bar"]["samples"].value
+
+
+def test_one_window_per_file_draws_distinct_files_and_says_when_too_few():
+    from trainer.groove_report import one_window_per_file
+
+    files = np.repeat(np.arange(30), np.arange(1, 31))
+    idx = one_window_per_file(files, 20, np.random.default_rng(1))
+    assert len(idx) == 20 and len(set(files[idx])) == 20
+    with pytest.raises(ValueError, match="31 windows from different files asked of 30 files"):
+        one_window_per_file(files, 31, np.random.default_rng(1))

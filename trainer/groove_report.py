@@ -144,16 +144,17 @@ CLASS_RATE_TOLERANCE = 0.25  # a sample class rate 'matches' within 25% of the r
 
 
 def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.ndarray,
-                       real_diversity: Optional[Estimate] = None) -> dict:
+                       real_diversity: Optional[Estimate] = None, sample_files: Optional[np.ndarray] = None) -> dict:
     """figure -> real estimate (files resampled), sample estimate (samples resampled), and whether the sample
     figure matches the real one: inside its interval, or for a class rate within 25% of it. What
     bench/groove_quality.py reports and export/prior.py tunes the prior on. Beside the per-groove figures,
     diversity: how far apart two independent grooves of a set are (`diversity_estimate`; real grooves of one
     file are not independent), so that samples narrower or wider than the drummers' count as off. The real
     grooves' diversity takes seconds: a caller comparing many sample sets with one real set passes it in
-    (`real_diversity`)."""
+    (`real_diversity`). `sample_files`: the files of a set of real grooves read as if they were samples (the
+    ceiling a sampler of those drummers could reach); samples are each their own."""
     rows = {}
-    sample_ids = np.arange(len(samples))
+    sample_ids = np.arange(len(samples)) if sample_files is None else np.asarray(sample_files)
     for name, f in GROOVE_FIGURES.items():
         r, s = mean_estimate(f(real), real_files), mean_estimate(f(samples), sample_ids)
         if name.startswith("rate "):
@@ -165,6 +166,16 @@ def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.nda
     s = diversity_estimate(samples, sample_ids)
     rows["diversity"] = {"real": r, "samples": s, "matches": bool(r.low <= s.value <= r.high)}
     return rows
+
+
+def one_window_per_file(files: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of `count` windows from `count` different files, the files drawn by their share of windows (so a
+    long performance counts as much as in the window-weighted figures) and one window of each at random."""
+    names, counts = np.unique(files, return_counts=True)
+    if count > len(names):
+        raise ValueError(f"{count} windows from different files asked of {len(names)} files")
+    chosen = rng.choice(names, size=count, replace=False, p=counts / counts.sum())
+    return np.array([rng.choice(np.flatnonzero(files == f)) for f in chosen])
 
 
 def diversity_estimate(hits: np.ndarray, files: np.ndarray) -> Estimate:

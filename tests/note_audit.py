@@ -130,7 +130,22 @@ def one_take(messages: list[list[int]]) -> list[list[int]]:
     return messages[first:end]
 
 
-def tick_numbers(tick_times_ns: list[int], start_ns: int, tick_ns: float) -> list[int]:
+def on_time(tick_times_ns: Sequence[int], start_ns: int, tick_ns: float) -> tuple[list[float], float]:
+    """The ticks' and Start's arrival times with what a late delivery added taken out, for counting the ticks.
+
+    The player sends a tick every `tick_ns` (Start with the first), so no tick is sent later than a tick before
+    the next one it sent, and no later than a tick before the next one that arrived (ticks a listener lost only
+    widen that). A tick that arrived later than that came late: a JACK cycle the server ran late hands the
+    listeners the ticks it held in one burst (seen: a tick 36 ms late with the next two beside it, after which
+    counting the burst's gaps and reading its times both numbered every later tick two ticks on, and every
+    later note was placed 41 ms late). Each such tick is put back where the next one allows."""
+    out = [float(t) for t in tick_times_ns]
+    for i in range(len(out) - 2, -1, -1):
+        out[i] = min(out[i], out[i + 1] - tick_ns)
+    return out, min(float(start_ns), out[0]) if out else float(start_ns)
+
+
+def tick_numbers(tick_times_ns: Sequence[float], start_ns: float, tick_ns: float) -> list[int]:
     """Each tick's number from Start (0: step 0's first): the first by its distance from Start, each later one by
     the gap to the tick before, so a lost tick (a gap of two) counts and a listener's clock that slips by a cycle
     now and then (less than half a tick) does not add up to a miscount."""
@@ -172,7 +187,7 @@ def _match(wanted: list[float], came: list[float], tolerance: float) -> tuple[se
     return lost | set(range(i, len(wanted))), extra | set(range(j, len(came))), worst
 
 
-def ticks_by_time(tick_times_ns: list[int], start_ns: int, tick_ns: float) -> list[int]:
+def ticks_by_time(tick_times_ns: Sequence[float], start_ns: float, tick_ns: float) -> list[int]:
     """Each tick's number from its time since Start at the known tempo (never two ticks one number): right for a
     listener whose clock keeps true time however many ticks it lost, where counting gaps of one and a half
     ticks (JACK's cycles quantise arrivals) could miscount."""
@@ -192,7 +207,7 @@ def _hear(messages: list[list[int]], times_ns: list[int], expect: Expectation, t
     if not ticks:
         return _Hearing(0, 0.0, {})
     numbered = ticks_by_time if by_time else tick_numbers
-    numbers = numbered(ticks, times_ns[first - 1], expect.tick_ns)
+    numbers = numbered(*on_time(ticks, times_ns[first - 1], expect.tick_ns), expect.tick_ns)
     notes = [(t, tuple(m)) for t, m in take if is_note_on(m)]
     heard: dict[Key, list[float]] = defaultdict(list)
     for place, (_, key) in zip(_places([t for t, _ in notes], ticks, numbers, expect.tick_ns), notes):

@@ -288,3 +288,17 @@ def test_a_true_clock_that_lost_ticks_in_awkward_gaps_is_read_by_tick_times():
                          frozenset())
     audit = audit_take(messages, times, expect)
     assert (audit.lost, audit.extra) == (0, 0), audit.misses
+
+
+def test_ticks_a_late_cycle_handed_over_in_one_burst_move_no_note():
+    """A JACK cycle the server ran late hands the listeners the ticks it held at once (seen in a soak: a tick 36 ms
+    late, the next beside it, the one after on time). Counted by gaps or read by time, the burst numbered every
+    later tick two ticks on, and every later note was lost 41 ms late and extra there."""
+    messages, times = take({**ON_TIME, 12: [[0x99, 36, 100]]}, 14)
+    ticks = [i for i, m in enumerate(messages) if m == [CLOCK]]
+    times[ticks[49]] += round(1.75 * TICK_NS)  # handed over with tick 50, which is 0.75 of a tick late
+    times[ticks[50]] += round(0.75 * TICK_NS)
+    expect = Expectation(pattern((0, KICK, 100), (4, SNARE, 90), (8, KICK, 100), (12, KICK, 100)), GM, 9,
+                         frozenset())
+    audit = audit_listeners([(messages, times)] * 2, expect)
+    assert counts(audit) == (13, 4, 4, 0, 0) and audit.lost_by_listener == (0, 0), audit.misses

@@ -149,11 +149,14 @@ class Robot:
 
     # --- what a musician does ----------------------------------------------------------------------------
     def click_anywhere(self) -> None:
-        """Anywhere but the live-morph box and, unless another panel is known to be open, the pad's on, record and
-        path buttons (the robot must know what plays, see live_morph and pad), and the clock list (a DAW's clock
+        """Anywhere but the live-morph box, the candidates and, unless another panel is known to be open, the pad's
+        on, record and path buttons (the robot must know what plays, see live_morph, candidates and pad: a click on
+        a candidate plays it in place of the groove, which the session file does not say, and a soak once audited
+        a candidate a random click had started 3 s before as 10 lost notes), and the clock list (a DAW's clock
         chosen by chance would leave Play waiting for a DAW that never starts)."""
         x, y, w, h = self.layout["window"]
-        names = ["morph_live", "sync"] + (["pad_on", "pad_record", "pad_path"] if self.open_panel in ("", "pad") else [])
+        names = ["morph_live", "candidate_strip", "sync"] + (["pad_on", "pad_record", "pad_path"]
+                                                            if self.open_panel in ("", "pad") else [])
         avoid = [self.layout[name] for name in names]
         while True:
             px, py = self.rng.randrange(x, x + w), self.rng.randrange(y, y + h)

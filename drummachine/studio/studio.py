@@ -579,9 +579,10 @@ class Studio:
             a, b = self.session.slot_a.pattern, self.session.slot_b.pattern
         a, b = self.performed(a), self.performed(b)  # the ends as they sound, so the morph keeps their feel
         key = (a.velocities.tobytes(), a.timing.tobytes(), a.bars, b.velocities.tobytes(), b.timing.tobytes(), b.bars)
-        if self._morph_plan is None or self._morph_plan[0] != key:
-            self._morph_plan = (key, self.engine.plan_morph(a, b))
-        return self._morph_plan[1]
+        cached = self._morph_plan  # read once: the worker may swap the cache between a check and a second read
+        if cached is None or cached[0] != key:
+            cached = self._morph_plan = (key, self.engine.plan_morph(a, b))
+        return cached[1]
 
     def set_morph(self, t: float) -> bool:
         """Show the groove at `t` between A and B (an undoable take); the ends are A and B themselves.
@@ -655,10 +656,11 @@ class Studio:
         settings, bpm = self.feel_settings(), self.session.settings.bpm
         feel = self.engine.model.feel
         key = (pattern.velocities.tobytes(), pattern.timing.tobytes(), settings, bpm if feel.reads_tempo else None)
-        if self._performed is None or self._performed[0] != key:
+        cached = self._performed  # read once: the worker may swap the cache between a check and a second read
+        if cached is None or cached[0] != key:
             felt = feel.apply(pattern, settings, previous=pattern.bar_slice(pattern.bars - 1, pattern.bars), bpm=bpm)
-            self._performed = (key, felt)
-        return self._performed[1]
+            cached = self._performed = (key, felt)
+        return cached[1]
 
     def set_feel(self, amount: Optional[float] = None, seed: Optional[int] = None) -> None:
         """How much of the learned feel (0 as written .. 1.5), and which (a seed): heard from the next bar line."""

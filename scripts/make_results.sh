@@ -16,8 +16,8 @@ for split in test valid; do
   $py -m trainer evaluate --model assets/model assets/model --fit-steps 0 20 --data data/gmd --split "$split" --json "$out/groove_eval_bundled_$split.json" --report "$out/groove_eval_bundled_$split.md"
 done
 $py bench/groove_quality.py --model assets/model --samples 200 --morphs 40 --json "$out/groove_quality_bundled.json" | tee "$out/groove_quality_bundled.txt"
-# how many of those sample figures real grooves match (training grooves, the other held-out split): the ceiling
-$py bench/sample_ceiling.py --draws 10 --json "$out/trials/sample_ceiling.json" | tee "$out/trials/sample_ceiling.txt"
+# how many of those sample figures real grooves match (training grooves, the other held-out split): a reference
+$py bench/sample_reference.py --draws 10 --json "$out/trials/sample_reference.json" | tee "$out/trials/sample_reference.txt"
 for run in runs/*/; do name=$(basename "$run"); [ -f "$run/curves.png" ] && cp "$run/curves.png" "$out/curves_$name.png"; done
 $py bench/engine_latency.py --checkpoint runs/hier16 --runs 300 --json | tee "$out/engine_latency.txt"
 $py bench/midi_timing.py --notes 2000 --json | tee "$out/midi_timing.txt"

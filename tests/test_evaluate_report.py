@@ -126,12 +126,3 @@ def test_real_grooves_read_as_samples_are_resampled_by_their_files():
     assert width(as_own["hits per bar"]["samples"]) > width(as_windows["hits per bar"]["samples"])
     assert as_own["hits per bar"]["samples"].value == as_windows["hits per bar"]["samples"].value
 
-
-def test_one_window_per_file_draws_distinct_files_and_says_when_too_few():
-    from trainer.groove_report import one_window_per_file
-
-    files = np.repeat(np.arange(30), np.arange(1, 31))
-    idx = one_window_per_file(files, 20, np.random.default_rng(1))
-    assert len(idx) == 20 and len(set(files[idx])) == 20
-    with pytest.raises(ValueError, match="31 windows from different files asked of 30 files"):
-        one_window_per_file(files, 31, np.random.default_rng(1))

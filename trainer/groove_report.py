@@ -168,16 +168,6 @@ def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.nda
     return rows
 
 
-def one_window_per_file(files: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Indices of `count` windows from `count` different files, the files drawn by their share of windows (so a
-    long performance counts as much as in the window-weighted figures) and one window of each at random."""
-    names, counts = np.unique(files, return_counts=True)
-    if count > len(names):
-        raise ValueError(f"{count} windows from different files asked of {len(names)} files")
-    chosen = rng.choice(names, size=count, replace=False, p=counts / counts.sum())
-    return np.array([rng.choice(np.flatnonzero(files == f)) for f in chosen])
-
-
 def diversity_estimate(hits: np.ndarray, files: np.ndarray) -> Estimate:
     """How far apart two independent grooves of a set are (`distance_to_others`), with the interval of sets whose
     files are resampled and whose pairs are drawn again (`diversity_resampled`). NaN when no two files differ."""

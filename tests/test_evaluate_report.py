@@ -125,4 +125,3 @@ def test_real_grooves_read_as_samples_are_resampled_by_their_files():
     # windows of one file share its groove: resampled as independent samples their interval is too narrow
     assert width(as_own["hits per bar"]["samples"]) > width(as_windows["hits per bar"]["samples"])
     assert as_own["hits per bar"]["samples"].value == as_windows["hits per bar"]["samples"].value
-

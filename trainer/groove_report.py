@@ -151,8 +151,9 @@ def sample_figure_rows(real: np.ndarray, real_files: np.ndarray, samples: np.nda
     diversity: how far apart two independent grooves of a set are (`diversity_estimate`; real grooves of one
     file are not independent), so that samples narrower or wider than the drummers' count as off. The real
     grooves' diversity takes seconds: a caller comparing many sample sets with one real set passes it in
-    (`real_diversity`). `sample_files`: the files of a set of real grooves read as if they were samples (the
-    ceiling a sampler of those drummers could reach); samples are each their own."""
+    (`real_diversity`). `sample_files`: the files of a set of real grooves read as if they were samples (a
+    reference for what a sampler of those drummers would score, bench/sample_reference.py); samples are each
+    their own."""
     rows = {}
     sample_ids = np.arange(len(samples)) if sample_files is None else np.asarray(sample_files)
     for name, f in GROOVE_FIGURES.items():
